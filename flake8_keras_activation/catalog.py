@@ -1,0 +1,252 @@
+"""What each Keras layer, model constructor and activation is, keyed by a canonical name."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.Enum):
+    """What a node does to the question "is this still affine?"."""
+
+    AFFINE = "affine"  # an affine map followed by its own activation
+    PASS = "pass"  # affine at inference: keeps an affine chain affine
+    MERGE = "merge"  # pass-through when every input is affine (Add, Concatenate, ...)
+    NONLINEAR = "nonlinear"  # breaks the chain
+    UNKNOWN = "unknown"  # breaks the chain: we never guess a bug
+    INPUT = "input"  # keras.Input / InputLayer
+
+
+class Act(enum.Enum):
+    """What an affine layer's own activation is, as far as the source tells."""
+
+    LINEAR = "linear"
+    NONLINEAR = "nonlinear"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    kind: Kind
+    # Index of `activation` among the positional parameters, for affine layers.
+    activation_arg: int | None = None
+
+
+# The prefixes under which Keras's public API lives. Order matters: longest first.
+_KERAS_ROOTS = (
+    "tensorflow.python.keras.",
+    "tensorflow.compat.v1.keras.",
+    "tensorflow.compat.v2.keras.",
+    "tensorflow._api.v2.keras.",
+    "tensorflow.keras.",
+    "keras._tf_keras.keras.",
+    "keras.api._v2.keras.",
+    "keras.api.",
+    "keras.src.",
+    "keras.",
+    "tf_keras.src.",
+    "tf_keras.",
+)
+_KERAS_ROOT_MODULES = frozenset(root[:-1] for root in _KERAS_ROOTS)
+
+_MODEL_NAMES = frozenset({"Sequential", "Model", "Input", "Functional"})
+
+
+def canonical(qualname: str) -> str | None:
+    """Map a fully qualified name to the catalog's key, or None when it is not Keras or TF.
+
+    `tensorflow.keras.layers.core.Dense`, `tf_keras.layers.Dense` and `keras.src.layers.Dense`
+    all become `layers.Dense`; `keras.Sequential` becomes `models.Sequential`;
+    `tensorflow.nn.relu` becomes `tf.nn.relu`.
+    """
+    for root in _KERAS_ROOTS:
+        if qualname.startswith(root):
+            rest = qualname[len(root) :]
+            break
+    else:
+        if qualname in _KERAS_ROOT_MODULES:
+            return ""
+        if qualname.startswith("tensorflow."):
+            return "tf." + qualname[len("tensorflow.") :]
+        if qualname.startswith("jax.nn."):
+            return qualname
+        return None
+    parts = rest.split(".")
+    head, last = parts[0], parts[-1]
+    if len(parts) == 1:
+        if last in _MODEL_NAMES:
+            return "models." + last
+        return last
+    if head == "layers":
+        return "layers." + last
+    if head in ("models", "engine", "src") and last in _MODEL_NAMES:
+        return "models." + last
+    if head in ("activations", "ops", "backend"):
+        return head + "." + last
+    return rest
+
+
+def is_keras_module(qualname: str) -> bool:
+    """True for a qualified name that is Keras itself or one of its public submodules."""
+    key = canonical(qualname)
+    return key is not None and (key == "" or key in _SUBMODULES)
+
+
+_SUBMODULES = frozenset(
+    {
+        "layers",
+        "models",
+        "activations",
+        "ops",
+        "backend",
+        "initializers",
+        "regularizers",
+        "optimizers",
+        "losses",
+        "metrics",
+        "callbacks",
+        "utils",
+        "applications",
+        "datasets",
+    }
+)
+
+_AFFINE = {
+    # name: positional index of `activation`
+    "Dense": 1,
+    "EinsumDense": 2,
+    "Conv1D": 7,
+    "Conv2D": 7,
+    "Conv3D": 7,
+    "Convolution1D": 7,
+    "Convolution2D": 7,
+    "Convolution3D": 7,
+    "Conv1DTranspose": 7,
+    "Conv2DTranspose": 7,
+    "Conv3DTranspose": 7,
+    "Convolution1DTranspose": 7,
+    "Convolution2DTranspose": 7,
+    "Convolution3DTranspose": 7,
+    "SeparableConv1D": 7,
+    "SeparableConv2D": 7,
+    "SeparableConvolution1D": 7,
+    "SeparableConvolution2D": 7,
+    "DepthwiseConv1D": 6,
+    "DepthwiseConv2D": 6,
+    "LocallyConnected1D": 4,
+    "LocallyConnected2D": 4,
+}
+
+_PASS = (
+    "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D AlphaDropout GaussianDropout "
+    "GaussianNoise ActivityRegularization BatchNormalization Flatten Reshape Permute RepeatVector "
+    "AveragePooling1D AveragePooling2D AveragePooling3D AvgPool1D AvgPool2D AvgPool3D "
+    "GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D GlobalAvgPool1D "
+    "GlobalAvgPool2D GlobalAvgPool3D AdaptiveAveragePooling1D AdaptiveAveragePooling2D "
+    "AdaptiveAveragePooling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D "
+    "Cropping3D UpSampling1D UpSampling2D UpSampling3D Identity Rescaling Normalization"
+).split()
+
+_MERGE = "Add Subtract Concatenate Average add subtract concatenate average".split()
+
+_NONLINEAR = (
+    "ReLU LeakyReLU PReLU ELU ThresholdedReLU Softmax MaxPooling1D MaxPooling2D MaxPooling3D "
+    "MaxPool1D MaxPool2D MaxPool3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D "
+    "GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D AdaptiveMaxPooling1D AdaptiveMaxPooling2D "
+    "AdaptiveMaxPooling3D LayerNormalization GroupNormalization UnitNormalization "
+    "RMSNormalization Attention AdditiveAttention MultiHeadAttention GroupQueryAttention "
+    "SimpleRNN LSTM GRU RNN ConvLSTM1D ConvLSTM2D ConvLSTM3D CuDNNLSTM CuDNNGRU Bidirectional "
+    "Multiply Dot Maximum Minimum multiply dot maximum minimum Embedding ReversibleEmbedding "
+    "Masking CategoryEncoding Discretization Hashing HashedCrossing IntegerLookup StringLookup "
+    "TextVectorization"
+).split()
+
+LAYERS: dict[str, LayerInfo] = {}
+for _name, _index in _AFFINE.items():
+    LAYERS["layers." + _name] = LayerInfo(Kind.AFFINE, _index)
+for _name in _PASS:
+    LAYERS["layers." + _name] = LayerInfo(Kind.PASS)
+for _name in _MERGE:
+    LAYERS["layers." + _name] = LayerInfo(Kind.MERGE)
+for _name in _NONLINEAR:
+    LAYERS["layers." + _name] = LayerInfo(Kind.NONLINEAR)
+for _name in ("layers.Input", "layers.InputLayer", "models.Input"):
+    LAYERS[_name] = LayerInfo(Kind.INPUT)
+
+# Layers whose kind depends on their arguments; the source and runtime halves decide them.
+ACTIVATION_LAYER = "layers.Activation"
+WRAPPERS = frozenset({"layers.TimeDistributed"})
+SEQUENTIAL = "models.Sequential"
+MODEL = frozenset({"models.Model", "models.Functional"})
+INPUTS = frozenset({"layers.Input", "models.Input", "layers.InputLayer"})
+
+# `input_dim` is a vocabulary size here, not a shape.
+INPUT_DIM_IS_NOT_A_SHAPE = frozenset({"layers.Embedding", "layers.ReversibleEmbedding"})
+INPUT_SHAPE_ARGS = ("input_dim", "input_shape", "batch_input_shape")
+
+LINEAR_ACTIVATIONS = frozenset({"linear", "identity"})
+NONLINEAR_ACTIVATIONS = frozenset(
+    (
+        "relu relu6 elu selu gelu silu swish sigmoid hard_sigmoid tanh softmax log_softmax softplus "
+        "softsign exponential leaky_relu mish celu glu hard_shrink hard_silu hard_swish hard_tanh "
+        "log_sigmoid soft_shrink sparse_plus sparse_sigmoid sparsemax squareplus tanh_shrink "
+        "threshold crelu exp"
+    ).split()
+)
+
+# Activation functions referenced or called by name: keras.activations.relu, keras.ops.relu,
+# tf.nn.relu, tf.math.sigmoid, tf.sigmoid, jax.nn.relu.
+_ACTIVATION_NAMESPACES = ("activations.", "ops.", "backend.", "tf.nn.", "tf.math.", "tf.", "jax.nn.")
+
+
+def activation_function(key: str) -> Act | None:
+    """Classify a canonical name used as an activation function, or None if it is not one."""
+    for prefix in _ACTIVATION_NAMESPACES:
+        if key.startswith(prefix):
+            name = key[len(prefix) :]
+            if "." in name:
+                return None
+            if name in LINEAR_ACTIVATIONS:
+                return Act.LINEAR
+            if name in NONLINEAR_ACTIVATIONS:
+                return Act.NONLINEAR
+            return None
+    return None
+
+
+def activation_string(name: str) -> Act:
+    """Classify an activation given by its Keras string identifier."""
+    if name in LINEAR_ACTIVATIONS:
+        return Act.LINEAR
+    if name in NONLINEAR_ACTIVATIONS:
+        return Act.NONLINEAR
+    return Act.UNKNOWN
+
+
+def layer_info(key: str) -> LayerInfo | None:
+    return LAYERS.get(key)
+
+
+def is_keras_layer(key: str) -> bool:
+    """Anything under keras.layers, known to the catalog or not."""
+    return key.startswith("layers.")
+
+
+def star_members(module_key: str) -> frozenset[str]:
+    """Names a star import of the Keras module with this canonical key brings in."""
+    if module_key == "":
+        return frozenset(
+            {"Sequential", "Model", "Input", "layers", "models", "activations", "ops", "backend"}
+        )
+    if module_key == "layers" or module_key.startswith("layers."):
+        return _LAYER_NAMES
+    if module_key == "models":
+        return frozenset({"Sequential", "Model"})
+    if module_key in ("activations", "ops", "backend"):
+        return frozenset(LINEAR_ACTIVATIONS | NONLINEAR_ACTIVATIONS)
+    return frozenset()
+
+
+_LAYER_NAMES = frozenset(
+    key[len("layers.") :] for key in LAYERS if key.startswith("layers.")
+) | frozenset({"Activation", "TimeDistributed", "Lambda", "Layer", "Input"})

@@ -1,0 +1,207 @@
+"""Every code the tool reports, with its message and its documentation: the one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    slug: str
+    summary: str  # one line, for listings and SARIF's shortDescription
+    what: str
+    why: str
+    example: str
+    instead: str
+    fix: str
+    limits: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One report: flake8's position (1-based line, 0-based column) and the full message."""
+
+    line: int
+    col: int
+    code: str
+    message: str  # without the code
+
+    @property
+    def text(self) -> str:
+        return f"{self.code} {self.message}"
+
+
+KA101 = Code(
+    code="KA101",
+    slug="collapsing-hidden-layer",
+    summary="Hidden affine layer without activation feeds another affine layer",
+    what=(
+        "Reports a `Dense`, `EinsumDense` or convolution layer whose activation is linear "
+        "(no `activation=` argument, `None`, `\"linear\"` or `keras.activations.linear`) and "
+        "whose output reaches another affine layer through nothing but affine steps: directly, "
+        "or through `Dropout`, noise layers, `BatchNormalization`, `Flatten`, `Reshape`, "
+        "`Permute`, `RepeatVector`, average pooling, padding, cropping, up-sampling, "
+        "`Activation(\"linear\")`, or an `Add`/`Concatenate`/`Average` of affine inputs. "
+        "The finding is reported at the layer's constructor call and names the layer it "
+        "collapses into."
+    ),
+    why=(
+        "The composition of two affine maps is one affine map: `W2 (W1 x + b1) + b2` is "
+        "`(W2 W1) x + (W2 b1 + b2)`. A hidden layer without an activation adds parameters and "
+        "training time but no expressive power, and a model whose hidden layers all lack one "
+        "cannot fit anything nonlinear (it cannot learn `x1**2 + x2**2` however long it "
+        "trains). Keras layers default to `activation=None`, so this happens by omission."
+    ),
+    example=(
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(2,)),\n"
+        "    layers.Dense(20),  # KA101\n"
+        "    layers.Dense(100),  # KA101\n"
+        "    layers.Dense(1),\n"
+        "])\n"
+    ),
+    instead=(
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(2,)),\n"
+        "    layers.Dense(20, activation=\"relu\"),\n"
+        "    layers.Dense(100, activation=\"relu\"),\n"
+        "    layers.Dense(1),  # a linear output layer is right for regression\n"
+        "])\n"
+    ),
+    fix=(
+        "`flake8-keras-activation fix` adds `activation=\"relu\"` (or the activation you "
+        "choose with `--activation`) to the reported layer, replacing an explicit linear "
+        "activation in place. The fix changes what the model computes, which is the point; "
+        "retrain after applying it."
+    ),
+    limits=(
+        "A final linear layer is never reported, nor is a layer followed by `Activation`, "
+        "`ReLU`, `LeakyReLU`, `PReLU`, `ELU`, `Softmax`, max pooling, normalization other "
+        "than batch normalization, attention, a recurrent layer, or anything the analysis "
+        "cannot resolve (a `Lambda`, a custom layer, an unknown call). An activation it "
+        "cannot resolve to a constant (a function parameter, `**kwargs`) is never reported. "
+        "Layers added in a loop are assumed to be added at least twice, so a layer added in "
+        "a loop feeds itself; a deliberate low-rank factorization is reported too: silence "
+        "it with `# noqa: KA101`."
+    ),
+)
+
+KA102 = Code(
+    code="KA102",
+    slug="misplaced-input-shape",
+    summary="Input shape argument on a layer that is not the first of its Sequential model",
+    what=(
+        "Reports `input_dim`, `input_shape` or `batch_input_shape` given to a layer that is "
+        "not the first of its `Sequential` model. A `keras.Input` or `InputLayer` entry "
+        "counts as the first layer. `Embedding(input_dim=...)` is a vocabulary size, not a "
+        "shape, and is never reported."
+    ),
+    why=(
+        "Only the first layer of a Sequential model receives the model's input; Keras "
+        "ignores the argument anywhere else. Code that passes it further down usually "
+        "reflects a belief that it sets the shape of that layer, and the belief hides "
+        "the real shape the layer receives."
+    ),
+    example=(
+        "model = Sequential()\n"
+        "model.add(Dense(20, input_dim=2, activation=\"relu\"))\n"
+        "model.add(Dense(100, input_dim=2, activation=\"relu\"))  # KA102\n"
+        "model.add(Dense(1))\n"
+    ),
+    instead=(
+        "model = Sequential()\n"
+        "model.add(Dense(20, input_dim=2, activation=\"relu\"))\n"
+        "model.add(Dense(100, activation=\"relu\"))\n"
+        "model.add(Dense(1))\n"
+    ),
+    fix=(
+        "`flake8-keras-activation fix` removes the argument. Keras ignored it, so the "
+        "model is unchanged."
+    ),
+    limits=(
+        "Only Sequential models are checked. A layer added inside a loop is not reported "
+        "when the loop may add it first (for example under `if i == 0:`)."
+    ),
+)
+
+KA103 = Code(
+    code="KA103",
+    slug="affine-model",
+    summary="The whole model is one affine map",
+    what=(
+        "Reports a model with at least two affine layers and no nonlinear or unknown step "
+        "anywhere, final activation included: a `Sequential(...)` call, a "
+        "`keras.Model(...)` call, or the `class` line of a subclassed model."
+    ),
+    why=(
+        "However many layers it has, such a model computes `x @ W + b`: a linear regression "
+        "with extra parameters. It cannot fit a nonlinear target, and its depth costs "
+        "training time for nothing."
+    ),
+    example=(
+        "model = Sequential([Dense(20, input_dim=2), Dense(100), Dense(1)])  # KA103\n"
+    ),
+    instead=(
+        "model = Sequential([\n"
+        "    Dense(20, input_dim=2, activation=\"relu\"),\n"
+        "    Dense(100, activation=\"relu\"),\n"
+        "    Dense(1),\n"
+        "])\n"
+    ),
+    fix=(
+        "No automatic fix of its own: fixing the KA101 findings inside the model fixes it. "
+        "If a linear model is what you want, one `Dense` layer says so."
+    ),
+    limits=(
+        "A single-layer linear model (a linear regression) is never reported. Any layer the "
+        "analysis cannot resolve, or any call that receives the model and may change it, "
+        "keeps the model from being reported."
+    ),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in (KA101, KA102, KA103)}
+
+
+def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:
+    where = f" (line {target_line})" if target_line is not None else ""
+    through = f" through {', '.join(via)}" if via else ""
+    return (
+        f"{source} {has_what} and feeds {target}{where}{through}: the two collapse into one "
+        f'affine map; add activation="relu"'
+    )
+
+
+def ka101_loop(source: str, has_what: str) -> str:
+    return (
+        f"{source} {has_what} and is added in a loop, so it feeds its own next copy: the "
+        f'copies collapse into one affine map; add activation="relu"'
+    )
+
+
+def ka102(argument: str, layer: str, model: str) -> str:
+    return (
+        f"{argument} on {layer} is ignored: it is not the first layer of its {model} model; "
+        "give the input shape to the first layer or a keras.Input only"
+    )
+
+
+def ka103(model: str, affine_count: int) -> str:
+    return (
+        f"{model} model is affine end to end: its {affine_count} affine layers compute one "
+        'affine map, so it cannot fit a nonlinear function; add activation="relu" to the '
+        "hidden layers"
+    )
+
+
+def markdown(code: Code) -> str:
+    """The README section for a code, in ruff's template."""
+    return (
+        f"### {code.code} `{code.slug}`\n\n"
+        f"**What it does.** {code.what}\n\n"
+        f"**Why is this bad?** {code.why}\n\n"
+        f"**Example**\n\n```python\n{code.example}```\n\n"
+        f"**Use instead**\n\n```python\n{code.instead}```\n\n"
+        f"**Fix safety.** {code.fix}\n\n"
+        f"**Known limits.** {code.limits}\n"
+    )

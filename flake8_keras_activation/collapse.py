@@ -1,0 +1,153 @@
+"""The collapse analysis: one pure function over a ModelGraph, shared by the source and runtime halves."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from . import codes
+from .catalog import Kind
+from .codes import Finding
+from .graph import LayerNode, ModelGraph
+
+
+@dataclass(frozen=True)
+class Collapse:
+    """`source` (a linear affine layer) reaches the affine layer `target` through `via` only."""
+
+    source: LayerNode
+    target: LayerNode
+    via: tuple[LayerNode, ...]
+
+
+def affine_outputs(graph: ModelGraph) -> frozenset[int]:
+    """The nodes whose output is an affine function of the graph's inputs along every path.
+
+    This is what decides whether a merge (Add, Concatenate, ...) keeps a chain affine: it does
+    when every one of its inputs is affine.
+    """
+    state: dict[int, bool] = {}
+
+    def visit(key: int, on_stack: set[int]) -> bool:
+        if key in state:
+            return state[key]
+        if key in on_stack:  # a cycle: a layer added in a loop; decided by its other inputs
+            return True
+        node = graph.node(key)
+        if node.kind is Kind.INPUT:
+            result = True
+        elif node.kind in (Kind.PASS, Kind.MERGE) or node.is_linear_affine:
+            on_stack.add(key)
+            result = all(visit(p, on_stack) for p in graph.predecessors(key))
+            on_stack.discard(key)
+        else:
+            result = False
+        state[key] = result
+        return result
+
+    for node in graph.nodes:
+        visit(node.key, set())
+    return frozenset(k for k, v in state.items() if v)
+
+
+def _keeps_chain(node: LayerNode, affine: frozenset[int]) -> bool:
+    return node.kind is Kind.PASS or (node.kind is Kind.MERGE and node.key in affine)
+
+
+def find_collapses(graph: ModelGraph, affine: frozenset[int] | None = None) -> list[Collapse]:
+    """Each linear affine layer whose output reaches another affine layer through pass-throughs.
+
+    One collapse per source layer: the nearest target, in breadth-first order.
+    """
+    if affine is None:
+        affine = affine_outputs(graph)
+    found = []
+    for source in graph.nodes:
+        if not source.is_linear_affine:
+            continue
+        # parent[k]: the node before k on the breadth-first path from `source`
+        parent: dict[int, int] = {}
+        queue: deque[int] = deque()
+        for key in graph.successors(source.key):
+            parent[key] = source.key
+            queue.append(key)
+        target = None
+        while queue:
+            key = queue.popleft()
+            node = graph.node(key)
+            if node.kind is Kind.AFFINE:
+                target = node
+                break
+            if not _keeps_chain(node, affine):
+                continue
+            for nxt in graph.successors(key):
+                if nxt not in parent:
+                    parent[nxt] = key
+                    queue.append(nxt)
+        if target is None:
+            continue
+        via = []
+        step = parent[target.key]
+        while step != source.key:
+            via.append(graph.node(step))
+            step = parent[step]
+        found.append(Collapse(source, target, tuple(reversed(via))))
+    return found
+
+
+def affine_applications(graph: ModelGraph) -> int:
+    """How many affine maps the model applies: its linear affine layers, a looped one counting twice."""
+    count = 0
+    for node in graph.nodes:
+        if node.kind is Kind.AFFINE:
+            count += 2 if (node.key, node.key) in graph.edges else 1
+    return count
+
+
+def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
+    """The whole model is one affine map: every node affine, at least two affine maps applied."""
+    if not graph.complete or not graph.nodes:
+        return False
+    if affine is None:
+        affine = affine_outputs(graph)
+    if any(node.key not in affine for node in graph.nodes):
+        return False
+    return affine_applications(graph) >= 2
+
+
+def _has_what(node: LayerNode) -> str:
+    return "has a linear activation" if node.activation_given else "has no activation"
+
+
+def analyze(graph: ModelGraph) -> list[Finding]:
+    """All findings for one model graph, in source order."""
+    findings = []
+    affine = affine_outputs(graph)
+    for collapse in find_collapses(graph, affine):
+        source = collapse.source
+        if source.line is None or source.col is None:
+            continue
+        if collapse.target.key == source.key:
+            message = codes.ka101_loop(source.label, _has_what(source))
+        else:
+            message = codes.ka101(
+                source.label,
+                _has_what(source),
+                collapse.target.label,
+                collapse.target.line,
+                tuple(node.label for node in collapse.via),
+            )
+        findings.append(Finding(source.line, source.col, "KA101", message))
+    if graph.kind == "sequential":
+        for node in graph.nodes:
+            if node.shape_args and node.key in graph.preceded and node.line is not None:
+                argument = " and ".join(node.shape_args)
+                findings.append(
+                    Finding(node.line, node.col or 0, "KA102", codes.ka102(argument, node.label, "Sequential"))
+                )
+    if graph.line is not None and is_affine_end_to_end(graph, affine):
+        findings.append(
+            Finding(graph.line, graph.col or 0, "KA103", codes.ka103(graph.label, affine_applications(graph)))
+        )
+    findings.sort(key=lambda f: (f.line, f.col, f.code))
+    return findings

@@ -1,0 +1,79 @@
+"""The neutral model graph that both the source half and the runtime half produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Act, Kind
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """How to rebuild a layer with Keras: its canonical class and literal arguments."""
+
+    key: str  # canonical catalog key, e.g. "layers.Dense"
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    inner: LayerConfig | None = None  # the wrapped layer of a wrapper such as TimeDistributed
+
+
+@dataclass(frozen=True)
+class LayerNode:
+    """One layer of a model: what it is, where it is written, and what it was given."""
+
+    key: int  # unique within its graph
+    kind: Kind
+    label: str  # "Dense(20)", as the user wrote it
+    activation: Act = Act.LINEAR  # meaningful for AFFINE nodes
+    activation_given: bool = False  # an explicit `activation=` (or positional) argument
+    line: int | None = None  # 1-based
+    col: int | None = None  # 0-based, in characters
+    shape_args: tuple[str, ...] = ()  # input-shape keywords given to this layer
+    config: LayerConfig | None = None  # None when the call is not literal
+    width: int | None = None  # output units, when known (runtime, or a literal Dense)
+
+    @property
+    def is_linear_affine(self) -> bool:
+        return self.kind is Kind.AFFINE and self.activation is Act.LINEAR
+
+
+@dataclass(frozen=True)
+class ModelGraph:
+    """A model as a graph of layers.
+
+    `edges` are the may-flow edges: (a, b) means the output of `a` can reach `b` directly.
+    `preceded` holds the layers that come after another layer on every path into them,
+    within this model's own layer list (it is how KA102 knows a layer is not the first).
+    `complete` is False when something the analysis could not follow may have changed the
+    model (a call that received it, a `pop()`): then nothing is claimed about the whole model.
+    """
+
+    kind: str  # "sequential", "functional", "subclassed" or "runtime"
+    label: str
+    nodes: tuple[LayerNode, ...]
+    edges: frozenset[tuple[int, int]]
+    line: int | None = None
+    col: int | None = None
+    inputs: tuple[int, ...] = ()
+    outputs: tuple[int, ...] = ()
+    preceded: frozenset[int] = frozenset()
+    complete: bool = True
+    _by_key: dict[int, LayerNode] = field(default_factory=dict, compare=False, repr=False)
+    _succ: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _pred: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_key.update((node.key, node) for node in self.nodes)
+        for a, b in sorted(self.edges):
+            self._succ.setdefault(a, []).append(b)
+            self._pred.setdefault(b, []).append(a)
+
+    def node(self, key: int) -> LayerNode:
+        return self._by_key[key]
+
+    def successors(self, key: int) -> list[int]:
+        return self._succ.get(key, [])
+
+    def predecessors(self, key: int) -> list[int]:
+        return self._pred.get(key, [])

@@ -1,0 +1,43 @@
+"""Source text -> ModelGraphs -> findings, without running the code."""
+
+from __future__ import annotations
+
+import ast
+from typing import Sequence
+
+from ..codes import Finding
+from ..collapse import analyze
+from ..graph import ModelGraph
+from .interpret import Interpreter, may_hold_finding
+
+__all__ = ["analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding"]
+
+
+def extract_graphs(tree: ast.Module, lines: Sequence[str]) -> list[ModelGraph]:
+    """The graph of every Keras model the module builds."""
+    return Interpreter(tree, lines).run()
+
+
+def analyze_tree(tree: ast.Module, lines: Sequence[str]) -> list[Finding]:
+    """Findings for a parsed module; `lines` are its source lines (with or without endings)."""
+    seen = set()
+    findings = []
+    for graph in extract_graphs(tree, lines):
+        for finding in analyze(graph):
+            where = (finding.line, finding.col, finding.code)
+            if where not in seen:
+                seen.add(where)
+                findings.append(finding)
+    findings.sort(key=lambda f: (f.line, f.col, f.code))
+    return findings
+
+
+def analyze_source(source: str) -> list[Finding]:
+    """Findings for Python source text; text that does not parse has none."""
+    if not may_hold_finding(source):
+        return []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    return analyze_tree(tree, source.splitlines(keepends=True))

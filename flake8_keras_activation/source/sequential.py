@@ -1,0 +1,102 @@
+"""Turns the recorded effects on a Sequential model (its layer list, its `add` calls) into a ModelGraph."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable
+
+from ..catalog import Kind
+from ..graph import LayerNode, ModelGraph
+from .values import AddOp, BranchOp, CompileOp, LayerVal, LoopOp, Op, OpaqueOp, Record
+
+
+@dataclass(frozen=True)
+class _State:
+    tails: frozenset[int]  # the layers that may have been added last
+    nonempty: bool  # a layer was added on every path so far
+    compiled: bool  # compile() was called on every path so far
+
+
+class _ChainBuilder:
+    def __init__(self, unknown_node: Callable[[ast.AST], LayerNode]) -> None:
+        self.unknown_node = unknown_node
+        self.nodes: dict[int, LayerNode] = {}
+        self.edges: set[tuple[int, int]] = set()
+        self.heads: set[int] = set()
+        self.preceded: dict[int, bool] = {}
+        self.complete = True
+
+    def place(self, node: LayerNode, state: _State, own: bool) -> _State:
+        self.nodes.setdefault(node.key, node)
+        for tail in state.tails:
+            self.edges.add((tail, node.key))
+        if own:
+            self.preceded[node.key] = self.preceded.get(node.key, True) and state.nonempty
+        if not state.nonempty:
+            self.heads.add(node.key)
+        return _State(frozenset((node.key,)), True, state.compiled)
+
+    def run(self, ops: tuple[Op, ...], state: _State, own: bool, depth: int = 0) -> _State:
+        for op in ops:
+            if isinstance(op, AddOp):
+                value = op.value
+                if isinstance(value, LayerVal):
+                    state = self.place(value.node, state, own)
+                elif isinstance(value, Record) and value.kind == "sequential" and depth < 20:
+                    # A nested Sequential model used as a layer: its layers join the chain.
+                    state = self.run(value.ops, state, False, depth + 1)
+                else:
+                    state = self.place(self.unknown_node(op.expr), state, own)
+            elif isinstance(op, BranchOp):
+                ends = [self.run(arm, state, own, depth) for arm in op.arms]
+                state = _State(
+                    frozenset().union(*(end.tails for end in ends)),
+                    all(end.nonempty for end in ends),
+                    all(end.compiled for end in ends),
+                )
+            elif isinstance(op, LoopOp):
+                first = self.run(op.body, state, own, depth)
+                if op.repeats and first.tails != state.tails and _straight(op.body):
+                    # The next pass starts where the first ended: the body follows itself.
+                    first = self.run(op.body, first, own, depth)
+                state = first
+            elif isinstance(op, OpaqueOp):
+                if not state.compiled:
+                    self.complete = False
+                    state = self.place(self.unknown_node(op.expr), state, own)
+            elif isinstance(op, CompileOp):
+                state = _State(state.tails, state.nonempty, True)
+        return state
+
+
+def _straight(ops: tuple[Op, ...]) -> bool:
+    """A loop body whose adds happen on every pass, so that its back edge is certain."""
+    return all(
+        isinstance(op, (AddOp, CompileOp)) or (isinstance(op, LoopOp) and _straight(op.body))
+        for op in ops
+    )
+
+
+def sequential_graph(
+    record: Record,
+    unknown_node: Callable[[ast.AST], LayerNode],
+    label: str,
+    line: int,
+    col: int,
+) -> ModelGraph:
+    """The graph of a Sequential model from the effects recorded on it."""
+    builder = _ChainBuilder(unknown_node)
+    end = builder.run(record.ops, _State(frozenset(), False, False), True)
+    return ModelGraph(
+        kind="sequential",
+        label=label,
+        nodes=tuple(builder.nodes.values()),
+        edges=frozenset(builder.edges),
+        line=line,
+        col=col,
+        inputs=tuple(sorted(builder.heads)),
+        outputs=tuple(sorted(end.tails)),
+        preceded=frozenset(k for k, v in builder.preceded.items() if v),
+        complete=builder.complete and all(n.kind is not Kind.UNKNOWN for n in builder.nodes.values()),
+    )
