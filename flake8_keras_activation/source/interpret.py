@@ -39,6 +39,8 @@ from .values import (
 TRIGGERS = ("Dense", "Conv", "LocallyConnected", "input_dim", "input_shape", "Sequential")
 
 _BUILTINS = frozenset(dir(builtins))
+_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_MATCH = getattr(ast, "Match", None)
 _LABEL_LIMIT = 24
 
 Env = dict[str, Value]
@@ -62,19 +64,20 @@ def dotted_name(node: ast.expr) -> str | None:
 
 
 def _runs_at_most_once(node: ast.expr) -> bool:
-    if type(node) in (ast.List, ast.Tuple):
-        return len(node.elts) <= 1 and not any(type(e) is ast.Starred for e in node.elts)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return len(node.elts) <= 1 and not any(isinstance(e, ast.Starred) for e in node.elts)
     if (
-        type(node) is ast.Call
-        and type(node.func) is ast.Name
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
         and node.func.id == "range"
         and not node.keywords
-        and all(type(a) is ast.Constant and type(a.value) is int for a in node.args)
     ):
-        try:
-            return len(range(*(a.value for a in node.args))) <= 1
-        except (TypeError, ValueError):
-            return False
+        bounds = [a.value for a in node.args if isinstance(a, ast.Constant) and type(a.value) is int]
+        if len(bounds) == len(node.args):
+            try:
+                return len(range(*bounds)) <= 1
+            except (TypeError, ValueError):
+                return False
     return False
 
 
@@ -124,14 +127,14 @@ class Interpreter:
                     out.append(name)
         return tuple(out)
 
-    def _relevant(self, node: ast.AST, aliases: tuple[str, ...]) -> bool:
+    def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef, aliases: tuple[str, ...]) -> bool:
         if self._trigger_lines is None:
             words = TRIGGERS + aliases
             self._trigger_lines = [
                 number for number, line in enumerate(self.lines, 1) if any(w in line for w in words)
             ]
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
-        end = getattr(node, "end_lineno", None) or len(self.lines)
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        end = node.end_lineno or len(self.lines)
         at = bisect.bisect_left(self._trigger_lines, start)
         return at < len(self._trigger_lines) and self._trigger_lines[at] <= end
 
@@ -140,9 +143,9 @@ class Interpreter:
         arguments = function.args
         for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
             env[arg.arg] = UNKNOWN
-        for arg in (arguments.vararg, arguments.kwarg):
-            if arg is not None:
-                env[arg.arg] = UNKNOWN
+        for star in (arguments.vararg, arguments.kwarg):
+            if star is not None:
+                env[star.arg] = UNKNOWN
         self.exec_block(function.body, env)
 
     # ---- statements ---------------------------------------------------------------------
@@ -152,19 +155,18 @@ class Interpreter:
             self.exec_stmt(statement, env)
 
     def exec_stmt(self, node: ast.stmt, env: Env) -> None:
-        kind = type(node)
-        if kind is ast.Expr:
+        if isinstance(node, ast.Expr):
             self.eval(node.value, env)
-        elif kind is ast.Assign:
+        elif isinstance(node, ast.Assign):
             value = self.eval(node.value, env)
             for target in node.targets:
                 self.assign(target, value, env)
-        elif kind is ast.AnnAssign:
+        elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value, env), env)
-        elif kind is ast.AugAssign:
+        elif isinstance(node, ast.AugAssign):
             self.exec_augassign(node, env)
-        elif kind in (ast.Import, ast.ImportFrom):
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for local, qualified in import_bindings(node):
                 if local == STAR:
                     key = catalog.canonical(qualified)
@@ -172,24 +174,24 @@ class Interpreter:
                         self.stars.append((qualified, catalog.star_members(key)))
                 else:
                     self.bind(local, Qual(qualified), env)
-        elif kind is ast.If:
+        elif isinstance(node, ast.If):
             self.eval(node.test, env)
             self.exec_branches([node.body, node.orelse], env)
-        elif kind in (ast.For, ast.AsyncFor):
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
             self.eval(node.iter, env)
             self.exec_loop(node.body, env, node.target, not _runs_at_most_once(node.iter))
             self.exec_block(node.orelse, env)
-        elif kind is ast.While:
+        elif isinstance(node, ast.While):
             self.eval(node.test, env)
             self.exec_loop(node.body, env, None, True)
             self.exec_block(node.orelse, env)
-        elif kind in (ast.With, ast.AsyncWith):
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 self.eval(item.context_expr, env)
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, UNKNOWN, env)
             self.exec_block(node.body, env)
-        elif kind in (ast.Try, getattr(ast, "TryStar", ast.Try)):
+        elif isinstance(node, _TRY):
             before = dict(env)
             self.exec_block(node.body, env)
             self.exec_block(node.orelse, env)
@@ -202,21 +204,21 @@ class Interpreter:
                 arms.append(arm)
             self._join_into(env, arms)
             self.exec_block(node.finalbody, env)
-        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions.append(node)
             self.bind(node.name, UNKNOWN, env)
-        elif kind is ast.ClassDef:
+        elif isinstance(node, ast.ClassDef):
             self.bind(node.name, UNKNOWN, env)
-            for item in node.body:
-                if type(item) in (ast.FunctionDef, ast.AsyncFunctionDef):
-                    self.functions.append(item)
-        elif kind is ast.Return:
+            for member in node.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.functions.append(member)
+        elif isinstance(node, ast.Return):
             if node.value is not None:
                 self.eval(node.value, env)
-        elif kind is ast.Delete:
+        elif isinstance(node, ast.Delete):
             for target in node.targets:
                 self.assign(target, UNKNOWN, env)
-        elif kind is getattr(ast, "Match", None):
+        elif _MATCH is not None and isinstance(node, _MATCH):
             self.eval(node.subject, env)
             self.exec_branches([case.body for case in node.cases] + [[]], env)
 
@@ -234,7 +236,10 @@ class Interpreter:
             for name in joined.keys() | arm.keys():
                 a = joined.get(name) or self._outer_model(name)
                 b = arm.get(name) or self._outer_model(name)
-                joined[name] = a if b is None else b if a is None else join_values(a, b)
+                if a is not None and b is not None:
+                    joined[name] = join_values(a, b)
+                elif b is not None:
+                    joined[name] = b
         env.clear()
         env.update(joined)
         self._note_all(env)
@@ -268,22 +273,21 @@ class Interpreter:
             self.counts[name] += 1
 
     def assign(self, target: ast.expr, value: Value, env: Env) -> None:
-        kind = type(target)
-        if kind is ast.Name:
+        if isinstance(target, ast.Name):
             self.bind(target.id, value, env)
-        elif kind is ast.Attribute:
+        elif isinstance(target, ast.Attribute):
             name = dotted_name(target)
             if name is not None:
                 env[name] = value
-        elif kind in (ast.Tuple, ast.List):
+        elif isinstance(target, (ast.Tuple, ast.List)):
             parts: list[Value] = [UNKNOWN] * len(target.elts)
             if isinstance(value, Record) and value.kind == "list" and len(value.ops) == len(target.elts):
                 parts = [op.value if isinstance(op, AddOp) else UNKNOWN for op in value.ops]
             for element, part in zip(target.elts, parts):
                 self.assign(element, part, env)
-        elif kind is ast.Starred:
+        elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN, env)
-        elif kind is ast.Subscript:
+        elif isinstance(target, ast.Subscript):
             self._escape([target.value], env)
 
     def _note(self, value: Value) -> None:
@@ -310,39 +314,38 @@ class Interpreter:
         return UNKNOWN
 
     def eval(self, node: ast.expr, env: Env) -> Value:
-        kind = type(node)
-        if kind is ast.Name:
+        if isinstance(node, ast.Name):
             return self.lookup(node.id, env)
-        if kind is ast.Attribute:
+        if isinstance(node, ast.Attribute):
             name = dotted_name(node)
             if name is not None and name in env:
                 return env[name]
             base = self.eval(node.value, env)
             return Qual(f"{base.name}.{node.attr}") if isinstance(base, Qual) else UNKNOWN
-        if kind is ast.Constant:
+        if isinstance(node, ast.Constant):
             value = node.value
             if value is None or type(value) in (str, int, float, bool):
                 return Const(value)
             return UNKNOWN
-        if kind is ast.Call:
+        if isinstance(node, ast.Call):
             return self.eval_call(node, env)
-        if kind in (ast.List, ast.Tuple):
+        if isinstance(node, (ast.List, ast.Tuple)):
             return Record(node, "list", tuple(self._element_ops(node.elts, env)))
-        if kind in (ast.ListComp, ast.GeneratorExp):
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
             return self.eval_comprehension(node, env)
-        if kind is ast.BinOp:
+        if isinstance(node, ast.BinOp):
             return self.eval_binop(node, env)
-        if kind is ast.IfExp:
+        if isinstance(node, ast.IfExp):
             self.eval(node.test, env)
             return join_values(self.eval(node.body, env), self.eval(node.orelse, env))
-        if kind is ast.NamedExpr:
-            value = self.eval(node.value, env)
-            self.assign(node.target, value, env)
-            return value
-        if kind in (ast.Subscript, ast.Starred, ast.Await):
+        if isinstance(node, ast.NamedExpr):
+            named = self.eval(node.value, env)
+            self.assign(node.target, named, env)
+            return named
+        if isinstance(node, (ast.Subscript, ast.Starred, ast.Await)):
             self.eval(node.value, env)
             return UNKNOWN
-        if kind is ast.UnaryOp and type(node.operand) is ast.Constant:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
             try:
                 return Const(ast.literal_eval(node))
             except ValueError:
@@ -490,13 +493,13 @@ class Interpreter:
                 return inner.node
             kind = Kind.UNKNOWN
         elif key == catalog.ACTIVATION_LAYER:
-            chosen = args[0] if args else kwargs.get("activation", UNKNOWN)
+            function = args[0] if args else kwargs.get("activation", UNKNOWN)
             kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
-                self.classify_activation(chosen), Kind.UNKNOWN
+                self.classify_activation(function), Kind.UNKNOWN
             )
         elif kind is Kind.AFFINE and info is not None:
             index = info.activation_arg
-            chosen = kwargs.get("activation")
+            chosen: Value | None = kwargs.get("activation")
             if chosen is None and index is not None and len(args) > index and not dynamic:
                 chosen = args[index]
             if chosen is not None:
@@ -541,12 +544,14 @@ class Interpreter:
         return Act.UNKNOWN
 
     def unknown_node(self, expr: ast.AST) -> LayerNode:
+        if not isinstance(expr, ast.expr):
+            return LayerNode(key=id(expr), kind=Kind.UNKNOWN, label="?")
         return LayerNode(
             key=id(expr),
             kind=Kind.UNKNOWN,
-            label=self._text(expr) if isinstance(expr, ast.expr) else "?",
-            line=getattr(expr, "lineno", None),
-            col=self.column(expr) if hasattr(expr, "col_offset") else None,
+            label=self._text(expr),
+            line=expr.lineno,
+            col=self.column(expr),
         )
 
     def _config(
@@ -585,7 +590,7 @@ class Interpreter:
 
     # ---- positions and labels -----------------------------------------------------------
 
-    def column(self, node: ast.AST) -> int:
+    def column(self, node: ast.expr | ast.stmt) -> int:
         """The 0-based column in characters (ast's col_offset counts UTF-8 bytes)."""
         col = node.col_offset
         try:
@@ -629,6 +634,7 @@ class Interpreter:
 
     def _sequential(self, record: Record) -> ModelGraph:
         origin = record.origin
+        assert isinstance(origin, ast.expr)
         return sequential_graph(
             record,
             self.unknown_node,

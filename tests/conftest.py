@@ -1,0 +1,58 @@
+"""Shared helpers: cases as data, and one real flake8 run over many of them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Case:
+    """A source and the exact (line, col, code) findings it must give, in order."""
+
+    id: str
+    source: str
+    expected: tuple[tuple[int, int, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return textwrap.dedent(self.source).lstrip("\n")
+
+
+def params(cases: list[Case]) -> list:
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids)), "case ids must be unique"
+    return [pytest.param(case, id=case.id) for case in cases]
+
+
+def run_flake8(paths: list[Path], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real flake8 command line, in this interpreter's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", *args, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def flake8_findings(cases: list[Case], tmp_path: Path, *args: str) -> dict[str, list[tuple[int, int, str]]]:
+    """Run flake8 once over every case, each written to its own file; findings per case id."""
+    paths = {}
+    for number, case in enumerate(cases):
+        path = tmp_path / f"case_{number}.py"
+        path.write_text(case.text, encoding="utf-8")
+        paths[str(path)] = case.id
+    result = run_flake8([tmp_path], "--select=KA", "--format=%(path)s\t%(row)d\t%(col)d\t%(code)s", *args)
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    found: dict[str, list[tuple[int, int, str]]] = {case.id: [] for case in cases}
+    for line in result.stdout.splitlines():
+        path, row, col, code = line.split("\t")
+        # flake8 shows 1-based columns; the plugin reports 0-based ones
+        found[paths[path]].append((int(row), int(col) - 1, code))
+    return found

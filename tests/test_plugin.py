@@ -1,0 +1,130 @@
+"""The flake8 adapter, end to end through the real flake8 command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_flake8
+
+SEED = textwrap.dedent(
+    """\
+    from keras.models import Sequential
+    from keras.layers import Dense
+
+    model = Sequential()
+    model.add(Dense(20, input_dim=2))
+    model.add(Dense(100, input_dim=2))
+    model.add(Dense(1))
+    """
+)
+
+
+def test_plugin_is_registered_with_flake8() -> None:
+    result = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True, check=True)
+    assert "flake8-keras-activation" in result.stdout
+
+
+def test_seed_model_output_lines(tmp_path: Path) -> None:
+    path = tmp_path / "seed.py"
+    path.write_text(SEED)
+    result = run_flake8([path], "--select=KA")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:4:9: KA103 Sequential model is affine end to end: its 3 affine layers compute one affine map, "
+        'so it cannot fit a nonlinear function; add activation="relu" to the hidden layers',
+        f"{path}:5:11: KA101 Dense(20) has no activation and feeds Dense(100) (line 6): "
+        'the two collapse into one affine map; add activation="relu"',
+        f"{path}:6:11: KA101 Dense(100) has no activation and feeds Dense(1) (line 7): "
+        'the two collapse into one affine map; add activation="relu"',
+        f"{path}:6:11: KA102 input_dim on Dense(100) is ignored: it is not the first layer of its Sequential "
+        "model; give the input shape to the first layer or a keras.Input only",
+    ]
+
+
+def test_noqa_silences_one_code(tmp_path: Path) -> None:
+    path = tmp_path / "noqa.py"
+    path.write_text(SEED.replace("model.add(Dense(20, input_dim=2))", "model.add(Dense(20, input_dim=2))  # noqa: KA101"))
+    codes = [line.split()[1] for line in run_flake8([path], "--select=KA").stdout.splitlines()]
+    assert codes == ["KA103", "KA101", "KA102"]
+
+
+def test_extend_ignore_and_select_work_by_prefix(tmp_path: Path) -> None:
+    path = tmp_path / "seed.py"
+    path.write_text(SEED)
+    codes = [line.split()[1] for line in run_flake8([path], "--select=KA", "--extend-ignore=KA101").stdout.splitlines()]
+    assert codes == ["KA103", "KA102"]
+
+
+def _check_quietly(path: Path) -> subprocess.CompletedProcess[str]:
+    result = run_flake8([path], "--select=KA,E999,E902")
+    assert "Traceback" not in result.stderr + result.stdout
+    return result
+
+
+def test_syntax_error_gives_e999_and_no_ka_finding(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text(SEED + "model.add(Dense(\n")
+    result = _check_quietly(path)
+    assert " E999 " in result.stdout
+    assert " KA1" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("bom", b"\xef\xbb\xbf" + SEED.encode()),
+        ("crlf", SEED.replace("\n", "\r\n").encode()),
+        ("tabs", SEED.replace("model.add(Dense(1))", "if True:\n\tmodel.add(Dense(1))").encode()),
+        ("form-feed", SEED.replace("\nmodel = ", "\n\x0c\nmodel = ").encode()),
+        ("latin-1-with-cookie", b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + SEED.encode()),
+    ],
+)
+def test_odd_encodings_and_line_endings_still_report(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / f"{name}.py"
+    path.write_bytes(data)
+    result = _check_quietly(path)
+    assert result.stdout.count(" KA101 ") == 2, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("null-byte", SEED.encode() + b"\x00\n"),
+        ("invalid-utf8", SEED.encode() + b"# \xff\xfe\n"),
+        ("empty", b""),
+        ("only-keras-import", b"import keras\n"),
+    ],
+)
+def test_undecodable_or_trivial_files_give_no_traceback(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / f"{name}.py"
+    path.write_bytes(data)
+    result = _check_quietly(path)
+    assert result.returncode in (0, 1)
+
+
+def test_very_long_file(tmp_path: Path) -> None:
+    filler = "".join(f"value_{i} = {i} * 2\n" for i in range(50_000))
+    path = tmp_path / "long.py"
+    path.write_text(SEED + filler + SEED.split("\n\n", 1)[1].replace("model", "other"))
+    result = _check_quietly(path)
+    assert result.stdout.count(" KA103 ") == 2
+
+
+def test_flake8_path_imports_neither_tensorflow_nor_keras_nor_libcst() -> None:
+    probe = textwrap.dedent(
+        f"""
+        import ast, sys
+        from flake8_keras_activation.plugin import KerasActivationChecker
+        source = {SEED!r}
+        findings = list(KerasActivationChecker(ast.parse(source), source.splitlines(True)).run())
+        assert len(findings) == 4, findings
+        print(sorted(m for m in ("tensorflow", "keras", "libcst", "numpy") if m in sys.modules))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
