@@ -180,6 +180,15 @@ SEQUENTIAL = "models.Sequential"
 MODEL = frozenset({"models.Model", "models.Functional"})
 INPUTS = frozenset({"layers.Input", "models.Input", "layers.InputLayer"})
 
+# Pass-through layers whose output has as many features as their input.
+WIDTH_PRESERVING = frozenset(
+    "layers." + name
+    for name in (
+        "Dropout AlphaDropout GaussianDropout GaussianNoise ActivityRegularization BatchNormalization "
+        "Identity Activation SpatialDropout1D SpatialDropout2D SpatialDropout3D"
+    ).split()
+)
+
 # `input_dim` is a vocabulary size here, not a shape.
 INPUT_DIM_IS_NOT_A_SHAPE = frozenset({"layers.Embedding", "layers.ReversibleEmbedding"})
 INPUT_SHAPE_ARGS = ("input_dim", "input_shape", "batch_input_shape")

@@ -160,7 +160,48 @@ KA103 = Code(
     ),
 )
 
-CODES: dict[str, Code] = {c.code: c for c in (KA101, KA102, KA103)}
+KA104 = Code(
+    code="KA104",
+    slug="linear-factorization",
+    summary="Two affine layers compose into one map, in a way that looks deliberate (off by default)",
+    what=(
+        "Reports, instead of KA101, a linear affine layer feeding another affine layer when the "
+        "pair looks like a deliberate factorization of one map: the linear layer is narrower than "
+        "both its input and the layer it feeds (a rank limit, as in a bottleneck, LoRA or a "
+        "linear autoencoder), or it has `use_bias=False` and feeds the next affine layer without a "
+        "normalization in between (its bias would be redundant, and the author removed it), or it "
+        "is a pointwise (1x1) convolution feeding a spatial convolution (a channel projection, as "
+        "in feature pyramids). This code is off by default: enable it with "
+        "`--extend-select=KA104` (or `--enable-extensions=KA104`)."
+    ),
+    why=(
+        "The pair still computes one affine map. When the narrowing is deliberate that is the "
+        "point: it limits the rank, or saves parameters. When it is not, it is the bug KA101 "
+        "describes, and only the author can tell. A model whose only collapses are such "
+        "factorizations is not reported as KA103 either."
+    ),
+    example=(
+        "inputs = keras.Input(shape=(784,))\n"
+        "code = layers.Dense(32)(inputs)  # KA104: 784 -> 32 -> 784 is a rank-32 map\n"
+        "outputs = layers.Dense(784)(code)\n"
+        "autoencoder = keras.Model(inputs, outputs)\n"
+    ),
+    instead=(
+        "inputs = keras.Input(shape=(784,))\n"
+        "code = layers.Dense(32, activation=\"relu\")(inputs)  # a nonlinear autoencoder\n"
+        "outputs = layers.Dense(784, activation=\"sigmoid\")(code)\n"
+        "autoencoder = keras.Model(inputs, outputs)\n"
+    ),
+    fix="No automatic fix: whether the factorization is deliberate is a design decision.",
+    limits=(
+        "Widths are known only from literal arguments (`Dense(32)`, `keras.Input(shape=(784,))`) "
+        "and kernel sizes only from literal `kernel_size`; where they are not literal the pair is "
+        "reported as KA101."
+    ),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in (KA101, KA102, KA103, KA104)}
+OFF_BY_DEFAULT = ("KA104",)
 
 
 def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:
@@ -174,8 +215,16 @@ def ka101(source: str, has_what: str, target: str, target_line: int | None, via:
 
 def ka101_loop(source: str, has_what: str) -> str:
     return (
-        f"{source} {has_what} and is added in a loop, so it feeds its own next copy: the "
-        f'copies collapse into one affine map; add activation="relu"'
+        f"{source} {has_what} and feeds itself (it is applied again in a loop, or called twice): "
+        'the applications collapse into one affine map; add activation="relu"'
+    )
+
+
+def ka104(source: str, target: str, target_line: int | None, why: str) -> str:
+    where = f" (line {target_line})" if target_line is not None else ""
+    return (
+        f"{source} has no activation and feeds {target}{where}: {why}; the two compose into one affine "
+        'map, which is right for a deliberate factorization; otherwise add activation="relu"'
     )
 
 
@@ -188,7 +237,7 @@ def ka102(argument: str, layer: str, model: str) -> str:
 
 def ka103(model: str, affine_count: int) -> str:
     return (
-        f"{model} model is affine end to end: its {affine_count} affine layers compute one "
+        f"{model} is affine end to end: its {affine_count} affine layers compute one "
         'affine map, so it cannot fit a nonlinear function; add activation="relu" to the '
         "hidden layers"
     )

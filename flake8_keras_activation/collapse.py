@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from . import codes
-from .catalog import Kind
+from .catalog import WIDTH_PRESERVING, Kind
 from .codes import Finding
 from .graph import LayerNode, ModelGraph
 
@@ -24,30 +24,22 @@ def affine_outputs(graph: ModelGraph) -> frozenset[int]:
     """The nodes whose output is an affine function of the graph's inputs along every path.
 
     This is what decides whether a merge (Add, Concatenate, ...) keeps a chain affine: it does
-    when every one of its inputs is affine.
+    when every one of its inputs is affine. A greatest fixed point, so that a layer applied in
+    a loop is decided by its other inputs.
     """
-    state: dict[int, bool] = {}
-
-    def visit(key: int, on_stack: set[int]) -> bool:
-        if key in state:
-            return state[key]
-        if key in on_stack:  # a cycle: a layer added in a loop; decided by its other inputs
-            return True
-        node = graph.node(key)
-        if node.kind is Kind.INPUT:
-            result = True
-        elif node.kind in (Kind.PASS, Kind.MERGE) or node.is_linear_affine:
-            on_stack.add(key)
-            result = all(visit(p, on_stack) for p in graph.predecessors(key))
-            on_stack.discard(key)
-        else:
-            result = False
-        state[key] = result
-        return result
-
-    for node in graph.nodes:
-        visit(node.key, set())
-    return frozenset(k for k, v in state.items() if v)
+    affine = {
+        node.key
+        for node in graph.nodes
+        if node.kind in (Kind.INPUT, Kind.PASS, Kind.MERGE) or node.is_linear_affine
+    }
+    queue = deque(node.key for node in graph.nodes if node.key not in affine)
+    while queue:
+        key = queue.popleft()
+        for successor in graph.successors(key):
+            if successor in affine and graph.node(successor).kind is not Kind.INPUT:
+                affine.discard(successor)
+                queue.append(successor)
+    return frozenset(affine)
 
 
 def _keeps_chain(node: LayerNode, affine: frozenset[int]) -> bool:
@@ -115,6 +107,40 @@ def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None
     return affine_applications(graph) >= 2
 
 
+def input_width(graph: ModelGraph, node: LayerNode) -> int | None:
+    """The number of features a layer receives, when its single input says it."""
+    seen = {node.key}
+    while True:
+        predecessors = graph.predecessors(node.key)
+        if len(predecessors) != 1 or predecessors[0] in seen:
+            return None
+        node = graph.node(predecessors[0])
+        seen.add(node.key)
+        if node.kind in (Kind.AFFINE, Kind.INPUT):
+            return node.width
+        if node.layer not in WIDTH_PRESERVING:
+            return None
+
+
+def deliberate(graph: ModelGraph, collapse: Collapse) -> str | None:
+    """Why a collapse looks like a deliberate factorization (KA104), or None (KA101)."""
+    source, target = collapse.source, collapse.target
+    inner, outer = source.width, target.width
+    outside = input_width(graph, source)
+    if inner is not None and outside is not None and outer is not None and inner < outside and inner < outer:
+        return f"together a rank-{inner} map ({outside} -> {inner} -> {outer}), a low-rank factorization"
+    if not source.bias and not any(node.layer == "layers.BatchNormalization" for node in collapse.via):
+        return "it has no bias, which would be redundant before another affine layer: a factorization"
+    if source.kernel == 1 and target.kernel is not None and target.kernel > 1:
+        return "a pointwise convolution projecting channels before a spatial one: a factorization"
+    return None
+
+
+def _same_layer(a: LayerNode, b: LayerNode) -> bool:
+    """Two applications of one layer object (a loop, a shared layer): the same constructor call."""
+    return a.key == b.key or (a.line is not None and (a.line, a.col) == (b.line, b.col))
+
+
 def _has_what(node: LayerNode) -> str:
     return "has a linear activation" if node.activation_given else "has no activation"
 
@@ -123,11 +149,19 @@ def analyze(graph: ModelGraph) -> list[Finding]:
     """All findings for one model graph, in source order."""
     findings = []
     affine = affine_outputs(graph)
-    for collapse in find_collapses(graph, affine):
+    collapses = find_collapses(graph, affine)
+    factorizations = 0
+    for collapse in collapses:
         source = collapse.source
         if source.line is None or source.col is None:
             continue
-        if collapse.target.key == source.key:
+        why = deliberate(graph, collapse)
+        if why is not None:
+            factorizations += 1
+            message = codes.ka104(source.label, collapse.target.label, collapse.target.line, why)
+            findings.append(Finding(source.line, source.col, "KA104", message))
+            continue
+        if _same_layer(collapse.target, source):
             message = codes.ka101_loop(source.label, _has_what(source))
         else:
             message = codes.ka101(
@@ -145,7 +179,8 @@ def analyze(graph: ModelGraph) -> list[Finding]:
                 findings.append(
                     Finding(node.line, node.col or 0, "KA102", codes.ka102(argument, node.label, "Sequential"))
                 )
-    if graph.line is not None and is_affine_end_to_end(graph, affine):
+    deliberate_only = bool(collapses) and factorizations == len(collapses)
+    if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
         findings.append(
             Finding(graph.line, graph.col or 0, "KA103", codes.ka103(graph.label, affine_applications(graph)))
         )

@@ -31,7 +31,10 @@ class LayerNode:
     col: int | None = None  # 0-based, in characters
     shape_args: tuple[str, ...] = ()  # input-shape keywords given to this layer
     config: LayerConfig | None = None  # None when the call is not literal
-    width: int | None = None  # output units, when known (runtime, or a literal Dense)
+    width: int | None = None  # output units, when known (runtime, or a literal Dense or Input)
+    layer: str = ""  # the catalog key ("layers.Dense"), or "" for what is not a Keras layer
+    bias: bool = True  # False for a literal use_bias=False
+    kernel: int | None = None  # the largest literal kernel dimension of a convolution
 
     @property
     def is_linear_affine(self) -> bool:
@@ -65,7 +68,9 @@ class ModelGraph:
 
     def __post_init__(self) -> None:
         self._by_key.update((node.key, node) for node in self.nodes)
-        for a, b in sorted(self.edges):
+        # Neighbours in source order, so that messages do not depend on memory addresses.
+        order = {node.key: (node.line or 0, node.col or 0, index) for index, node in enumerate(self.nodes)}
+        for a, b in sorted(self.edges, key=lambda e: (order.get(e[0], ()), order.get(e[1], ()))):
             self._succ.setdefault(a, []).append(b)
             self._pred.setdefault(b, []).append(a)
 

@@ -7,6 +7,7 @@ import logging
 from typing import Any, Iterator, Sequence
 
 from . import __version__
+from .codes import OFF_BY_DEFAULT
 from .source import analyze_tree, may_hold_finding
 
 LOG = logging.getLogger(__name__)
@@ -15,6 +16,10 @@ LOG = logging.getLogger(__name__)
 class KerasActivationChecker:
     name = "flake8-keras-activation"
     version = __version__
+
+    @staticmethod
+    def add_options(parser: Any) -> None:
+        parser.extend_default_ignore(list(OFF_BY_DEFAULT))
 
     def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
         self.tree = tree

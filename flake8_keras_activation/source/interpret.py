@@ -16,11 +16,13 @@ from typing import Iterable, Sequence
 from .. import catalog
 from ..catalog import Act, Kind
 from ..graph import LayerConfig, LayerNode, ModelGraph
+from .functional import Dataflow
 from .imports import STAR, import_bindings
 from .sequential import sequential_graph
 from .values import (
     UNKNOWN,
     AddOp,
+    ClassVal,
     CompileOp,
     Const,
     LayerVal,
@@ -29,6 +31,7 @@ from .values import (
     OpaqueOp,
     Qual,
     Record,
+    Tensor,
     Value,
     join_values,
     loop_value,
@@ -85,8 +88,22 @@ class _NotLiteral(Exception):
     pass
 
 
+_KERAS_BASES = frozenset({"models.Model", "models.Functional", "layers.Layer"})
+_INIT_METHODS = ("__init__", "build")
+# Functions that add or join tensors: pass-through when every input is affine.
+_MERGE_FUNCTIONS = frozenset(
+    {
+        "ops.add", "ops.subtract", "ops.concatenate", "ops.stack", "ops.average",
+        "tf.add", "tf.subtract", "tf.concat", "tf.add_n", "tf.stack",
+        "tf.math.add", "tf.math.subtract", "tf.math.add_n",
+    }
+)
+_UNROLL_LIMIT = 32
+_PASS_LIMIT = 3  # loops nested deeper than this get no second pass
+
+
 class Interpreter:
-    """Interprets one module; `run()` returns the graph of every model it builds."""
+    """Interprets one module; `run()` returns the graph of every model and scope it builds."""
 
     def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
         self.tree = tree
@@ -95,28 +112,44 @@ class Interpreter:
         self.globals: Env | None = None  # the module's names, as functions see them
         self.counts: Counter[str] = Counter()  # module-level bindings per name
         self.stars: list[tuple[str, frozenset[str]]] = []
-        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool]] = []
+        self.classes: list[ClassVal] = []
+        self.graphs: list[ModelGraph] = []
+        self.flow = Dataflow()
+        self.returns: list[tuple[Value, ast.expr]] | None = None
+        self.loop_depth = 0
         self._trigger_lines: list[int] | None = None
+        self._aliases: tuple[str, ...] = ()
 
     # ---- driver -------------------------------------------------------------------------
 
     def run(self) -> list[ModelGraph]:
         module_env: Env = {}
         self.exec_block(self.tree.body, module_env)
+        self._close_scope("<module>")
+        # Functions see a module-level name when it is bound once (or is an import or class);
+        # module-level tensors belong to the module's data flow, not to theirs.
         self.globals = {
-            name: value if self.counts[name] <= 1 or isinstance(value, Qual) else UNKNOWN
+            name: value
+            if (self.counts[name] <= 1 or isinstance(value, (Qual, ClassVal))) and not isinstance(value, Tensor)
+            else UNKNOWN
             for name, value in module_env.items()
         }
-        aliases = self._aliases(module_env)
+        self._aliases = self._find_aliases(module_env)
         index = 0
-        while index < len(self.functions):  # nested functions are appended as they are met
-            function = self.functions[index]
+        while index < len(self.functions) or self.classes:  # nested definitions are appended as met
+            if self.classes:
+                cls = self.classes.pop(0)
+                if any(self._relevant(c.node) for c in _lineage(cls)):
+                    self.exec_class(cls)
+                continue
+            function, method = self.functions[index]
             index += 1
-            if self._relevant(function, aliases):
-                self.exec_function(function)
-        return [self._sequential(record) for record in self.records.values()]
+            if self._relevant(function):
+                self.exec_function(function, method)
+        return self.graphs + [self._sequential(record) for record in self.records.values()]
 
-    def _aliases(self, env: Env) -> tuple[str, ...]:
+    def _find_aliases(self, env: Env) -> tuple[str, ...]:
         """Local names of affine layers or Sequential that do not contain a trigger word."""
         out = []
         for name, value in env.items():
@@ -127,9 +160,10 @@ class Interpreter:
                     out.append(name)
         return tuple(out)
 
-    def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef, aliases: tuple[str, ...]) -> bool:
+    def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        """Whether the definition's text names an affine layer, an input shape or a model."""
         if self._trigger_lines is None:
-            words = TRIGGERS + aliases
+            words = TRIGGERS + self._aliases
             self._trigger_lines = [
                 number for number, line in enumerate(self.lines, 1) if any(w in line for w in words)
             ]
@@ -138,15 +172,73 @@ class Interpreter:
         at = bisect.bisect_left(self._trigger_lines, start)
         return at < len(self._trigger_lines) and self._trigger_lines[at] <= end
 
-    def exec_function(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def _close_scope(self, label: str) -> None:
+        if self.flow.nodes:
+            self.graphs.append(self.flow.scope_graph(label))
+        self.flow = Dataflow()
+
+    def _parameters(self, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, tensors: bool) -> Env:
+        """Parameters are unknown; those without a default may also be the tensors a block receives."""
         env: Env = {}
         arguments = function.args
-        for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+        positional = arguments.posonlyargs + arguments.args
+        first_default = len(positional) - len(arguments.defaults)
+        for index, arg in enumerate(positional):
+            if (method and index == 0) or not tensors or index >= first_default:
+                env[arg.arg] = UNKNOWN
+            else:
+                node = LayerNode(key=id(arg), kind=Kind.INPUT, label=arg.arg, line=arg.lineno, col=arg.col_offset)
+                env[arg.arg] = Tensor(self.flow.apply(node, frozenset()))
+        for arg in arguments.kwonlyargs:
             env[arg.arg] = UNKNOWN
         for star in (arguments.vararg, arguments.kwarg):
             if star is not None:
                 env[star.arg] = UNKNOWN
+        return env
+
+    def exec_function(self, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> None:
+        env = self._parameters(function, method, tensors=True)
         self.exec_block(function.body, env)
+        self._close_scope(function.name)
+
+    def exec_class(self, cls: ClassVal) -> None:
+        """A subclassed model or layer: layers made in __init__/build, data flow through call()."""
+        lineage = _lineage(cls)
+        attributes: Env = {}
+        for ancestor in reversed(lineage):  # base classes first, so that subclasses override
+            for member in ancestor.node.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in _INIT_METHODS:
+                    env = self._parameters(member, True, tensors=False)
+                    self_name = _self_name(member)
+                    env.update(_rename(attributes, "self", self_name))
+                    self.exec_block(member.body, env)
+                    attributes.update(_rename(_attributes(env, self_name), self_name, "self"))
+        call = next(
+            (
+                member
+                for ancestor in lineage
+                for member in ancestor.node.body
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == "call"
+            ),
+            None,
+        )
+        outputs: frozenset[int] = frozenset()
+        if call is not None:
+            env = self._parameters(call, True, tensors=True)
+            env.update(_rename(attributes, "self", _self_name(call)))
+            self.returns = []
+            self.exec_block(call.body, env)
+            returned, self.returns = self.returns, None
+            if returned:
+                outputs = frozenset().union(*(self.producers(v, e) for v, e in returned))
+        node = cls.node
+        if outputs:
+            self.graphs.append(
+                self.flow.model_graph(
+                    outputs, f"Subclassed model {node.name}", node.lineno, self.column(node), "subclassed"
+                )
+            )
+        self._close_scope(node.name)
 
     # ---- statements ---------------------------------------------------------------------
 
@@ -178,12 +270,12 @@ class Interpreter:
             self.eval(node.test, env)
             self.exec_branches([node.body, node.orelse], env)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self.eval(node.iter, env)
-            self.exec_loop(node.body, env, node.target, not _runs_at_most_once(node.iter))
+            iterated = self.eval(node.iter, env)
+            self.exec_for(node, iterated, env)
             self.exec_block(node.orelse, env)
         elif isinstance(node, ast.While):
             self.eval(node.test, env)
-            self.exec_loop(node.body, env, None, True)
+            self.exec_loop(node.body, env, None, UNKNOWN, True)
             self.exec_block(node.orelse, env)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
@@ -205,22 +297,36 @@ class Interpreter:
             self._join_into(env, arms)
             self.exec_block(node.finalbody, env)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.functions.append(node)
+            self.functions.append((node, False))
             self.bind(node.name, UNKNOWN, env)
         elif isinstance(node, ast.ClassDef):
-            self.bind(node.name, UNKNOWN, env)
-            for member in node.body:
-                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.functions.append(member)
+            self.exec_classdef(node, env)
         elif isinstance(node, ast.Return):
             if node.value is not None:
-                self.eval(node.value, env)
+                value = self.eval(node.value, env)
+                if self.returns is not None:
+                    self.returns.append((value, node.value))
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 self.assign(target, UNKNOWN, env)
         elif _MATCH is not None and isinstance(node, _MATCH):
             self.eval(node.subject, env)
             self.exec_branches([case.body for case in node.cases] + [[]], env)
+
+    def exec_classdef(self, node: ast.ClassDef, env: Env) -> None:
+        bases = [self.eval(base, env) for base in node.bases]
+        keras = any(
+            (isinstance(b, Qual) and catalog.canonical(b.name) in _KERAS_BASES) or (isinstance(b, ClassVal) and b.keras)
+            for b in bases
+        )
+        cls = ClassVal(node, keras, tuple(b for b in bases if isinstance(b, ClassVal)))
+        self.bind(node.name, cls, env)
+        if keras:
+            self.classes.append(cls)
+        for member in node.body:
+            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if not (keras and member.name in _INIT_METHODS + ("call",)):
+                    self.functions.append((member, True))
 
     def exec_branches(self, bodies: list[list[ast.stmt]], env: Env) -> None:
         arms = []
@@ -249,12 +355,45 @@ class Interpreter:
         value = self.globals.get(name) if self.globals is not None else None
         return value if isinstance(value, Record) else None
 
-    def exec_loop(self, body: list[ast.stmt], env: Env, target: ast.expr | None, repeats: bool) -> None:
-        inner = dict(env)
+    def exec_for(self, node: ast.For | ast.AsyncFor, iterated: Value, env: Env) -> None:
+        if isinstance(iterated, Record) and iterated.kind == "list":
+            ops = iterated.ops
+            if len(ops) <= _UNROLL_LIMIT and all(isinstance(op, AddOp) for op in ops):
+                # `for layer in [d1, d2, d3]: x = layer(x)`: each pass with its own element
+                for op in ops:
+                    assert isinstance(op, AddOp)
+                    self.assign(node.target, op.value, env)
+                    self.exec_block(node.body, env)
+                return
+            if len(ops) == 1 and isinstance(ops[0], LoopOp) and len(ops[0].body) == 1:
+                # `for block in [Dense(64) for _ in range(n)]`: the same kind of element each pass
+                element = ops[0].body[0]
+                if isinstance(element, AddOp):
+                    self.exec_loop(node.body, env, node.target, element.value, ops[0].repeats)
+                    return
+        self.exec_loop(node.body, env, node.target, UNKNOWN, not _runs_at_most_once(node.iter))
+
+    def exec_loop(self, body: list[ast.stmt], env: Env, target: ast.expr | None, element: Value, repeats: bool) -> None:
+        """One pass records the body's effects; a second pass, from where the first ended, draws
+        the back edges of tensors the body rebinds unconditionally (`x = Dense(64)(x)`)."""
+        self.loop_depth += 1
+        first = dict(env)
         if target is not None:
-            self.assign(target, UNKNOWN, inner)
-        self.exec_block(body, inner)
-        for name, value in inner.items():
+            self.assign(target, element, first)
+        self.exec_block(body, first)
+        looped = {
+            name: value
+            for name, value in first.items()
+            if isinstance(value, Tensor) and len(value.producers) == 1 and value != env.get(name)
+        }
+        if repeats and looped and self.loop_depth <= _PASS_LIMIT:
+            second = dict(env)
+            second.update(looped)
+            if target is not None:
+                self.assign(target, element, second)
+            self.exec_block(body, second)
+        self.loop_depth -= 1
+        for name, value in first.items():
             before = env.get(name) or self._outer_model(name)
             env[name] = value if before is None else loop_value(before, value, repeats)
         self._note_all(env)
@@ -264,6 +403,8 @@ class Interpreter:
         value = self.eval(node.value, env)
         if type(node.op) is ast.Add and isinstance(current, Record) and current.kind == "list":
             self.assign(node.target, current.with_ops(*self._ops_of(value, node.value)), env)
+        elif self._tensorish(current) or self._tensorish(value):
+            self.assign(node.target, self.tensor_binop(node, node.op, current, value, node.target, node.value), env)
         else:
             self.assign(node.target, UNKNOWN, env)
 
@@ -283,6 +424,8 @@ class Interpreter:
             parts: list[Value] = [UNKNOWN] * len(target.elts)
             if isinstance(value, Record) and value.kind == "list" and len(value.ops) == len(target.elts):
                 parts = [op.value if isinstance(op, AddOp) else UNKNOWN for op in value.ops]
+            elif isinstance(value, Tensor):  # `a, b = tf.split(x, 2)`: each part from the same producers
+                parts = [value] * len(target.elts)
             for element, part in zip(target.elts, parts):
                 self.assign(element, part, env)
         elif isinstance(target, ast.Starred):
@@ -342,14 +485,26 @@ class Interpreter:
             named = self.eval(node.value, env)
             self.assign(node.target, named, env)
             return named
-        if isinstance(node, (ast.Subscript, ast.Starred, ast.Await)):
+        if isinstance(node, ast.Subscript):
+            base = self.eval(node.value, env)
+            self.eval(node.slice, env)
+            if self._tensorish(base):  # slicing: not followed, the chain ends here
+                return Tensor(self.flow.apply(self.unknown_node(node), self.producers(base, node.value)))
+            return UNKNOWN
+        if isinstance(node, (ast.Starred, ast.Await)):
             self.eval(node.value, env)
             return UNKNOWN
-        if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-            try:
-                return Const(ast.literal_eval(node))
-            except ValueError:
-                return UNKNOWN
+        if isinstance(node, ast.UnaryOp):
+            operand = self.eval(node.operand, env)
+            if isinstance(operand, Const):
+                try:
+                    return Const(ast.literal_eval(node))
+                except ValueError:
+                    return UNKNOWN
+            if self._tensorish(operand) and isinstance(node.op, (ast.USub, ast.UAdd)):
+                return self._op_node(node, Kind.PASS, self.producers(operand, node.operand))
+            if self._tensorish(operand):
+                return self._op_node(node, Kind.UNKNOWN, self.producers(operand, node.operand))
         return UNKNOWN
 
     def _element_ops(self, elements: list[ast.expr], env: Env) -> list[Op]:
@@ -398,30 +553,149 @@ class Interpreter:
                 if count.value <= 0:
                     return Record(node, "list", ())
                 return Record(node, "list", (LoopOp(items.ops, count.value > 1),))
+        if self._tensorish(left) or self._tensorish(right):
+            return self.tensor_binop(node, node.op, left, right, node.left, node.right)
         return UNKNOWN
+
+    def tensor_binop(
+        self, node: ast.AST, op: ast.operator, left: Value, right: Value, left_expr: ast.expr, right_expr: ast.expr
+    ) -> Value:
+        """Arithmetic on tensors: a sum of tensors merges them; scaling or shifting by a constant
+        keeps a chain affine; a product of tensors (gating) or a power is nonlinear."""
+        both = self._tensorish(left) and self._tensorish(right)
+        constant = isinstance(left, Const) or isinstance(right, Const)
+        if isinstance(op, (ast.Add, ast.Sub)):
+            kind = Kind.MERGE if both else Kind.PASS if constant else Kind.MERGE
+        elif isinstance(op, (ast.Mult, ast.Div)):
+            kind = Kind.PASS if constant and not both else Kind.NONLINEAR
+        elif isinstance(op, ast.Pow):
+            kind = Kind.NONLINEAR
+        else:
+            kind = Kind.UNKNOWN
+        inputs: frozenset[int] = frozenset()
+        for value, expr in ((left, left_expr), (right, right_expr)):
+            if not isinstance(value, Const):
+                inputs |= self.producers(value, expr)
+        return self._op_node(node, kind, inputs)
+
+    def _op_node(self, node: ast.AST, kind: Kind, inputs: frozenset[int]) -> Tensor:
+        label = self._text(node) if isinstance(node, ast.expr) else "?"
+        line = getattr(node, "lineno", None)
+        col = self.column(node) if isinstance(node, (ast.expr, ast.stmt)) else None
+        return Tensor(self.flow.apply(LayerNode(key=id(node), kind=kind, label=label, line=line, col=col), inputs))
+
+    @staticmethod
+    def _tensorish(value: Value) -> bool:
+        return isinstance(value, Tensor) or (isinstance(value, LayerVal) and value.node.kind is Kind.INPUT)
+
+    def producers(self, value: Value, expr: ast.expr) -> frozenset[int]:
+        """The nodes that produce a tensor value (or each tensor of a list of them).
+
+        What is not a tensor we follow becomes an unknown source, so that a merge with it is
+        never taken for affine.
+        """
+        if isinstance(value, Tensor):
+            return value.producers
+        if isinstance(value, LayerVal) and value.node.kind is Kind.INPUT:
+            return self.flow.apply(value.node, frozenset())
+        if isinstance(value, Record) and value.kind == "list":
+            out: frozenset[int] = frozenset()
+            for op in value.ops:
+                if isinstance(op, AddOp):
+                    out |= self.producers(op.value, op.expr if isinstance(op.expr, ast.expr) else expr)
+                else:
+                    out |= self.flow.apply(self.unknown_node(expr), frozenset())
+            return out
+        return self.flow.apply(self.unknown_node(expr), frozenset())
 
     def eval_call(self, node: ast.Call, env: Env) -> Value:
         func = node.func
-        if type(func) is ast.Attribute:
+        callee: Value
+        if isinstance(func, ast.Attribute) and dotted_name(func) not in env:
             base = self.eval(func.value, env)
             if isinstance(base, Record):
                 return self.call_method(node, func.attr, base, dotted_name(func.value), env)
-            callee: Value = Qual(f"{base.name}.{func.attr}") if isinstance(base, Qual) else UNKNOWN
+            callee = Qual(f"{base.name}.{func.attr}") if isinstance(base, Qual) else UNKNOWN
         else:
             callee = self.eval(func, env)
-        args = [self.eval(a.value if type(a) is ast.Starred else a, env) for a in node.args]
+        args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+        if isinstance(callee, LayerVal) and callee.node.kind is not Kind.INPUT:
+            return self.apply_layer(node, callee.node, args, kwargs)
+        if isinstance(callee, Record) and callee.kind == "sequential" and node.args:
+            graph = self._sequential(callee)
+            return Tensor(self.flow.absorb(graph, self.producers(args[0], node.args[0])))
         if isinstance(callee, Qual):
             key = catalog.canonical(callee.name)
             if key is not None:
-                if key == catalog.SEQUENTIAL:
-                    return self.new_sequential(node, args, kwargs)
-                if catalog.is_keras_layer(key) or key in catalog.INPUTS:
-                    return LayerVal(self.make_layer(node, key, args, kwargs))
-                return UNKNOWN
+                return self.call_keras(node, key, args, kwargs)
             if callee.name.startswith("builtins."):
                 return UNKNOWN
         self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
+        return self.unknown_call(node, args, kwargs)
+
+    def call_keras(self, node: ast.Call, key: str, args: list[Value], kwargs: dict[str | None, Value]) -> Value:
+        """A call to something under keras or tensorflow."""
+        if key == catalog.SEQUENTIAL:
+            return self.new_sequential(node, args, kwargs)
+        if key in catalog.MODEL:
+            return self.new_model(node, args, kwargs)
+        if catalog.is_keras_layer(key) and key[len("layers.") :][:1].islower():
+            # layers.add([a, b]), layers.concatenate(...): functions that apply a layer at once
+            info = catalog.layer_info(key)
+            return self._op_node(node, info.kind if info else Kind.UNKNOWN, self._tensor_inputs(node, args, kwargs))
+        if catalog.is_keras_layer(key) or key in catalog.INPUTS:
+            return LayerVal(self.make_layer(node, key, args, kwargs))
+        activation = catalog.activation_function(key)
+        if activation is not None and args:
+            kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
+            return self._op_node(node, kind, self.producers(args[0], node.args[0]))
+        if key in _MERGE_FUNCTIONS:
+            return self._op_node(node, Kind.MERGE, self._tensor_inputs(node, args, kwargs))
+        return self.unknown_call(node, args, kwargs)
+
+    def _tensor_inputs(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> frozenset[int]:
+        """The tensors among a call's arguments, as their producers."""
+        out: frozenset[int] = frozenset()
+        pairs = list(zip(args, node.args)) + [(kwargs[k.arg], k.value) for k in node.keywords if k.arg is not None]
+        for value, expr in pairs:
+            if self._tensorish(value) or (isinstance(value, Record) and value.kind == "list" and any(
+                isinstance(op, AddOp) and self._tensorish(op.value) for op in value.ops
+            )):
+                out |= self.producers(value, expr)
+        return out
+
+    def unknown_call(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> Value:
+        """A call we cannot follow: its result is unknown, and a tensor if it took tensors."""
+        inputs = self._tensor_inputs(node, args, kwargs)
+        if not inputs:
+            return UNKNOWN
+        return Tensor(self.flow.apply(self.unknown_node(node), inputs))
+
+    def apply_layer(
+        self, node: ast.Call, layer: LayerNode, args: list[Value], kwargs: dict[str | None, Value]
+    ) -> Value:
+        """`layer(x)`: the layer's node joins the scope's data flow after the producers of `x`."""
+        if node.args:
+            inputs = self.producers(args[0], node.args[0])
+        elif "inputs" in kwargs:
+            expr = next(k.value for k in node.keywords if k.arg == "inputs")
+            inputs = self.producers(kwargs["inputs"], expr)
+        else:
+            return self.unknown_call(node, args, kwargs)
+        return Tensor(self.flow.apply(layer, inputs, site=node))
+
+    def new_model(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> Value:
+        """`keras.Model(inputs, outputs)`: the model is every node its outputs depend on."""
+        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+        expr = node.args[1] if len(node.args) > 1 else next(
+            (k.value for k in node.keywords if k.arg == "outputs"), None
+        )
+        if outputs is None or expr is None:
+            return UNKNOWN  # a subclass calling super().__init__(), or a dynamic call
+        producers = self.producers(outputs, expr)
+        graph = self.flow.model_graph(producers, "Functional model", node.lineno, self.column(node), "functional")
+        self.graphs.append(graph)
         return UNKNOWN
 
     def _escape(self, expressions: Iterable[ast.expr], env: Env) -> None:
@@ -437,22 +711,23 @@ class Interpreter:
                 self._note(updated)
 
     def call_method(self, node: ast.Call, method: str, record: Record, name: str | None, env: Env) -> Value:
-        for arg in node.args:
-            self.eval(arg.value if type(arg) is ast.Starred else arg, env)
+        args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         for keyword in node.keywords:
             self.eval(keyword.value, env)
+        single = len(node.args) == 1 and not isinstance(node.args[0], ast.Starred)
+        added: tuple[Op, ...] = (AddOp(args[0], node.args[0]),) if single else (OpaqueOp(node),)
         ops: tuple[Op, ...] = ()
         if record.kind == "sequential":
             if method == "add":
-                ops = self._added(node, env)
+                ops = added
             elif method == "pop":
                 ops = (OpaqueOp(node),)
             elif method == "compile":
                 ops = (CompileOp(),)
         elif method == "append":
-            ops = self._added(node, env)
+            ops = added
         elif method == "extend":
-            ops = self._ops_of(self.eval(node.args[0], env), node.args[0]) if node.args else (OpaqueOp(node),)
+            ops = self._ops_of(args[0], node.args[0]) if single else (OpaqueOp(node),)
         elif method in ("insert", "pop", "remove", "clear", "reverse", "sort"):
             ops = (OpaqueOp(node),)
         if ops and name is not None:
@@ -461,15 +736,12 @@ class Interpreter:
             self._note(updated)
         return UNKNOWN
 
-    def _added(self, node: ast.Call, env: Env) -> tuple[Op, ...]:
-        if len(node.args) == 1 and type(node.args[0]) is not ast.Starred:
-            return (AddOp(self.eval(node.args[0], env), node.args[0]),)
-        return (OpaqueOp(node),)
-
     def new_sequential(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> Record:
         given = args[0] if args else kwargs.get("layers")
-        if given is None or given == Const(None):
-            ops: tuple[Op, ...] = ()
+        if node.args and isinstance(node.args[0], ast.Starred):
+            ops: tuple[Op, ...] = (OpaqueOp(node),)
+        elif given is None or given == Const(None):
+            ops = ()
         elif isinstance(given, Record) and given.kind == "list":
             ops = given.ops
         else:
@@ -513,7 +785,6 @@ class Interpreter:
             and not (kw.arg == "input_dim" and key in catalog.INPUT_DIM_IS_NOT_A_SHAPE)
         )
         name = key.rsplit(".", 1)[-1]
-        units = args[0] if args else kwargs.get("units")
         return LayerNode(
             key=id(node),
             kind=kind,
@@ -524,10 +795,40 @@ class Interpreter:
             col=self.column(node),
             shape_args=shape_args,
             config=self._config(node, key, args, kwargs),
-            width=units.value
-            if key == "layers.Dense" and isinstance(units, Const) and type(units.value) is int
+            width=self._width(node, key, args, kwargs),
+            layer=key,
+            bias=kwargs.get("use_bias") != Const(False),
+            kernel=self._kernel(kwargs.get("kernel_size") or _positional(args, 0 if "Depthwise" in key else 1))
+            if key.startswith(("layers.Conv", "layers.Separable", "layers.Depthwise"))
             else None,
         )
+
+    @staticmethod
+    def _kernel(value: Value | None) -> int | None:
+        """The largest dimension of a literal kernel size: 3 for `3` or `(3, 3)`."""
+        if isinstance(value, Const) and type(value.value) is int:
+            return value.value
+        if isinstance(value, Record) and value.ops:
+            sizes = [
+                op.value.value
+                for op in value.ops
+                if isinstance(op, AddOp) and isinstance(op.value, Const) and type(op.value.value) is int
+            ]
+            if len(sizes) == len(value.ops):
+                return max(int(size) for size in sizes)
+        return None
+
+    def _width(self, node: ast.Call, key: str, args: list[Value], kwargs: dict[str | None, Value]) -> int | None:
+        """The number of output features, where a literal says it: Dense units, an Input's last dimension."""
+        if key == "layers.Dense":
+            units = args[0] if args else kwargs.get("units")
+            return units.value if isinstance(units, Const) and type(units.value) is int else None
+        if key in catalog.INPUTS:
+            shape = kwargs.get("shape") or kwargs.get("input_shape") or (args[0] if args else None)
+            if isinstance(shape, Record) and shape.ops and isinstance(shape.ops[-1], AddOp):
+                last = shape.ops[-1].value
+                return last.value if isinstance(last, Const) and type(last.value) is int else None
+        return None
 
     def classify_activation(self, value: Value) -> Act:
         if isinstance(value, Const):
@@ -638,7 +939,39 @@ class Interpreter:
         return sequential_graph(
             record,
             self.unknown_node,
-            label="Sequential",
+            label="Sequential model",
             line=origin.lineno,
             col=self.column(origin),
         )
+
+
+def _positional(args: list[Value], index: int) -> Value | None:
+    return args[index] if len(args) > index else None
+
+
+def _lineage(cls: ClassVal) -> list[ClassVal]:
+    """The class and its ancestors defined in the same file, nearest first."""
+    out: list[ClassVal] = []
+    stack = [cls]
+    while stack:
+        current = stack.pop(0)
+        if current not in out:
+            out.append(current)
+            stack.extend(current.bases)
+    return out
+
+
+def _self_name(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    positional = function.args.posonlyargs + function.args.args
+    return positional[0].arg if positional else "self"
+
+
+def _attributes(env: Env, self_name: str) -> Env:
+    prefix = self_name + "."
+    return {name: value for name, value in env.items() if name.startswith(prefix)}
+
+
+def _rename(env: Env, old: str, new: str) -> Env:
+    if old == new:
+        return dict(env)
+    return {new + name[len(old) :]: value for name, value in env.items()}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..catalog import Kind
 from ..graph import LayerNode, ModelGraph
+from .functional import application_key
 from .values import AddOp, BranchOp, CompileOp, LayerVal, LoopOp, Op, OpaqueOp, Record
 
 
@@ -42,7 +43,8 @@ class _ChainBuilder:
             if isinstance(op, AddOp):
                 value = op.value
                 if isinstance(value, LayerVal):
-                    state = self.place(value.node, state, own)
+                    # one node per place in the model: a layer object added twice is applied twice
+                    state = self.place(replace(value.node, key=application_key(op.expr, value.node)), state, own)
                 elif isinstance(value, Record) and value.kind == "sequential" and depth < 20:
                     # A nested Sequential model used as a layer: its layers join the chain.
                     state = self.run(value.ops, state, False, depth + 1)

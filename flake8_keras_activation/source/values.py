@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 from typing import Union
 
+from ..catalog import canonical
 from ..graph import LayerNode
 
 
@@ -44,6 +45,22 @@ class LayerVal(Value):
     """A layer object made by a Keras constructor call; `node.key` identifies the call."""
 
     node: LayerNode
+
+
+@dataclass(frozen=True)
+class Tensor(Value):
+    """A tensor in functional code: the graph nodes that may have produced it."""
+
+    producers: frozenset[int]
+
+
+@dataclass(frozen=True, eq=False)
+class ClassVal(Value):
+    """A class defined in the analyzed code; `keras` when it derives from keras.Model or Layer."""
+
+    node: ast.ClassDef
+    keras: bool
+    bases: tuple[ClassVal, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,6 +115,13 @@ def join_values(a: Value, b: Value) -> Value:
     """What a name holds after two paths that gave it `a` and `b`."""
     if a is b or a == b:
         return a
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return Tensor(a.producers | b.producers)
+    if isinstance(a, Qual) and isinstance(b, Qual):
+        # `try: from tensorflow import keras` / `except ImportError: import keras`
+        key = canonical(a.name)
+        if key is not None and key == canonical(b.name):
+            return a
     if isinstance(a, Record) and isinstance(b, Record) and a.origin is b.origin:
         i = common_prefix(a.ops, b.ops)
         return Record(a.origin, a.kind, a.ops[:i] + (BranchOp((a.ops[i:], b.ops[i:])),))
@@ -108,6 +132,8 @@ def loop_value(before: Value, after: Value, repeats: bool) -> Value:
     """What a name holds after a loop whose body took it from `before` to `after`."""
     if before is after or before == after:
         return before
+    if isinstance(before, Tensor) and isinstance(after, Tensor):
+        return after
     if isinstance(before, Record) and isinstance(after, Record) and before.origin is after.origin:
         i = common_prefix(before.ops, after.ops)
         if i == len(before.ops):
