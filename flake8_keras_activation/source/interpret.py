@@ -150,10 +150,15 @@ class Interpreter:
         return self.graphs + [self._sequential(record) for record in self.records.values()]
 
     def _find_aliases(self, env: Env) -> tuple[str, ...]:
-        """Local names of affine layers or Sequential that do not contain a trigger word."""
+        """Module-level names that functions may use to build a model without a trigger word:
+        aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
         out = []
         for name, value in env.items():
-            if isinstance(value, Qual) and not any(word in name for word in TRIGGERS):
+            if any(word in name for word in TRIGGERS):
+                continue
+            if isinstance(value, LayerVal) or (isinstance(value, Record) and _holds_layers(value)):
+                out.append(name)
+            elif isinstance(value, Qual):
                 key = catalog.canonical(value.name)
                 info = catalog.layer_info(key) if key else None
                 if key == catalog.SEQUENTIAL or (info is not None and info.kind is Kind.AFFINE):
@@ -943,6 +948,17 @@ class Interpreter:
             line=origin.lineno,
             col=self.column(origin),
         )
+
+
+def _holds_layers(record: Record) -> bool:
+    if record.kind == "sequential":
+        return True
+    for op in record.ops:
+        if isinstance(op, LoopOp) and any(isinstance(o, AddOp) and isinstance(o.value, LayerVal) for o in op.body):
+            return True
+        if isinstance(op, AddOp) and isinstance(op.value, (LayerVal, Record)):
+            return True
+    return False
 
 
 def _positional(args: list[Value], index: int) -> Value | None:
