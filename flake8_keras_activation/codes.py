@@ -172,7 +172,8 @@ KA104 = Code(
         "normalization in between (its bias would be redundant, and the author removed it), or it "
         "is a pointwise (1x1) convolution feeding a spatial convolution (a channel projection, as "
         "in feature pyramids). This code is off by default: enable it with "
-        "`--extend-select=KA104` (or `--enable-extensions=KA104`)."
+        "`--extend-select=KA104` (an explicit `--select=KA` enables it too, as flake8 lets an "
+        "explicit selection win over a plugin's default)."
     ),
     why=(
         "The pair still computes one affine map. When the narrowing is deliberate that is the "
