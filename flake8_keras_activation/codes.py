@@ -26,6 +26,8 @@ class Finding:
     col: int
     code: str
     message: str  # without the code
+    layer: str = ""  # the catalog key of the reported layer ("layers.Dense"), for fixes
+    arguments: tuple[str, ...] = ()  # KA102: the input-shape keywords to remove
 
     @property
     def text(self) -> str:

@@ -159,7 +159,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
         if why is not None:
             factorizations += 1
             message = codes.ka104(source.label, collapse.target.label, collapse.target.line, why)
-            findings.append(Finding(source.line, source.col, "KA104", message))
+            findings.append(Finding(source.line, source.col, "KA104", message, source.layer))
             continue
         if _same_layer(collapse.target, source):
             message = codes.ka101_loop(source.label, _has_what(source))
@@ -171,14 +171,13 @@ def analyze(graph: ModelGraph) -> list[Finding]:
                 collapse.target.line,
                 tuple(node.label for node in collapse.via),
             )
-        findings.append(Finding(source.line, source.col, "KA101", message))
+        findings.append(Finding(source.line, source.col, "KA101", message, source.layer))
     if graph.kind == "sequential":
         for node in graph.nodes:
             if node.shape_args and node.key in graph.preceded and node.line is not None:
                 argument = " and ".join(node.shape_args)
-                findings.append(
-                    Finding(node.line, node.col or 0, "KA102", codes.ka102(argument, node.label, "Sequential"))
-                )
+                message = codes.ka102(argument, node.label, "Sequential")
+                findings.append(Finding(node.line, node.col or 0, "KA102", message, node.layer, node.shape_args))
     deliberate_only = bool(collapses) and factorizations == len(collapses)
     if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
         findings.append(
