@@ -96,15 +96,43 @@ def affine_applications(graph: ModelGraph) -> int:
     return count
 
 
-def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
-    """The whole model is one affine map: every node affine, at least two affine maps applied."""
+def is_affine(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
+    """Every node of a complete graph is affine: the model computes one affine map."""
     if not graph.complete or not graph.nodes:
         return False
     if affine is None:
         affine = affine_outputs(graph)
-    if any(node.key not in affine for node in graph.nodes):
-        return False
-    return affine_applications(graph) >= 2
+    return all(node.key in affine for node in graph.nodes)
+
+
+def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
+    """KA103: the model is one affine map made of at least two affine maps."""
+    return is_affine(graph, affine) and affine_applications(graph) >= 2
+
+
+def collapsed_runs(graph: ModelGraph, collapses: list[Collapse] | None = None) -> list[tuple[LayerNode, ...]]:
+    """Chains of collapses, as paths: `Dense -> Dropout -> Dense -> Dense(softmax)` is one run
+    of three affine layers when the first two are linear; the last contributes its pre-activation."""
+    if collapses is None:
+        collapses = find_collapses(graph)
+    by_source = {c.source.key: c for c in collapses}
+    targets = {c.target.key for c in collapses if c.target.key != c.source.key}
+    runs = []
+    for collapse in collapses:
+        if collapse.source.key in targets:
+            continue  # it continues a run that starts earlier
+        path: list[LayerNode] = [collapse.source]
+        seen = {collapse.source.key}
+        step: Collapse | None = collapse
+        while step is not None:
+            path.extend(step.via)
+            if step.target.key in seen:
+                break
+            path.append(step.target)
+            seen.add(step.target.key)
+            step = by_source.get(step.target.key)
+        runs.append(tuple(path))
+    return runs
 
 
 def input_width(graph: ModelGraph, node: LayerNode) -> int | None:

@@ -1,14 +1,16 @@
-"""The flake8 adapter: screen cheaply, analyze flake8's own ast, report; never imports TensorFlow."""
+"""The flake8 adapter: screen cheaply, analyze flake8's own ast, report; imports TensorFlow only for --keras-confirm."""
 
 from __future__ import annotations
 
 import ast
 import logging
+import sys
+from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
 from . import __version__
-from .codes import OFF_BY_DEFAULT
-from .source import analyze_tree, may_hold_finding
+from .codes import OFF_BY_DEFAULT, Finding
+from .source import analyze_graphs, extract_graphs, may_hold_finding
 
 LOG = logging.getLogger(__name__)
 
@@ -16,10 +18,32 @@ LOG = logging.getLogger(__name__)
 class KerasActivationChecker:
     name = "flake8-keras-activation"
     version = __version__
+    confirm = False
 
     @staticmethod
     def add_options(parser: Any) -> None:
         parser.extend_default_ignore(list(OFF_BY_DEFAULT))
+        parser.add_option(
+            "--keras-confirm",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="Rebuild literal models with Keras and add the measured affine map to KA101/KA103 "
+            "messages (needs flake8-keras-activation[runtime]; slow: imports TensorFlow).",
+        )
+
+    @classmethod
+    def parse_options(cls, option_manager: Any, options: Any, filenames: Any) -> None:
+        cls.confirm = bool(getattr(options, "keras_confirm", False))
+        if cls.confirm:
+            try:
+                from . import runtime  # noqa: F401  (quiets TensorFlow's start-up log)
+                import keras  # noqa: F401  (once, before flake8 forks its workers)
+            except ImportError:
+                sys.exit(
+                    "flake8-keras-activation: --keras-confirm needs Keras: "
+                    "pip install 'flake8-keras-activation[runtime]'"
+                )
 
     def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
         self.tree = tree
@@ -29,9 +53,23 @@ class KerasActivationChecker:
         if not may_hold_finding("".join(self.lines)):
             return
         try:
-            findings = analyze_tree(self.tree, self.lines)
+            graphs = extract_graphs(self.tree, self.lines)
+            findings = analyze_graphs(graphs)
+            if self.confirm and findings:
+                findings = self._confirmed(graphs, findings)
         except Exception:  # the contract: a flake8 run never raises because of us
             LOG.debug("flake8-keras-activation: analysis failed", exc_info=True)
             return
         for finding in findings:
             yield finding.line, finding.col, finding.text, type(self)
+
+    @staticmethod
+    def _confirmed(graphs: Sequence[Any], findings: list[Finding]) -> list[Finding]:
+        from .runtime.confirm import confirm_graphs, suffixes
+
+        try:
+            extra = suffixes(confirm_graphs(graphs))
+        except Exception:  # a model Keras refuses to build: report without the measurement
+            LOG.debug("flake8-keras-activation: confirmation failed", exc_info=True)
+            return findings
+        return [replace(f, message=f.message + extra.get((f.line, f.col, f.code), "")) for f in findings]

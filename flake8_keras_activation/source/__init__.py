@@ -10,7 +10,7 @@ from ..collapse import analyze
 from ..graph import ModelGraph
 from .interpret import Interpreter, may_hold_finding
 
-__all__ = ["analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding"]
+__all__ = ["analyze_graphs", "analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding"]
 
 
 def extract_graphs(tree: ast.Module, lines: Sequence[str]) -> list[ModelGraph]:
@@ -20,9 +20,14 @@ def extract_graphs(tree: ast.Module, lines: Sequence[str]) -> list[ModelGraph]:
 
 def analyze_tree(tree: ast.Module, lines: Sequence[str]) -> list[Finding]:
     """Findings for a parsed module; `lines` are its source lines (with or without endings)."""
+    return analyze_graphs(extract_graphs(tree, lines))
+
+
+def analyze_graphs(graphs: Sequence[ModelGraph]) -> list[Finding]:
+    """Findings for the graphs of one module, each position reported once."""
     seen = set()
     findings = []
-    for graph in extract_graphs(tree, lines):
+    for graph in graphs:
         for finding in analyze(graph):
             where = (finding.line, finding.col, finding.code)
             if where not in seen:

@@ -544,6 +544,8 @@ class Interpreter:
         left = self.eval(node.left, env)
         right = self.eval(node.right, env)
         op = type(node.op)
+        if isinstance(left, Const) and isinstance(right, Const):
+            return _fold(op, left.value, right.value)
         if op is ast.Add and isinstance(left, Record) and isinstance(right, Record):
             if left.kind == right.kind == "list":
                 return Record(node, "list", left.ops + right.ops)
@@ -948,6 +950,32 @@ class Interpreter:
             line=origin.lineno,
             col=self.column(origin),
         )
+
+
+_ARITHMETIC = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Div: lambda a, b: a / b,
+    ast.Mod: lambda a, b: a % b,
+}
+
+
+def _fold(op: type, a: object, b: object) -> Value:
+    """`7 * 7 * 256` is a literal too; anything else between constants (or a huge result) is not."""
+    numbers = (int, float)
+    if type(a) in numbers and type(b) in numbers and op in _ARITHMETIC:
+        try:
+            result = _ARITHMETIC[op](a, b)
+        except (ArithmeticError, ValueError):
+            return UNKNOWN
+        if abs(result) < 10**15:
+            return Const(result)
+    if op is ast.Pow and type(a) is int and type(b) is int and 0 <= b <= 64 and abs(a) < 10**6:
+        result = a**b
+        return Const(result) if abs(result) < 10**15 else UNKNOWN
+    return UNKNOWN
 
 
 def _holds_layers(record: Record) -> bool:

@@ -1,0 +1,16 @@
+"""The runtime half: check a built Keras model, and confirm static findings by rebuilding literal models.
+
+The only part of the package that imports Keras; nothing on the flake8 path imports it unless
+`--keras-confirm` is given.
+"""
+
+from __future__ import annotations
+
+import os
+
+# TensorFlow's C++ start-up chatter is noise in a linter's output; the user's own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .check import CollapsedRun, Report, check_model  # noqa: E402
+
+__all__ = ["CollapsedRun", "Report", "check_model"]

@@ -1,0 +1,317 @@
+"""check_model: is a built Keras model one affine map, which of its layers collapse, and into what."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..catalog import Kind
+from ..collapse import collapsed_runs, is_affine
+from .compose import compose
+from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
+from .structure import Application, Trace, trace
+
+DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
+
+
+@dataclass(frozen=True)
+class CollapsedRun:
+    """Two or more affine layers (and the pass-through layers between them) that compose into one map.
+
+    The last layer contributes its pre-activation: a linear hidden layer before a softmax head
+    collapses with the head's affine part.
+    """
+
+    layers: tuple[str, ...]  # the affine layers, "name (Class)"
+    path: tuple[str, ...]  # every layer of the run, pass-throughs included
+    input_width: int
+    output_width: int | None
+    rank: int | None
+    rank_is_lower_bound: bool = False
+    objects: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # the affine layer objects
+
+    def map_text(self) -> str:
+        rank = "unknown" if self.rank is None else f"{'>= ' if self.rank_is_lower_bound else ''}{self.rank}"
+        width = "?" if self.output_width is None else str(self.output_width)
+        return f"one affine map {self.input_width} -> {width}, rank {rank}"
+
+    def describe(self) -> str:
+        return f"{' -> '.join(self.layers)}: {self.map_text()}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What check_model established, and how."""
+
+    is_affine: bool
+    kernel: np.ndarray | None  # model(x) ~ x.reshape(len(x), -1) @ kernel + bias, when affine
+    bias: np.ndarray | None
+    rank: int | None
+    collapsed: tuple[CollapsedRun, ...]
+    method: str  # "structure", "measurement" or "both"
+    input_width: int
+    output_width: int
+    max_error: float | None = None  # worst relative error measured (affine test, fitted map)
+    rank_is_lower_bound: bool = False
+    structure_affine: bool | None = None
+    measured_affine: bool | None = None
+    probes: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def map_text(self) -> str:
+        rank = f"{'>= ' if self.rank_is_lower_bound else ''}{self.rank}"
+        return f"one affine map {self.input_width} -> {self.output_width}, rank {rank}"
+
+    def summary(self) -> str:
+        lines = []
+        if self.is_affine:
+            lines.append(f"affine: {self.map_text()}")
+        else:
+            lines.append("not affine")
+        lines.extend(f"collapsed: {run.describe()}" for run in self.collapsed)
+        error = "" if self.max_error is None else f", worst relative error {self.max_error:.1e}"
+        lines.append(f"established by {self.method}{error}")
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if isinstance(value, (list, tuple)):
+        return np.concatenate([_to_numpy(v).reshape(len(_to_numpy(v)), -1) for v in value], axis=1)
+    if isinstance(value, dict):
+        return _to_numpy(list(value.values()))
+    try:
+        import keras
+
+        return np.asarray(keras.ops.convert_to_numpy(value))
+    except (ImportError, AttributeError, ValueError, TypeError):
+        return np.asarray(value)
+
+
+def _to_tensor(array: np.ndarray) -> Any:
+    """A backend tensor, so that the first layer receives the very object we pass (the trace needs it)."""
+    try:
+        import keras
+
+        return keras.ops.convert_to_tensor(array)
+    except (ImportError, AttributeError):
+        return array
+
+
+def _input_shape(model: Any, input_shape: Sequence[int] | None) -> tuple[int, ...]:
+    if input_shape is not None:
+        return tuple(int(d) for d in input_shape)
+    inputs = getattr(model, "inputs", None)
+    try:
+        if inputs and len(inputs) == 1:
+            shape = tuple(inputs[0].shape)[1:]
+            if all(isinstance(d, int) for d in shape):
+                return shape
+    except (AttributeError, TypeError, ValueError):
+        pass
+    raise ValueError(
+        "check_model needs the shape of one input sample: pass input_shape=(...), "
+        "for example input_shape=(2,) (subclassed models and models with unknown dimensions "
+        "do not say it themselves)"
+    )
+
+
+def _call_model(model: Any) -> Callable[[Any], Any]:
+    def call(batch: Any) -> Any:
+        return model(batch, training=False)
+
+    return call
+
+
+def _flat(f: Callable[[Any], Any], shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """`f` on rows of flat float64 probes, as flat float64 outputs."""
+
+    def call(rows: np.ndarray) -> np.ndarray:
+        batch = _to_tensor(rows.astype("float32").reshape((-1,) + shape))
+        return _to_numpy(f(batch)).reshape(len(rows), -1).astype(np.float64)
+
+    return call
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _apply_path(applications: Sequence[Application]) -> Callable[[np.ndarray], Any]:
+    """Apply a run's layers in order; the last affine layer without its activation."""
+    last = applications[-1].layer
+
+    def call(batch: Any) -> Any:
+        saved = getattr(last, "activation", None)
+        if saved is not None:
+            last.activation = _identity
+        try:
+            for application in applications:
+                batch = application.layer(batch, training=False)
+        finally:
+            if saved is not None:
+                last.activation = saved
+        return batch
+
+    return call
+
+
+def _width(tensor: Any) -> int:
+    try:
+        return math.prod(int(d) for d in tuple(tensor.shape)[1:])
+    except (TypeError, ValueError):
+        return 0
+
+
+def check_model(
+    model: Any,
+    *,
+    input_shape: Sequence[int] | None = None,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    seed: int = 0,
+) -> Report:
+    """Is this built Keras model one affine map in inference mode? Which of its layers collapse?
+
+    Structure: the real layer objects, recorded during one traced call, go through the same
+    catalog and collapse analysis as the static checks (activations read from the layers,
+    BatchNormalization affine at inference, Dropout the identity). Measurement: the same call
+    carries random inputs for the affine test f(a*x + (1-a)*y) = a*f(x) + (1-a)*f(y); when the
+    model is affine its kernel comes from composing the layers' weights where they allow it, else
+    from basis probes, and is checked against the measured outputs. Memory is bounded by
+    `max_elements` values at once; beyond it the rank is measured from fewer random probes, and
+    the report says so.
+    """
+    shape = _input_shape(model, input_shape)
+    n = math.prod(shape)
+    notes: list[str] = []
+    trials = trial_rows(n, seed, max_elements)
+    batch = _to_tensor(trials.rows.astype("float32").reshape((-1,) + shape))
+    if not getattr(model, "built", True):
+        model(batch, training=False)  # build first, so that the traced call is the eager one
+    traced: Trace | None = None
+    try:
+        traced = trace(model, batch, _call_model(model))
+        output = traced.output
+    except Exception as failure:  # a layer that does not tolerate being traced: measure only
+        notes.append(f"structure not read ({type(failure).__name__}: {failure})")
+        output = model(batch, training=False)
+    out = _to_numpy(output).reshape(len(trials.rows), -1).astype(np.float64)
+    error = affine_error(trials, out)
+    measured_affine = error <= AFFINE_TOLERANCE
+    structure_affine = is_affine(traced.graph) if traced is not None else None
+    if structure_affine is not None and structure_affine != measured_affine:
+        notes.append(
+            f"the structure says {'affine' if structure_affine else 'not affine'} but the measurement "
+            "disagrees; the measurement decides"
+        )
+
+    kernel = bias = None
+    rank, lower, probes = None, False, len(trials.rows)
+    weights: dict[int, list[np.ndarray]] = {}
+    if measured_affine:
+        bias = out[0]
+        chain = _chain(traced) if traced is not None and len(shape) == 1 else None
+        composed = compose(chain, n, max_elements, weights) if chain is not None else None
+        if composed is not None and fit_error(trials, out, *composed) <= AFFINE_TOLERANCE:
+            kernel, bias = composed[0], out[0]
+        else:
+            widest = _widest(traced, n) if traced is not None else max(n, out.shape[1])
+            probed = probe_kernel(
+                _flat(_call_model(model), shape),
+                shape,
+                bias,
+                max_elements=max_elements,
+                width_hint=widest,
+                seed=seed,
+            )
+            kernel, lower, probes = probed.kernel, probed.rank_is_lower_bound, probes + probed.probes
+            rank = probed.rank
+            if probed.note:
+                notes.append(probed.note)
+        if kernel is not None:
+            error = max(error, fit_error(trials, out, kernel, bias))
+            rank = rank_of(kernel)
+    runs = _collapsed(traced, max_elements, seed, weights) if traced is not None else []
+    return Report(
+        is_affine=measured_affine,
+        kernel=kernel,
+        bias=bias,
+        rank=rank,
+        rank_is_lower_bound=lower,
+        collapsed=tuple(runs),
+        method="both" if traced is not None else "measurement",
+        input_width=n,
+        output_width=out.shape[1],
+        max_error=error,
+        structure_affine=structure_affine,
+        measured_affine=measured_affine,
+        probes=probes,
+        notes=tuple(notes),
+    )
+
+
+def _chain(traced: Trace) -> list[Any] | None:
+    """The layers of a traced model in order, if its graph is one chain from input to output."""
+    graph = traced.graph
+    order, key = [], 0
+    while True:
+        successors = graph.successors(key)
+        if not successors:
+            break
+        if len(successors) != 1 or len(graph.predecessors(successors[0])) != 1:
+            return None
+        key = successors[0]
+        order.append(traced.applications[key].layer)
+    return order if tuple(graph.outputs) == (key,) else None
+
+
+def _widest(traced: Trace, n: int) -> int:
+    return max([_width(a.output) for a in traced.applications.values() if hasattr(a.output, "shape")] + [n])
+
+
+def _collapsed(
+    traced: Trace, max_elements: int, seed: int, weights: dict[int, list[np.ndarray]]
+) -> list[CollapsedRun]:
+    """Each run of collapsing layers with the map it composes into: from the weights where they
+    allow it, else by probing the run's layers with the last one's activation switched off."""
+    runs = []
+    for path in collapsed_runs(traced.graph):
+        applications = [traced.applications[node.key] for node in path]
+        first_input = applications[0].inputs[0] if applications[0].inputs else None
+        shape = tuple(int(d) for d in tuple(first_input.shape)[1:]) if first_input is not None else ()
+        width = math.prod(shape) if shape else 0
+        out_width = _width(applications[-1].output) or None
+        rank, lower = None, False
+        if shape and not any(node.kind is Kind.MERGE for node in path):
+            layers = [a.layer for a in applications]
+            composed = compose(layers, width, max_elements, weights) if len(shape) == 1 else None
+            if composed is not None:
+                rank = rank_of(composed[0])
+            else:
+                f = _apply_path(applications)
+                zero = np.zeros((1,) + shape, dtype="float32")
+                origin = _to_numpy(f(_to_tensor(zero))).reshape(-1)
+                probed = probe_kernel(
+                    _flat(f, shape),
+                    shape,
+                    origin,
+                    max_elements=max_elements,
+                    width_hint=max(_width(a.output) for a in applications),
+                    seed=seed,
+                )
+                rank, lower = probed.rank, probed.rank_is_lower_bound
+        runs.append(
+            CollapsedRun(
+                layers=tuple(node.label for node in path if node.kind is Kind.AFFINE),
+                path=tuple(node.label for node in path),
+                input_width=width,
+                output_width=out_width,
+                rank=rank,
+                rank_is_lower_bound=lower,
+                objects=tuple(a.layer for a, node in zip(applications, path) if node.kind is Kind.AFFINE),
+            )
+        )
+    return runs

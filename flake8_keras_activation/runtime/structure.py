@@ -1,0 +1,150 @@
+"""A built Keras model -> ModelGraph, read from its real layer objects during one traced call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .. import catalog
+from ..catalog import Act, Kind
+from ..graph import LayerNode, ModelGraph
+
+_KERAS_MODULES = ("keras.", "tf_keras.", "tensorflow.")
+
+
+def layer_key(layer: Any) -> str:
+    """The catalog key of a Keras layer object, or "" for a class that is not Keras's own."""
+    cls = type(layer)
+    if not cls.__module__.startswith(_KERAS_MODULES):
+        return ""
+    return "layers." + cls.__name__
+
+
+def activation_kind(function: Any) -> Act:
+    """Classify an activation function object by its name (Keras's own functions only)."""
+    if function is None:
+        return Act.LINEAR
+    name = getattr(function, "__name__", "")
+    module = getattr(function, "__module__", "") or ""
+    if not module.startswith(_KERAS_MODULES):
+        return Act.UNKNOWN
+    return catalog.activation_string(name)
+
+
+def layer_node(layer: Any, key: int) -> LayerNode:
+    """What one layer object is, as the catalog sees it."""
+    name = layer_key(layer)
+    info = catalog.layer_info(name) if name else None
+    kind = info.kind if info is not None else Kind.UNKNOWN
+    activation = Act.LINEAR
+    if name in catalog.WRAPPERS and hasattr(layer, "layer"):
+        inner = layer_node(layer.layer, key)
+        kind, activation, name = inner.kind, inner.activation, inner.layer
+    elif name == catalog.ACTIVATION_LAYER:
+        kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
+            activation_kind(getattr(layer, "activation", None)), Kind.UNKNOWN
+        )
+    elif kind is Kind.AFFINE:
+        activation = activation_kind(getattr(layer, "activation", None))
+    units = getattr(layer, "units", None) or getattr(layer, "filters", None)
+    return LayerNode(
+        key=key,
+        kind=kind,
+        label=f"{layer.name} ({type(layer).__name__})",
+        activation=activation,
+        width=units if isinstance(units, int) else None,
+        layer=name,
+        bias=bool(getattr(layer, "use_bias", True)),
+    )
+
+
+@dataclass
+class Application:
+    """One call of a layer during the traced forward pass."""
+
+    layer: Any
+    inputs: list[Any]  # the tensors it received (kept alive so that their ids stay unique)
+    output: Any
+
+
+@dataclass
+class Trace:
+    graph: ModelGraph
+    applications: dict[int, Application] = field(default_factory=dict)
+    output: Any = None
+
+
+def _leaves(layer: Any) -> list[Any]:
+    """The layers to record: catalog layers as units, containers (models, custom layers) opened."""
+    if layer_key(layer) and catalog.layer_info(layer_key(layer)) is not None:
+        return [layer]
+    children = list(layer._flatten_layers(include_self=False, recursive=False))
+    if not children:
+        return [layer]
+    out: list[Any] = []
+    for child in children:
+        out.extend(_leaves(child))
+    return out
+
+
+def _tensors(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _tensors(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _tensors(item)]
+    return [value] if hasattr(value, "shape") else []
+
+
+def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
+    """Run `call(inputs)` once with every leaf layer recording what it receives and returns.
+
+    Edges follow tensor identity: a layer whose input is the very tensor another layer returned
+    is fed by it. A tensor made by an operation outside any layer (`tf.nn.relu(x)` in `call`)
+    has no producer, so it becomes an unknown source and ends every chain through it.
+    """
+    records: list[Application] = []
+    patched = []
+    for layer in {id(leaf): leaf for leaf in _leaves(model) if leaf is not model}.values():
+        original = layer.call
+
+        def recorder(*args: Any, __original: Any = original, __layer: Any = layer, **kwargs: Any) -> Any:
+            output = __original(*args, **kwargs)
+            records.append(Application(__layer, _tensors(args) + _tensors(kwargs.get("inputs")), output))
+            return output
+
+        object.__setattr__(layer, "call", recorder)
+        patched.append(layer)
+    try:
+        output = call(inputs)
+    finally:
+        for layer in patched:
+            object.__delattr__(layer, "call")
+
+    nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input")]
+    edges: set[tuple[int, int]] = set()
+    producer: dict[int, int] = {id(t): 0 for t in _tensors(inputs)}
+    applications: dict[int, Application] = {}
+    unknown = -1
+    for index, record in enumerate(records, start=1):
+        nodes.append(layer_node(record.layer, index))
+        applications[index] = record
+        for tensor in record.inputs:
+            source = producer.get(id(tensor))
+            if source is None:
+                nodes.append(LayerNode(key=unknown, kind=Kind.UNKNOWN, label="an operation outside any layer"))
+                source, unknown = unknown, unknown - 1
+            edges.add((source, index))
+        for tensor in _tensors(record.output):
+            producer[id(tensor)] = index
+    outputs = [producer.get(id(t)) for t in _tensors(output)]
+    complete = all(o is not None for o in outputs)
+    graph = ModelGraph(
+        "runtime",
+        getattr(model, "name", "model"),
+        tuple(nodes),
+        frozenset(edges),
+        inputs=(0,),
+        outputs=tuple(o for o in outputs if o is not None),
+        complete=complete,
+    )
+    return Trace(graph, applications, output)

@@ -1,0 +1,32 @@
+"""Assertions for users' own test suites: `assert_not_affine(model)` in pytest, in their CI."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def assert_not_affine(
+    model: Any,
+    *,
+    input_shape: Sequence[int] | None = None,
+    forbid_collapsed_runs: bool = False,
+) -> None:
+    """Fail when the built Keras model computes one affine map (in inference mode).
+
+    The AssertionError names the layers that collapse and the map they compute. With
+    `forbid_collapsed_runs=True` it also fails when only part of the model collapses (a linear
+    hidden layer before a softmax head, say). `input_shape` is the shape of one sample, needed
+    for subclassed models. Imports Keras.
+    """
+    from .runtime import check_model
+
+    report = check_model(model, input_shape=input_shape)
+    if report.is_affine:
+        lines = [f"{getattr(model, 'name', 'the model')} is affine end to end: {report.map_text()}"]
+    elif forbid_collapsed_runs and report.collapsed:
+        lines = [f"{getattr(model, 'name', 'the model')} has layers that collapse into one affine map"]
+    else:
+        return
+    lines.extend(f"  collapsed: {run.describe()}" for run in report.collapsed)
+    lines.append('  add activation="relu" (or another nonlinearity) to the hidden layers')
+    raise AssertionError("\n".join(lines))

@@ -1,0 +1,187 @@
+"""The runtime check on real Keras models, built here: structure, measurement, the equivalent map."""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+keras = pytest.importorskip("keras", reason="the runtime half needs Keras: pip install '.[runtime]'")
+layers = keras.layers
+
+from flake8_keras_activation.runtime import check_model  # noqa: E402
+from flake8_keras_activation.testing import assert_not_affine  # noqa: E402
+
+
+def seed_model(activation: str | None = None) -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            layers.Dense(20, activation=activation),
+            layers.Dense(100, activation=activation),
+            layers.Dense(1000, activation=activation),
+            layers.Dense(100),
+        ]
+    )
+
+
+def reproduces(model: keras.Model, report, shape: tuple[int, ...]) -> float:
+    x = np.random.default_rng(1).standard_normal((16,) + shape).astype("float32")
+    expected = np.asarray(keras.ops.convert_to_numpy(model(x, training=False))).reshape(16, -1)
+    return float(np.abs(x.reshape(16, -1) @ report.kernel + report.bias - expected).max())
+
+
+def test_seed_model_is_one_affine_map_of_rank_at_most_two() -> None:
+    model = seed_model()
+    report = check_model(model)
+    assert report.is_affine and report.structure_affine and report.measured_affine
+    assert report.method == "both"
+    assert report.kernel.shape == (2, 100) and report.bias.shape == (100,)
+    assert report.rank <= 2
+    assert reproduces(model, report, (2,)) < 1e-4
+    [run] = report.collapsed
+    assert len(run.layers) == 4 and run.input_width == 2 and run.output_width == 100 and run.rank <= 2
+
+
+def test_seed_model_with_relu_is_not_affine_and_nothing_collapses() -> None:
+    report = check_model(seed_model("relu"))
+    assert not report.is_affine
+    assert report.kernel is None and report.rank is None
+    assert report.collapsed == ()
+    assert report.max_error > 1e-2
+
+
+def test_linear_hidden_layer_before_a_softmax_head_is_one_collapsed_run() -> None:
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8,)),
+            layers.Dense(16, activation="relu"),
+            layers.Dense(6),
+            layers.BatchNormalization(),
+            layers.Dropout(0.5),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    report = check_model(model)
+    assert not report.is_affine
+    [run] = report.collapsed
+    assert [name.split(" ")[1] for name in run.layers] == ["(Dense)", "(Dense)"]
+    assert any("BatchNormalization" in step for step in run.path) and any("Dropout" in step for step in run.path)
+    assert (run.input_width, run.output_width, run.rank) == (16, 3, 3)
+
+
+def test_batch_normalization_is_folded_with_its_moving_statistics() -> None:
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(5), layers.BatchNormalization(), layers.Dense(3)])
+    bn = model.layers[1]
+    rng = np.random.default_rng(0)
+    bn.set_weights([rng.uniform(0.5, 2, 5), rng.normal(size=5), rng.normal(size=5), rng.uniform(0.5, 2, 5)])
+    report = check_model(model)
+    assert report.is_affine and report.rank == 3
+    assert reproduces(model, report, (4,)) < 1e-4
+
+
+def test_functional_linear_model_is_affine_and_the_map_reproduces_it() -> None:
+    inputs = keras.Input(shape=(5,))
+    a = layers.Dense(7)(inputs)
+    b = layers.Dense(7)(inputs)
+    outputs = layers.Dense(2)(layers.Add()([a, b]))
+    model = keras.Model(inputs, outputs)
+    report = check_model(model)
+    assert report.is_affine and report.structure_affine
+    assert reproduces(model, report, (5,)) < 1e-4
+
+
+class LinearSubclass(keras.Model):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = layers.Dense(6)
+        self.dropout = layers.Dropout(0.2)
+        self.second = layers.Dense(3)
+
+    def call(self, x, training=False):
+        return self.second(self.dropout(self.first(x), training=training))
+
+
+class ReluSubclass(LinearSubclass):
+    def call(self, x, training=False):
+        return self.second(keras.ops.relu(self.first(x)))
+
+
+def test_subclassed_linear_model_is_measured_and_traced() -> None:
+    model = LinearSubclass()
+    report = check_model(model, input_shape=(4,))
+    assert report.is_affine and report.rank == 3
+    assert reproduces(model, report, (4,)) < 1e-4
+    [run] = report.collapsed
+    assert len(run.layers) == 2
+
+
+def test_activation_applied_inside_call_breaks_the_traced_chain() -> None:
+    report = check_model(ReluSubclass(), input_shape=(4,))
+    assert not report.is_affine and report.collapsed == ()
+
+
+def test_subclassed_model_without_an_input_shape_asks_for_one() -> None:
+    with pytest.raises(ValueError, match="input_shape"):
+        check_model(LinearSubclass())
+
+
+@pytest.mark.parametrize(
+    "nonlinearity",
+    [lambda: layers.LeakyReLU(0.2), lambda: layers.Activation("relu"), lambda: layers.ReLU(), lambda: layers.PReLU()],
+    ids=["leaky-relu", "activation-relu", "relu-layer", "prelu"],
+)
+def test_activation_layers_make_the_model_nonlinear(nonlinearity) -> None:
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(8), nonlinearity(), layers.Dense(1)])
+    report = check_model(model)
+    assert not report.is_affine and report.collapsed == ()
+
+
+def test_conv_stack_without_activations_is_affine() -> None:
+    model = keras.Sequential(
+        [keras.Input(shape=(6, 6, 1)), layers.Conv2D(4, 3), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(3)]
+    )
+    report = check_model(model)
+    assert report.is_affine and report.rank == 3
+    assert reproduces(model, report, (6, 6, 1)) < 1e-4
+    [run] = report.collapsed
+    assert run.rank == 3 and run.input_width == 36
+
+
+def test_huge_input_stays_within_the_memory_budget_and_says_so() -> None:
+    width = 20_000
+    model = keras.Sequential([keras.Input(shape=(width,)), layers.Dense(50), layers.Dense(50_000), layers.Dense(4)])
+    budget = 2**18
+    tracemalloc.start()
+    report = check_model(model, max_elements=budget)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert report.is_affine
+    assert report.kernel is None and report.rank == 4
+    assert any("does not fit the budget" in note for note in report.notes)
+    # the probes and their responses are float64: a few copies of the budget at most, far below
+    # the 20,000 x 20,000 identity that basis probes would need
+    assert peak < 16 * budget * 8
+
+
+def test_huge_hidden_layer_with_a_small_input_still_gives_the_kernel() -> None:
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(50_000), layers.Dense(1)])
+    report = check_model(model)
+    assert report.is_affine and report.kernel.shape == (2, 1) and report.rank == 1
+
+
+def test_assert_not_affine_names_the_layers_and_the_map() -> None:
+    with pytest.raises(AssertionError, match=r"affine end to end: one affine map 2 -> 100, rank 2") as raised:
+        assert_not_affine(seed_model())
+    assert "collapsed: " in str(raised.value) and "(Dense)" in str(raised.value)
+    assert_not_affine(seed_model("relu"))
+
+
+def test_assert_not_affine_can_forbid_partial_collapses() -> None:
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4), layers.Dense(2, activation="softmax")])
+    assert_not_affine(model)
+    with pytest.raises(AssertionError, match="collapse"):
+        assert_not_affine(model, forbid_collapsed_runs=True)
