@@ -95,6 +95,15 @@ def _tensors(value: Any) -> list[Any]:
     return [value] if hasattr(value, "shape") else []
 
 
+def _same_values(a: Any, b: Any) -> bool:
+    try:
+        import numpy as np
+
+        return tuple(a.shape) == tuple(b.shape) and bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError, AttributeError, RuntimeError):
+        return False
+
+
 def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
     """Run `call(inputs)` once with every leaf layer recording what it receives and returns.
 
@@ -125,11 +134,14 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
     producer: dict[int, int] = {id(t): 0 for t in _tensors(inputs)}
     applications: dict[int, Application] = {}
     unknown = -1
+    given = _tensors(inputs)
     for index, record in enumerate(records, start=1):
         nodes.append(layer_node(record.layer, index))
         applications[index] = record
         for tensor in record.inputs:
             source = producer.get(id(tensor))
+            if source is None and any(_same_values(tensor, original) for original in given):
+                source = 0  # the model's input, converted on the way in (a copy, same values)
             if source is None:
                 nodes.append(LayerNode(key=unknown, kind=Kind.UNKNOWN, label="an operation outside any layer"))
                 source, unknown = unknown, unknown - 1
