@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,12 @@ class LayerNode:
     layer: str = ""  # the catalog key ("layers.Dense"), or "" for what is not a Keras layer
     bias: bool = True  # False for a literal use_bias=False
     kernel: int | None = None  # the largest literal kernel dimension of a convolution
+
+    def with_key(self, key: int) -> LayerNode:
+        """The same layer as another node of a graph (another application of it)."""
+        node = copy.copy(self)
+        object.__setattr__(node, "key", key)
+        return node
 
     @property
     def is_linear_affine(self) -> bool:

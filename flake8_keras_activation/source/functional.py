@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from ..catalog import Kind
 from ..graph import LayerNode, ModelGraph
@@ -29,7 +28,7 @@ class Dataflow:
         repeated by a loop is one node that feeds itself.
         """
         if site is not None:
-            node = replace(node, key=application_key(site, node))
+            node = node.with_key(application_key(site, node))
         self.nodes.setdefault(node.key, node)
         for source in inputs:
             if source in self.nodes:  # a tensor from another scope has no node here

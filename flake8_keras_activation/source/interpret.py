@@ -541,8 +541,17 @@ class Interpreter:
         return Record(node, "list", (LoopOp(body, repeats),))
 
     def eval_binop(self, node: ast.BinOp, env: Env) -> Value:
-        left = self.eval(node.left, env)
-        right = self.eval(node.right, env)
+        # `a + b + c + ...` is a left-deep tree: walk its spine in a loop, not by recursion,
+        # so that a long sum cannot exhaust the stack.
+        spine = [node]
+        while isinstance(spine[-1].left, ast.BinOp):
+            spine.append(spine[-1].left)
+        left = self.eval(spine[-1].left, env)
+        for step in reversed(spine):
+            left = self._binop(step, left, self.eval(step.right, env))
+        return left
+
+    def _binop(self, node: ast.BinOp, left: Value, right: Value) -> Value:
         op = type(node.op)
         if isinstance(left, Const) and isinstance(right, Const):
             return _fold(op, left.value, right.value)

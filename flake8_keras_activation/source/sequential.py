@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 from ..catalog import Kind
@@ -44,7 +44,7 @@ class _ChainBuilder:
                 value = op.value
                 if isinstance(value, LayerVal):
                     # one node per place in the model: a layer object added twice is applied twice
-                    state = self.place(replace(value.node, key=application_key(op.expr, value.node)), state, own)
+                    state = self.place(value.node.with_key(application_key(op.expr, value.node)), state, own)
                 elif isinstance(value, Record) and value.kind == "sequential" and depth < 20:
                     # A nested Sequential model used as a layer: its layers join the chain.
                     state = self.run(value.ops, state, False, depth + 1)
