@@ -1,0 +1,144 @@
+"""Generated Keras programs: no exception, and invariants that must hold whatever the program."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flake8_keras_activation import analyze_source
+
+ACTIVATIONS = [None, '"relu"', '"linear"', "None", '"tanh"']
+PASS_LAYERS = ["Dropout(0.1)", "BatchNormalization()", "Flatten()", 'Activation("linear")']
+NONLINEAR_LAYERS = ["ReLU()", "LeakyReLU(0.2)", 'Activation("relu")', "LayerNormalization()"]
+SPELLINGS = {
+    # import lines, prefix of layer names, Sequential, Input
+    "from-keras-layers": (
+        "from keras.layers import *\nfrom keras import Sequential, Input, Model",
+        "",
+        "Sequential",
+        "Input",
+        "Model",
+    ),
+    "keras-layers-module": ("import keras\nfrom keras import layers", "layers.", "keras.Sequential", "keras.Input", "keras.Model"),
+    "tf-keras": ("import tensorflow as tf", "tf.keras.layers.", "tf.keras.Sequential", "tf.keras.Input", "tf.keras.Model"),
+    "alias": (
+        "from tensorflow.keras import layers as L\nfrom tensorflow import keras",
+        "L.",
+        "keras.models.Sequential",
+        "keras.Input",
+        "keras.models.Model",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str  # "dense", "pass", "nonlinear"
+    text: str  # constructor without the module prefix, e.g. 'Dense(8, activation="relu")'
+    linear: bool = False  # a Dense without a nonlinear activation
+
+
+def dense(units: int, activation: str | None) -> Layer:
+    argument = "" if activation is None else f", activation={activation}"
+    return Layer("dense", f"Dense({units}{argument})", activation in (None, '"linear"', "None"))
+
+
+layer_strategy = st.one_of(
+    st.builds(dense, st.integers(1, 64), st.sampled_from(ACTIVATIONS)),
+    st.sampled_from(PASS_LAYERS).map(lambda text: Layer("pass", text)),
+    st.sampled_from(NONLINEAR_LAYERS).map(lambda text: Layer("nonlinear", text)),
+)
+layers_strategy = st.lists(layer_strategy, min_size=1, max_size=8)
+forms = st.sampled_from(["list", "add", "functional", "subclassed"])
+spellings = st.sampled_from(sorted(SPELLINGS))
+
+
+def render(layers: list[Layer], form: str, spelling: str, expanded: bool) -> str:
+    imports, prefix, sequential, input_name, model = SPELLINGS[spelling]
+    calls = [prefix + layer.text for layer in layers]
+    lines = [imports, ""]
+    if form == "list":
+        if expanded:
+            lines += [f"net = {sequential}(", "    [", f"        {input_name}(shape=(4,)),"]
+            lines += [f"        {call},  # a comment" for call in calls]
+            lines += ["    ],", ")"]
+        else:
+            lines.append(f"net = {sequential}([{input_name}(shape=(4,)), {', '.join(calls)}])")
+    elif form == "add":
+        lines.append(f"net = {sequential}()")
+        lines.append(f"net.add({input_name}(shape=(4,)))")
+        for call in calls:
+            lines += ["net.add(", f"    {call}", ")"] if expanded else [f"net.add({call})"]
+    elif form == "functional":
+        lines.append(f"inputs = {input_name}(shape=(4,))")
+        lines.append("x = inputs")
+        for call in calls:
+            lines += [f"x = {call}(", "    x", ")"] if expanded else [f"x = {call}(x)"]
+        lines.append(f"net = {model}(inputs, x)")
+    else:
+        base = f"{prefix}Layer" if prefix else "Layer"
+        lines += [f"class Net({base}):", "    def __init__(self):", "        super().__init__()"]
+        lines += [f"        self.layer_{i} = {call}" for i, call in enumerate(calls)]
+        lines += ["", "    def call(self, x):"]
+        lines += [f"        x = self.layer_{i}(x)" for i in range(len(calls))]
+        lines.append("        return x")
+    return "\n".join(lines) + "\n"
+
+
+def expected_collapses(layers: list[Layer]) -> int:
+    """A reference for KA101 on a chain: a linear Dense whose next non-pass layer is a Dense."""
+    count = 0
+    for i, layer in enumerate(layers):
+        if layer.kind != "dense" or not layer.linear:
+            continue
+        for later in layers[i + 1 :]:
+            if later.kind == "pass":
+                continue
+            count += later.kind == "dense"
+            break
+    return count
+
+
+def codes(source: str) -> list[str]:
+    return [f.code for f in analyze_source(source)]
+
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(layers_strategy, forms, spellings, st.booleans())
+def test_generated_programs_match_the_reference_count_of_collapses(layers, form, spelling, expanded) -> None:
+    found = codes(render(layers, form, spelling, expanded))
+    assert found.count("KA101") + found.count("KA104") == expected_collapses(layers)
+
+
+@FUZZ
+@given(layers_strategy, forms, spellings)
+def test_a_nonlinear_activation_on_every_affine_layer_leaves_no_collapse(layers, form, spelling) -> None:
+    fixed = [dense(8, '"relu"') if layer.kind == "dense" else layer for layer in layers]
+    found = codes(render(fixed, form, spelling, expanded=False))
+    assert "KA101" not in found and "KA103" not in found
+
+
+@FUZZ
+@given(layers_strategy, forms, spellings)
+def test_findings_do_not_depend_on_formatting(layers, form, spelling) -> None:
+    compact = codes(render(layers, form, spelling, expanded=False))
+    expanded = codes(render(layers, form, spelling, expanded=True))
+    assert sorted(compact) == sorted(expanded)
+
+
+@FUZZ
+@given(layers_strategy, forms)
+def test_findings_do_not_depend_on_the_import_spelling(layers, form) -> None:
+    results = {spelling: sorted(codes(render(layers, form, spelling, expanded=False))) for spelling in SPELLINGS}
+    assert len({tuple(found) for found in results.values()}) == 1, results
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("keras.Dense()[]=:,\n x1\"'#\\\t")), max_size=200))
+def test_random_text_never_raises(text: str) -> None:
+    analyze_source("import keras\nfrom keras.layers import Dense\n" + text)
