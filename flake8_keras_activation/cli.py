@@ -1,0 +1,329 @@
+"""The standalone command: check, fix and explain, around the same analysis as the flake8 plugin."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import textwrap
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__
+from .catalog import LINEAR_ACTIVATIONS
+from .codes import CODES, Code
+from .discovery import discover
+from .documents import Document, DocumentError, Located, Problem, load, write_atomically
+from .notebook import split_lines
+from .selection import Selection, parse_codes
+
+PROG = "flake8-keras-activation"
+RUNTIME_HINT = f"{PROG} confirm needs Keras: pip install 'flake8-keras-activation[runtime]'"
+
+# flake8's convention, which pre-commit relies on: 1 means "look at this"
+EXIT_CLEAN = 0
+EXIT_ATTENTION = 1
+EXIT_USAGE = 2
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_UNBREAKABLE = "\0"  # stands for a space inside a code span while the text is wrapped
+
+
+# ---- arguments ------------------------------------------------------------------------------
+
+
+def _activation(value: str) -> str:
+    # Imported here, not at the top: the check command must never load libcst.
+    from .fix import ACTIVATION_NAME
+
+    if not ACTIVATION_NAME.match(value):
+        raise argparse.ArgumentTypeError(f"not an activation name: {value!r}")
+    if value in LINEAR_ACTIVATIONS:
+        raise argparse.ArgumentTypeError(f"{value!r} is linear: it would not fix anything")
+    return value
+
+
+def _call(value: str) -> str:
+    module, _, function = value.partition(":")
+    if not module or not function:
+        raise argparse.ArgumentTypeError(f"expected MODULE:FUNCTION, got {value!r}")
+    return value
+
+
+def _codes(value: str) -> list[str]:
+    return list(parse_codes(value))
+
+
+def _add_selection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("which codes", "comma-separated codes or prefixes, as flake8 takes them")
+    group.add_argument(
+        "--select",
+        type=_codes,
+        action="extend",
+        metavar="CODES",
+        help="only these codes; an explicit selection also turns on codes that are off by default (KA104)",
+    )
+    group.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
+                       help="these codes as well as the default ones")
+    group.add_argument("--ignore", "--extend-ignore", dest="ignore", type=_codes, action="extend", default=[],
+                       metavar="CODES", help="leave these codes out")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Find (and fix) Keras layers that make a model collapse into one affine map.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="report findings in Python files and notebooks",
+        description="Report the findings of the flake8 plugin in Python files and Jupyter notebooks. "
+        "Exit status: 0 when clean, 1 when there are findings or files that cannot be read, 2 on usage errors.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to walk")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    _add_selection_options(check)
+
+    fix = commands.add_parser(
+        "fix",
+        help="add activations (KA101) and remove ignored input shapes (KA102)",
+        description="Rewrite files in place: add an activation to each KA101 layer and remove each KA102 "
+        "argument. Exit status: 1 when a file changed (or would, with --diff) or could not be fixed, else 0.",
+    )
+    fix.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to walk")
+    fix.add_argument("--activation", type=_activation, default="relu", help="activation to add (default: relu)")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    _add_selection_options(fix)
+
+    explain = commands.add_parser("explain", help="a rule's documentation", description="Print a rule's documentation.")
+    explain.add_argument("code", nargs="?", help="a code (KA101) or its name; none lists every code")
+
+    confirm = commands.add_parser(
+        "confirm",
+        help="confirm findings by building the models with Keras (needs the runtime extra)",
+        description="Build the models with Keras and confirm the static findings on the real layers.",
+    )
+    confirm.add_argument("paths", nargs="*", metavar="PATH")
+    confirm.add_argument("--call", type=_call, metavar="MODULE:FUNCTION", help="a function that returns a model")
+    return parser
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    select = tuple(args.select) if args.select is not None else None
+    return Selection(select=select, extend_select=tuple(args.extend_select), ignore=tuple(args.ignore))
+
+
+# ---- check ----------------------------------------------------------------------------------
+
+
+def _documents(paths: Sequence[str], problems: list[Problem]) -> Iterable[Document]:
+    """Every file the paths stand for that can be read; the others go to `problems`, and to stderr."""
+    discovered = discover(paths)
+    for missing in discovered.missing:
+        _problem(problems, Problem(missing, "no such file or directory"))
+    for path in discovered.files:
+        try:
+            document = load(path)
+        except DocumentError as error:
+            _problem(problems, Problem(path, str(error)))
+            continue
+        for problem in document.problems():
+            _problem(problems, problem)
+        yield document
+
+
+def _problem(problems: list[Problem], problem: Problem) -> None:
+    problems.append(problem)
+    print(problem, file=sys.stderr)
+
+
+def _as_json(item: Located) -> dict[str, Any]:
+    return {
+        "path": item.path,
+        "cell": item.cell,
+        "line": item.line,
+        "column": item.col + 1,
+        "code": item.finding.code,
+        "name": CODES[item.finding.code].slug,
+        "message": item.finding.message,
+    }
+
+
+def run_check(args: argparse.Namespace) -> int:
+    selection = _selection(args)
+    problems: list[Problem] = []
+    findings: list[Located] = []
+    for document in _documents(args.paths, problems):
+        try:
+            findings.extend(document.findings(selection))
+        except DocumentError as error:
+            _problem(problems, Problem(document.path, str(error)))
+    if args.format == "text":
+        for item in findings:
+            print(f"{item.place}: {item.finding.code} {item.finding.message}")
+    elif args.format == "json":
+        print(json.dumps([_as_json(item) for item in findings], indent=2))
+    else:
+        from .sarif import sarif_log
+
+        print(json.dumps(sarif_log(findings, problems), indent=2))
+    if args.exit_zero:
+        return EXIT_CLEAN
+    return EXIT_ATTENTION if findings or problems else EXIT_CLEAN
+
+
+# ---- fix ------------------------------------------------------------------------------------
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=path, tofile=path)
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    from .fix import FIXABLE  # libcst comes with it: only this command loads it
+
+    selection = _selection(args)
+    problems: list[Problem] = []
+    changed = 0
+    for document in _documents(args.paths, problems):
+        try:
+            located = [item for item in document.findings(selection) if item.finding.code in FIXABLE]
+        except DocumentError as error:
+            _problem(problems, Problem(document.path, str(error)))
+            continue
+        if not located:
+            continue
+        try:
+            outcome = document.fix(located, args.activation)
+        except Exception as error:  # a bug of ours: leave the file alone and go on with the others
+            message = f"not fixed: the fixer failed ({type(error).__name__}: {error}); please report it"
+            _problem(problems, Problem(document.path, message))
+            continue
+        for problem in outcome.problems:
+            _problem(problems, problem)
+        for skip in outcome.skipped:
+            print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {skip.reason}", file=sys.stderr)
+        if outcome.new is None:
+            continue
+        changed += 1
+        if args.diff:
+            sys.stdout.write(_diff(document.path, outcome.old, outcome.new))
+            continue
+        try:
+            write_atomically(document.path, document.encode(outcome.new))
+        except (OSError, UnicodeError) as error:
+            _problem(problems, Problem(document.path, f"cannot be written: {error}"))
+            continue
+        print(f"Rewriting {document.path}", file=sys.stderr)
+    return EXIT_ATTENTION if changed or problems else EXIT_CLEAN
+
+
+# ---- explain --------------------------------------------------------------------------------
+
+
+def _find_code(name: str) -> Code | None:
+    wanted = name.strip()
+    for code in CODES.values():
+        if wanted.upper() == code.code or wanted.lower() == code.slug:
+            return code
+    return None
+
+
+def render(code: Code, width: int = 88) -> str:
+    """A rule's documentation for the terminal: what, why, example, use instead, fix, limits."""
+
+    def prose(title: str, body: str) -> str:
+        # a `code span` is never broken across lines
+        kept = _CODE_SPAN.sub(lambda match: match.group().replace(" ", _UNBREAKABLE), body)
+        wrapped = textwrap.fill(kept, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
+        return f"{title}\n" + wrapped.replace(_UNBREAKABLE, " ")
+
+    def source(title: str, body: str) -> str:
+        return f"{title}\n\n" + textwrap.indent(body, "    ")
+
+    return "\n\n".join(
+        [
+            f"{code.code} ({code.slug}): {code.summary}",
+            prose("What it does", code.what),
+            prose("Why is this bad?", code.why),
+            source("Example", code.example).rstrip("\n"),
+            source("Use instead", code.instead).rstrip("\n"),
+            prose("Fix safety", code.fix),
+            prose("Known limits", code.limits),
+        ]
+    ) + "\n"
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    width = max(40, min(88, shutil.get_terminal_size((88, 24)).columns - 1))
+    if args.code is None:
+        for code in CODES.values():
+            print(f"{code.code}  {code.slug:<24}  {code.summary}")
+        print(f"\nRun `{PROG} explain CODE` for a rule's documentation.")
+        return EXIT_CLEAN
+    found = _find_code(args.code)
+    if found is None:
+        print(f"{PROG} explain: unknown code {args.code!r}; the codes are {', '.join(CODES)}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(render(found, width))
+    return EXIT_CLEAN
+
+
+# ---- confirm --------------------------------------------------------------------------------
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    # The runtime half needs TensorFlow; it is imported only when asked for.
+    try:
+        confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
+    except ImportError as error:
+        print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)
+        return EXIT_USAGE
+    return int(confirm.main(list(args.paths), args.call))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": run_check,
+    "fix": run_fix,
+    "explain": run_explain,
+    "confirm": run_confirm,
+}
+
+
+def _tolerant_output() -> None:
+    """Paths and labels may hold characters the terminal's encoding lacks: escape them, never crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_output()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: a command is required ({', '.join(COMMANDS)})", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, and keep Python from complaining at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ATTENTION
+    except KeyboardInterrupt:
+        return 130

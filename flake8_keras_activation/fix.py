@@ -1,0 +1,291 @@
+"""The fixer: a libcst codemod that adds activations (KA101) and removes ignored input shapes (KA102)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .catalog import layer_info
+from .codes import Finding
+
+FIXABLE = frozenset({"KA101", "KA102"})
+DEFAULT_ACTIVATION = "relu"
+# an activation is written into the user's code as a string literal: keep it a plain identifier
+ACTIVATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+_Whitespace = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
+
+
+class FixError(Exception):
+    """The text cannot be fixed (libcst cannot parse it); it is left as it is."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    finding: Finding
+    reason: str
+
+
+@dataclass(frozen=True)
+class FixResult:
+    text: str
+    fixed: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fixed)
+
+
+def preferred_quote(text: str) -> str:
+    """`'` when the text's one-line string literals mostly use it, else `"`."""
+    counts = {'"': 0, "'": 0}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type != tokenize.STRING:
+                continue
+            body = token.string.lstrip("rbuRBU")
+            if body[:3] in ('"""', "'''") or body[:1] not in counts:
+                continue  # docstrings are triple-quoted whatever the style
+            counts[body[0]] += 1
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return "'" if counts["'"] > counts['"'] else '"'
+
+
+@dataclass
+class _Plan:
+    """What to do to the call at one position."""
+
+    activation: Finding | None = None
+    remove: list[Finding] = field(default_factory=list)
+    done: bool = False
+
+
+def _newline_in(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace)
+
+
+def _carries_comments(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace) and (
+        whitespace.first_line.comment is not None or bool(whitespace.empty_lines)
+    )
+
+
+def _join(
+    before: cst.BaseParenthesizableWhitespace, after: cst.BaseParenthesizableWhitespace, last: bool
+) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace left where an argument was, from the whitespace on each side of it."""
+    if isinstance(before, cst.ParenthesizedWhitespace) and isinstance(after, cst.ParenthesizedWhitespace):
+        # the argument had a line of its own: the line goes, with the comment at its end
+        return before.with_changes(
+            empty_lines=(*before.empty_lines, *after.empty_lines), indent=after.indent, last_line=after.last_line
+        )
+    if _newline_in(before):
+        return after if last and not _carries_comments(before) else before
+    if _newline_in(after):
+        return after
+    return after if last else before
+
+
+def _remove_keyword(call: cst.Call, name: str) -> cst.Call:
+    args = list(call.args)
+    at = next((i for i, arg in enumerate(args) if arg.keyword is not None and arg.keyword.value == name), None)
+    if at is None:
+        return call
+    removed = args[at]
+    last = at == len(args) - 1
+    after = removed.comma.whitespace_after if isinstance(removed.comma, cst.Comma) else removed.whitespace_after_arg
+    del args[at]
+    if at == 0:
+        joined = _join(call.whitespace_before_args, after, last)
+        if not args and not _carries_comments(joined):
+            joined = cst.SimpleWhitespace("")
+        return call.with_changes(args=args, whitespace_before_args=joined)
+    previous = args[at - 1]
+    assert isinstance(previous.comma, cst.Comma)  # it was followed by the removed argument
+    joined = _join(previous.comma.whitespace_after, after, last)
+    if last and not isinstance(removed.comma, cst.Comma):
+        args[at - 1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=joined)
+    else:
+        args[at - 1] = previous.with_changes(comma=previous.comma.with_changes(whitespace_after=joined))
+    return call.with_changes(args=args)
+
+
+def _line_break(indent_from: cst.ParenthesizedWhitespace) -> cst.ParenthesizedWhitespace:
+    """A bare line break followed by the indentation of `indent_from`."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=(),
+        indent=indent_from.indent,
+        last_line=indent_from.last_line,
+    )
+
+
+def _end_line(closing: cst.BaseParenthesizableWhitespace, next_line: cst.ParenthesizedWhitespace) -> _Whitespace:
+    """End the line at `closing` (keeping its comment) and indent the next one like `next_line`."""
+    if isinstance(closing, cst.ParenthesizedWhitespace):
+        return closing.with_changes(indent=next_line.indent, last_line=next_line.last_line)
+    return next_line
+
+
+def _before_closing(closing: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    return _line_break(closing) if isinstance(closing, cst.ParenthesizedWhitespace) else closing
+
+
+def _append(call: cst.Call, new: cst.Arg) -> cst.Call:
+    """Add an argument after the last one, in the layout the call already has."""
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[new])
+    last = args[-1]
+    if len(args) == 1:
+        before: cst.BaseParenthesizableWhitespace = call.whitespace_before_args
+    else:
+        comma = args[-2].comma
+        before = comma.whitespace_after if isinstance(comma, cst.Comma) else cst.SimpleWhitespace(" ")
+    if isinstance(before, cst.ParenthesizedWhitespace):
+        # one argument per line: the new one gets a line of its own, indented like the last one
+        indent = _line_break(before)
+        if isinstance(last.comma, cst.Comma):
+            closing = last.comma.whitespace_after
+            last = last.with_changes(comma=last.comma.with_changes(whitespace_after=_end_line(closing, indent)))
+            new = new.with_changes(comma=cst.Comma(whitespace_after=_before_closing(closing)))
+        else:
+            closing = last.whitespace_after_arg
+            last = last.with_changes(
+                comma=cst.Comma(whitespace_after=_end_line(closing, indent)),
+                whitespace_after_arg=cst.SimpleWhitespace(""),
+            )
+            new = new.with_changes(whitespace_after_arg=_before_closing(closing))
+    elif isinstance(last.comma, cst.Comma):  # a trailing comma stays last
+        new = new.with_changes(comma=last.comma)
+        last = last.with_changes(comma=last.comma.with_changes(whitespace_after=cst.SimpleWhitespace(" ")))
+    else:
+        new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+        last = last.with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+    return call.with_changes(args=[*args[:-1], last, new])
+
+
+def _literal(name: str, replacing: cst.BaseExpression | None, quote: str) -> cst.SimpleString:
+    if isinstance(replacing, cst.SimpleString) and replacing.quote in ('"', "'"):
+        quote = replacing.quote  # the user's own quotes, where the literal was
+    return cst.SimpleString(f"{quote}{name}{quote}")
+
+
+class _Fixer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, plans: dict[tuple[int, int], _Plan], activation: str, quote: str) -> None:
+        super().__init__()
+        self.plans = plans
+        self.activation = activation
+        self.quote = quote
+        self.fixed: list[Finding] = []
+        self.skipped: list[Skipped] = []
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if isinstance(original_node.func, cst.Call):
+            return updated_node  # `Dense(8)(x)` starts where `Dense(8)` does, and findings name the constructor
+        start = self.get_metadata(PositionProvider, original_node).start
+        plan = self.plans.get((start.line, start.column))
+        if plan is None or plan.done:
+            return updated_node
+        plan.done = True
+        call = updated_node
+        for finding in plan.remove:
+            before = call
+            for name in finding.arguments:
+                call = _remove_keyword(call, name)
+            if call is before:
+                self.skipped.append(Skipped(finding, "the argument is not a keyword of the call"))
+            else:
+                self.fixed.append(finding)
+        if plan.activation is not None:
+            changed = self._activate(call, plan.activation)
+            if isinstance(changed, str):
+                self.skipped.append(Skipped(plan.activation, changed))
+            else:
+                call = changed
+                self.fixed.append(plan.activation)
+        return call
+
+    def _activate(self, call: cst.Call, finding: Finding) -> cst.Call | str:
+        """The call with a nonlinear activation, or why it cannot be given one safely."""
+        args = list(call.args)
+        for i, arg in enumerate(args):
+            if arg.keyword is not None and arg.keyword.value == "activation":
+                args[i] = arg.with_changes(value=_literal(self.activation, arg.value, self.quote))
+                return call.with_changes(args=args)
+        if any(arg.star == "*" for arg in args):
+            return "the call unpacks *args: the activation's position is unknown"
+        info = layer_info(finding.layer)
+        index = info.activation_arg if info is not None else None
+        positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
+        if index is not None and index < len(positional):
+            at = positional[index]
+            args[at] = args[at].with_changes(value=_literal(self.activation, args[at].value, self.quote))
+            return call.with_changes(args=args)
+        if any(arg.star == "**" for arg in args):
+            return "the call passes **kwargs, which may hold an activation"
+        keyword = cst.Arg(
+            keyword=cst.Name("activation"),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+            ),
+            value=_literal(self.activation, None, self.quote),
+        )
+        return _append(call, keyword)
+
+
+def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
+    plans: dict[tuple[int, int], _Plan] = {}
+    for finding in findings:
+        if finding.code not in FIXABLE:
+            continue
+        plan = plans.setdefault((finding.line, finding.col), _Plan())
+        if finding.code == "KA101":
+            plan.activation = plan.activation or finding
+        elif finding.arguments:
+            plan.remove.append(finding)
+    return plans
+
+
+def fix_source(
+    text: str, findings: Sequence[Finding], activation: str = DEFAULT_ACTIVATION, quote: str | None = None
+) -> FixResult:
+    """Apply the fixes for the KA101 and KA102 findings of `text`; every other byte is kept."""
+    if not ACTIVATION_NAME.match(activation):
+        raise ValueError(f"not an activation name: {activation!r}")
+    plans = _plans(findings)
+    if not plans:
+        return FixResult(text, (), ())
+    try:
+        module = cst.parse_module(text)
+    except Exception as error:  # libcst reports its own syntax errors; any failure leaves the text alone
+        first = str(error).strip().splitlines()
+        raise FixError(f"libcst cannot parse it: {first[0] if first else type(error).__name__}") from None
+    fixer = _Fixer(plans, activation, quote or preferred_quote(text))
+    new = MetadataWrapper(module, unsafe_skip_copy=True).visit(fixer).code
+    skipped = list(fixer.skipped)
+    for plan in plans.values():
+        if not plan.done:
+            for finding in (plan.activation, *plan.remove):
+                if finding is not None:
+                    skipped.append(Skipped(finding, "no call starts at the reported position"))
+    if new != text:
+        try:
+            ast.parse(new)
+        except (SyntaxError, ValueError) as error:  # never write a file that no longer parses
+            raise FixError(f"the fixed text would not parse ({error}); left unchanged") from None
+    fixed = tuple(f for f in fixer.fixed) if new != text else ()
+    return FixResult(new, fixed, tuple(skipped))

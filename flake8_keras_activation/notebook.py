@@ -1,0 +1,320 @@
+"""Jupyter notebooks as one Python module: code cells in order, IPython syntax masked, lines mapped back."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+# Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
+# %%writefile, ...) holds no Python for us.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+
+# An IPython line becomes this statement, at the line's own indentation, so that the module
+# parses and keeps its line numbers; the marker lets a fixed cell get its original lines back.
+PLACEHOLDER = "pass  # flake8-keras-activation: IPython line"
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_INDENT = re.compile(r"[ \t]*")
+# `!ls`, `%time f()`, `files = !ls`, `x = %env HOME`
+_SHELL_OR_MAGIC = re.compile(r"[ \t]*(?:[!%]|[\w.\[\], \t]+=[ \t]*[!%])")
+# `obj?`, `obj??`, `?obj`, `%magic?`: IPython's help syntax
+_HELP = re.compile(r"[ \t]*(?:\?{1,2}[\w.%]+|[\w.%]+\?{1,2})[ \t]*")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_JUPYTER_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+class NotebookError(ValueError):
+    """The file is not a notebook we can read."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where ast counts a new line."""
+    return _LINE.findall(text)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One code cell: its text, and the Python the analysis sees in its place."""
+
+    index: int  # position in the notebook's `cells` list, 0-based
+    source: str  # the cell's text as stored
+    masked: str  # the same number of lines, IPython lines replaced by PLACEHOLDER statements
+    masked_lines: tuple[str, ...]  # the original lines that were replaced, in order
+    first_line: int  # where the cell starts in the notebook's module, 1-based
+    python: bool  # False: another language's cell magic, or a cell that does not parse
+    problem: str | None = None  # why a cell that should be Python is not analysed
+
+    @property
+    def number(self) -> int:
+        """The cell's number as the command shows it: 1-based, counting every cell."""
+        return self.index + 1
+
+    @property
+    def line_count(self) -> int:
+        return len(split_lines(self.masked))
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a cell's `source` value is in the notebook's JSON text."""
+
+    start: int
+    end: int
+    elements: tuple[tuple[int, int], ...] | None  # the array's strings; None when it is one string
+    aligned: bool  # one array element per line, as Jupyter writes it
+
+
+@dataclass(frozen=True)
+class Notebook:
+    text: str  # the file's JSON text
+    cells: tuple[Cell, ...]  # the code cells, in order
+    module: str  # the Python text of every code cell, concatenated
+    sources: Mapping[int, _Source]  # by cell index
+
+    def locate(self, line: int) -> tuple[Cell, int]:
+        """The cell that holds a line of the module, and the 1-based line within that cell."""
+        starts = [cell.first_line for cell in self.cells]
+        at = bisect.bisect_right(starts, line) - 1
+        cell = self.cells[max(at, 0)]
+        return cell, line - cell.first_line + 1
+
+    def json_line(self, cell: Cell, line: int) -> int:
+        """The 1-based line of the notebook file that shows the cell's line (for SARIF)."""
+        source = self.sources[cell.index]
+        offset = source.start
+        if source.elements is not None and source.aligned and 1 <= line <= len(source.elements):
+            offset = source.elements[line - 1][0]
+        return self.text.count("\n", 0, offset) + 1
+
+    def with_sources(self, new_sources: Mapping[int, str]) -> str:
+        """The notebook's JSON text with some cells' sources replaced and every other byte kept."""
+        ascii_only = self.text.isascii()
+        text = self.text
+        for index in sorted(new_sources, key=lambda i: self.sources[i].start, reverse=True):
+            source = self.sources[index]
+            rendered = self._render(source, new_sources[index], ascii_only)
+            text = text[: source.start] + rendered + text[source.end :]
+        return text
+
+    def _render(self, source: _Source, new: str, ascii_only: bool) -> str:
+        def dump(line: str) -> str:
+            return json.dumps(line, ensure_ascii=ascii_only)
+
+        if source.elements is None:
+            return dump(new)
+        # Jupyter stores a cell as a list of lines split after each "\n"
+        new_lines = _JUPYTER_LINE.findall(new)
+        if not new_lines:
+            return "[]"
+        raw = [self.text[start:end] for start, end in source.elements]
+        if not raw:
+            return "[\n" + ",\n".join(dump(line) for line in new_lines) + "\n]"
+        lead = self.text[source.start + 1 : source.elements[0][0]]
+        trail = self.text[source.elements[-1][1] : source.end - 1]
+        separator = (
+            self.text[source.elements[0][1] : source.elements[1][0]] if len(raw) > 1 else "," + lead
+        )
+        rendered: list[str] = []
+        if source.aligned:
+            old_lines = [json.loads(element) for element in raw]
+            matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+                if tag == "equal":
+                    rendered.extend(raw[i1:i2])  # unchanged lines keep their exact bytes
+                else:
+                    rendered.extend(dump(line) for line in new_lines[j1:j2])
+        else:
+            rendered = [dump(line) for line in new_lines]
+        return "[" + lead + separator.join(rendered) + trail + "]"
+
+
+def _mask_line(line: str) -> str:
+    ending = line[len(line.rstrip("\r\n")) :]
+    indent = _INDENT.match(line)
+    return (indent.group() if indent else "") + PLACEHOLDER + ending
+
+
+def _parses(text: str) -> SyntaxError | None:
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return error
+    except (ValueError, MemoryError, RecursionError) as error:  # null bytes, absurd nesting
+        return SyntaxError(str(error))
+    return None
+
+
+def _blank(lines: list[str]) -> str:
+    return "".join(line[len(line.rstrip("\r\n")) :] for line in lines)
+
+
+def mask_cell(index: int, source: str, first_line: int) -> Cell:
+    """The cell with IPython syntax replaced, or blanked when it holds no Python we can read."""
+    lines = split_lines(source)
+    masked_lines: list[str] = []
+    out = list(lines)
+    if lines and lines[0].lstrip().startswith("%%"):
+        words = lines[0].lstrip()[2:].split()
+        if not words or words[0] not in PYTHON_CELL_MAGICS:
+            return Cell(index, source, _blank(lines), (), first_line, python=False)
+        masked_lines.append(lines[0])
+        out[0] = _mask_line(lines[0])
+    error = _parses("".join(out))
+    if error is not None:
+        # IPython's own syntax is only looked for in cells that are not Python as they stand, so
+        # that `%` continuing an expression or a `?` in a string is never taken for it
+        for number, line in enumerate(lines):
+            if number == 0 and masked_lines:
+                continue
+            body = line.rstrip("\r\n")
+            if _SHELL_OR_MAGIC.match(body) or _HELP.fullmatch(body):
+                masked_lines.append(line)
+                out[number] = _mask_line(line)
+        error = _parses("".join(out))
+    if error is not None:
+        where = f" (line {error.lineno})" if error.lineno else ""
+        problem = f"does not parse: {error.msg}{where}"
+        return Cell(index, source, _blank(lines), (), first_line, python=False, problem=problem)
+    return Cell(index, source, "".join(out), tuple(masked_lines), first_line, python=True)
+
+
+def unmask(cell: Cell, fixed: str) -> str | None:
+    """A fixed version of `cell.masked` with the cell's IPython lines put back; None if they are lost."""
+    originals = iter(cell.masked_lines)
+    out = []
+    restored = 0
+    for line in split_lines(fixed):
+        if line.strip() == PLACEHOLDER:
+            original = next(originals, None)
+            if original is None:
+                return None
+            out.append(original)
+            restored += 1
+        else:
+            out.append(line)
+    if restored != len(cell.masked_lines):
+        return None
+    return "".join(out)
+
+
+# ---- reading the JSON text with positions --------------------------------------------------
+
+_Scan = Callable[[str, int], "tuple[Any, int]"]
+
+
+def _skip(text: str, at: int) -> int:
+    match = _WHITESPACE.match(text, at)
+    return match.end() if match else at
+
+
+def _members(text: str, at: int, scan: _Scan) -> dict[str, tuple[int, int]]:
+    """key -> (start, end) of its value, for the object that starts at `at`; the last key wins."""
+    members: dict[str, tuple[int, int]] = {}
+    at = _skip(text, at + 1)
+    if text[at] == "}":
+        return members
+    while True:
+        key, at = scan(text, at)
+        at = _skip(text, at)
+        if text[at] != ":":
+            raise ValueError("expected ':'")
+        start = _skip(text, at + 1)
+        _, end = scan(text, start)
+        members[key] = (start, end)
+        at = _skip(text, end)
+        if text[at] == "}":
+            return members
+        if text[at] != ",":
+            raise ValueError("expected ','")
+        at = _skip(text, at + 1)
+
+
+def _elements(text: str, at: int, scan: _Scan) -> list[tuple[int, int]]:
+    """(start, end) of each value of the array that starts at `at`."""
+    elements: list[tuple[int, int]] = []
+    at = _skip(text, at + 1)
+    if text[at] == "]":
+        return elements
+    while True:
+        _, end = scan(text, at)
+        elements.append((at, end))
+        at = _skip(text, end)
+        if text[at] == "]":
+            return elements
+        if text[at] != ",":
+            raise ValueError("expected ','")
+        at = _skip(text, at + 1)
+
+
+def _source_spans(text: str, stored: list[Any]) -> dict[int, _Source]:
+    scan: _Scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    top = _members(text, _skip(text, 0), scan)
+    cells = _elements(text, top["cells"][0], scan)
+    spans = {}
+    for index, (start, _) in enumerate(cells):
+        source_start, source_end = _members(text, start, scan)["source"]
+        elements = None
+        aligned = False
+        if text[source_start] == "[":
+            elements = tuple(_elements(text, source_start, scan))
+            lines = stored[index]["source"]
+            aligned = all("\n" not in line[:-1] for line in lines) and all(
+                line.endswith("\n") for line in lines[:-1]
+            )
+        spans[index] = _Source(source_start, source_end, elements, aligned)
+    return spans
+
+
+def _language(metadata: Any) -> str | None:
+    if not isinstance(metadata, dict):
+        return None
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        section = metadata.get(key)
+        if isinstance(section, dict) and isinstance(section.get(field), str):
+            return str(section[field]).lower()
+    return None
+
+
+def read_notebook(text: str) -> Notebook:
+    """Parse a notebook's JSON text; NotebookError when it is not a notebook of format 4."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise NotebookError(f"not valid JSON: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotebookError("not a Jupyter notebook (no list of cells; only nbformat 4 is read)")
+    stored = data["cells"]
+    for number, cell in enumerate(stored, 1):
+        source = cell.get("source") if isinstance(cell, dict) else None
+        if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+            raise NotebookError(f"cell {number} has no source text")
+    try:
+        spans = _source_spans(text, stored)
+    except (ValueError, KeyError, IndexError, StopIteration) as error:  # pragma: no cover - json.loads agreed
+        raise NotebookError(f"cannot locate the cells: {error}") from None
+    language = _language(data.get("metadata"))
+    python = language is None or language == "python"
+    cells = []
+    module: list[str] = []
+    line = 1
+    for index, stored_cell in enumerate(stored):
+        if stored_cell.get("cell_type") != "code":
+            continue
+        source = stored_cell["source"]
+        text_of_cell = source if isinstance(source, str) else "".join(source)
+        if python:
+            cell = mask_cell(index, text_of_cell, line)
+        else:
+            cell = Cell(index, text_of_cell, _blank(split_lines(text_of_cell)), (), line, python=False)
+        cells.append(cell)
+        masked = cell.masked
+        if masked and not masked.endswith(("\n", "\r")):
+            masked += "\n"
+        module.append(masked)
+        line += cell.line_count
+    return Notebook(text, tuple(cells), "".join(module), spans)

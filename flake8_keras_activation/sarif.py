@@ -1,0 +1,111 @@
+"""Findings as a SARIF 2.1.0 log, the format code-scanning pages read."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .codes import CODES, OFF_BY_DEFAULT, Code, markdown
+from .documents import Located, Problem
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+VERSION = "2.1.0"
+TOOL = "flake8-keras-activation"
+SOURCE_ROOT = "%SRCROOT%"  # relative URIs are relative to the directory the command ran in
+
+
+def help_text(code: Code) -> str:
+    """The rule's documentation as plain text."""
+    return (
+        f"{code.what}\n\nWhy is this bad? {code.why}\n\nExample:\n\n{code.example}\n"
+        f"Use instead:\n\n{code.instead}\nFix safety: {code.fix}\n\nKnown limits: {code.limits}"
+    )
+
+
+def rule(code: Code) -> dict[str, Any]:
+    return {
+        "id": code.code,
+        "name": code.slug,
+        "shortDescription": {"text": code.summary},
+        "fullDescription": {"text": code.what},
+        "help": {"text": help_text(code), "markdown": markdown(code)},
+        "defaultConfiguration": {"level": "warning", "enabled": code.code not in OFF_BY_DEFAULT},
+        "properties": {"tags": ["keras", "correctness"]},
+    }
+
+
+def _artifact(path: str, root: Path) -> dict[str, str]:
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(root)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": urllib.parse.quote(relative.as_posix()), "uriBaseId": SOURCE_ROOT}
+
+
+def result(item: Located, root: Path, rule_index: dict[str, int]) -> dict[str, Any]:
+    finding = item.finding
+    text = finding.message
+    region: dict[str, int]
+    properties: dict[str, int] = {}
+    if item.cell is None:
+        region = {"startLine": item.line, "startColumn": item.col + 1}
+    else:
+        # A notebook is one JSON file: the region is the file's line that shows the cell's line,
+        # and the cell, line and column in the cell are told in the message and the properties.
+        region = {"startLine": item.file_line or 1}
+        text = f"{text} (cell {item.cell}, line {item.line}, column {item.col + 1})"
+        properties = {"cell": item.cell, "cellLine": item.line, "cellColumn": item.col + 1}
+    out: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index[finding.code],
+        "level": "warning",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(item.path, root), "region": region}}],
+    }
+    if properties:
+        out["properties"] = properties
+    return out
+
+
+def notification(problem: Problem, root: Path) -> dict[str, Any]:
+    text = problem.message if problem.cell is None else f"cell {problem.cell}: {problem.message}"
+    return {
+        "level": "error",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(problem.path, root)}}],
+    }
+
+
+def sarif_log(findings: Sequence[Located], problems: Sequence[Problem] = (), root: str | None = None) -> dict[str, Any]:
+    """One run with every rule (so a page can show the help of each) and the findings as results."""
+    base = Path(os.path.abspath(root if root is not None else os.getcwd()))
+    rule_index = {code: index for index, code in enumerate(CODES)}
+    return {
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL,
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [rule(code) for code in CODES.values()],
+                    }
+                },
+                "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [notification(p, base) for p in problems],
+                    }
+                ],
+                "results": [result(item, base, rule_index) for item in findings],
+            }
+        ],
+    }

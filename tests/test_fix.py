@@ -1,0 +1,572 @@
+"""The fixer: source in, fixed source out, as pairs; no-ops byte-identical; the command on real files."""
+
+from __future__ import annotations
+
+import ast
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flake8_keras_activation import Finding, analyze_source
+from flake8_keras_activation.cli import main
+from flake8_keras_activation.fix import FIXABLE, FixError, fix_source, preferred_quote
+from flake8_keras_activation.selection import Selection, reported
+
+HEAD = "import keras\nfrom keras import layers\nfrom keras.layers import Dense\n"
+
+
+def fix_text(source: str, activation: str = "relu") -> str:
+    """What `fix` does to a file's text: the reported KA101/KA102 findings, fixed."""
+    findings = [f for f in reported(analyze_source(source), source, Selection()) if f.code in FIXABLE]
+    return fix_source(source, findings, activation).text
+
+
+def remaining(source: str) -> list[tuple[int, int, str]]:
+    return [(f.line, f.col, f.code) for f in analyze_source(source) if f.code in FIXABLE]
+
+
+FIX_PAIRS = [
+    pytest.param(
+        HEAD + "model = keras.Sequential([Dense(20, input_dim=2), Dense(100, input_dim=2), Dense(1)])\n",
+        HEAD + 'model = keras.Sequential([Dense(20, input_dim=2, activation="relu"), Dense(100, activation="relu"), '
+        "Dense(1)])\n",
+        id="one-line-list-add-and-remove",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential()\nmodel.add(Dense(20, input_dim=2))\nmodel.add(Dense(100, input_dim=2))\n"
+        "model.add(Dense(1))\n",
+        HEAD + 'model = keras.Sequential()\nmodel.add(Dense(20, input_dim=2, activation="relu"))\n'
+        'model.add(Dense(100, activation="relu"))\nmodel.add(Dense(1))\n',
+        id="add-chain",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n    Dense(20, activation=None),\n    Dense(1),\n])\n",
+        HEAD + 'model = keras.Sequential([\n    Dense(20, activation="relu"),\n    Dense(1),\n])\n',
+        id="keyword-none-replaced-in-place",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n    Dense(20, activation='linear', use_bias=True),\n    Dense(1),\n])\n",
+        HEAD + "model = keras.Sequential([\n    Dense(20, activation='relu', use_bias=True),\n    Dense(1),\n])\n",
+        id="keyword-linear-string-keeps-its-quotes",
+    ),
+    pytest.param(
+        HEAD + "ACT = None\nmodel = keras.Sequential([Dense(20, activation=ACT), Dense(1)])\n",
+        HEAD + 'ACT = None\nmodel = keras.Sequential([Dense(20, activation="relu"), Dense(1)])\n',
+        id="keyword-folded-name-replaced",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n    Dense(20, keras.activations.linear),\n    Dense(1),\n])\n",
+        HEAD + 'model = keras.Sequential([\n    Dense(20, "relu"),\n    Dense(1),\n])\n',
+        id="positional-linear-function-replaced",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n    Dense(20, None, True),\n    Dense(1),\n])\n",
+        HEAD + 'model = keras.Sequential([\n    Dense(20, "relu", True),\n    Dense(1),\n])\n',
+        id="positional-none-replaced",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n    Dense(20,),\n    Dense(1),\n])\n",
+        HEAD + 'model = keras.Sequential([\n    Dense(20, activation="relu",),\n    Dense(1),\n])\n',
+        id="inline-trailing-comma-kept",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(\n"
+        "        20,\n"
+        "        kernel_initializer=\"he_normal\",\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(\n"
+        "        20,\n"
+        "        kernel_initializer=\"he_normal\",\n"
+        "        activation=\"relu\",\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        id="one-per-line-with-trailing-comma",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(\n"
+        "        20\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(\n"
+        "        20,\n"
+        "        activation=\"relu\"\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        id="one-per-line-without-trailing-comma",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(20,\n"
+        "                 use_bias=True),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(20,\n"
+        "                 use_bias=True,\n"
+        "                 activation=\"relu\"),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        id="hanging-indent",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(  # the hidden layer\n"
+        "        20,  # units\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(  # the hidden layer\n"
+        "        20,  # units\n"
+        "        activation=\"relu\",\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        id="comments-stay-on-their-lines",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(20, input_shape=(2,)),\n"
+        "    layers.Dense(\n"
+        "        100,\n"
+        "        input_shape=(2,),\n"
+        "        activation=\"relu\",\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(20, input_shape=(2,), activation=\"relu\"),\n"
+        "    layers.Dense(\n"
+        "        100,\n"
+        "        activation=\"relu\",\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        id="remove-own-line-argument",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(20, input_dim=2, activation=\"tanh\"),\n"
+        "    layers.Dense(\n"
+        "        100,  # wide\n"
+        "        input_dim=2\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Dense(20, input_dim=2, activation=\"tanh\"),\n"
+        "    layers.Dense(\n"
+        "        100,  # wide\n"
+        "        activation=\"relu\"\n"
+        "    ),\n"
+        "    layers.Dense(1),\n"
+        "])\n",
+        id="remove-last-own-line-argument-then-add",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    Dense(20, input_dim=2, activation='relu'),\n"
+        "    Dense(10, input_dim=2, activation='relu', name='middle'),\n"
+        "    Dense(1, batch_input_shape=(None, 2)),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    Dense(20, input_dim=2, activation='relu'),\n"
+        "    Dense(10, activation='relu', name='middle'),\n"
+        "    Dense(1),\n"
+        "])\n",
+        id="remove-middle-and-last-keyword",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    Dense(20, input_dim=2, activation='relu'),\n"
+        "    Dense(input_dim=2, units=10, activation='relu'),\n"
+        "    Dense(1),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    Dense(20, input_dim=2, activation='relu'),\n"
+        "    Dense(units=10, activation='relu'),\n"
+        "    Dense(1),\n"
+        "])\n",
+        id="remove-first-keyword",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([Dense(20, input_dim=2), Dense(1)])\nname = 'x'\nother = 'y'\n",
+        HEAD + "model = keras.Sequential([Dense(20, input_dim=2, activation='relu'), Dense(1)])\nname = 'x'\n"
+        "other = 'y'\n",
+        id="single-quoted-file-gets-single-quotes",
+    ),
+    pytest.param(
+        HEAD + "inputs = keras.Input(shape=(784,))\nh = layers.Dense(512)(inputs)\noutputs = layers.Dense(10)(h)\n"
+        "model = keras.Model(inputs, outputs)\n",
+        HEAD + "inputs = keras.Input(shape=(784,))\nh = layers.Dense(512, activation=\"relu\")(inputs)\n"
+        "outputs = layers.Dense(10)(h)\nmodel = keras.Model(inputs, outputs)\n",
+        id="functional-constructor-not-the-application",
+    ),
+    pytest.param(
+        HEAD + "class Net(keras.Model):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.d1 = layers.Dense(64)\n"
+        "        self.d2 = layers.Dense(1)\n"
+        "\n"
+        "    def call(self, x):\n"
+        "        return self.d2(self.d1(x))\n",
+        HEAD + "class Net(keras.Model):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.d1 = layers.Dense(64, activation=\"relu\")\n"
+        "        self.d2 = layers.Dense(1)\n"
+        "\n"
+        "    def call(self, x):\n"
+        "        return self.d2(self.d1(x))\n",
+        id="subclassed-model",
+    ),
+    pytest.param(
+        HEAD + "def build():\n\tmodel = keras.Sequential()\n\tmodel.add((Dense(20)))\n\tmodel.add(Dense(1))\n"
+        "\treturn model\n",
+        HEAD + "def build():\n\tmodel = keras.Sequential()\n\tmodel.add((Dense(20, activation=\"relu\")))\n"
+        "\tmodel.add(Dense(1))\n\treturn model\n",
+        id="tabs-and-parenthesized-call",
+    ),
+    pytest.param(
+        HEAD + 'label = "couche cachée"; model = keras.Sequential([Dense(20), Dense(1)])\n',
+        HEAD + 'label = "couche cachée"; model = keras.Sequential([Dense(20, activation="relu"), Dense(1)])\n',
+        id="non-ascii-before-the-call",
+    ),
+    pytest.param(
+        (HEAD + "model = keras.Sequential([\n    Dense(20,\n          input_dim=2),\n    Dense(1),\n])\n").replace(
+            "\n", "\r\n"
+        ),
+        (
+            HEAD + "model = keras.Sequential([\n    Dense(20,\n          input_dim=2,\n"
+            "          activation=\"relu\"),\n    Dense(1),\n])\n"
+        ).replace("\n", "\r\n"),
+        id="crlf-line-endings",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Conv2D(32, 3, 1, 'valid', None, 1, 1, None),\n"
+        "    layers.Conv2D(8, 3),\n"
+        "])\n",
+        HEAD + "model = keras.Sequential([\n"
+        "    layers.Conv2D(32, 3, 1, 'valid', None, 1, 1, 'relu'),\n"
+        "    layers.Conv2D(8, 3),\n"
+        "])\n",
+        id="convolution-positional-activation",
+    ),
+    pytest.param(
+        HEAD + "model = keras.Sequential([Dense(20), Dense(30), Dense(1)])  # noqa: KA103\n",
+        HEAD + 'model = keras.Sequential([Dense(20, activation="relu"), Dense(30, activation="relu"), Dense(1)])'
+        "  # noqa: KA103\n",
+        id="noqa-for-another-code-does-not-stop-the-fix",
+    ),
+]
+
+NO_OPS = [
+    pytest.param(HEAD + 'model = keras.Sequential([Dense(20, activation="relu"), Dense(1)])\n', id="already-fixed"),
+    pytest.param(HEAD + "model = keras.Sequential([Dense(20), Dense(1)])  # noqa: KA101\n", id="noqa-on-the-line"),
+    pytest.param(
+        HEAD + "model = keras.Sequential([\n    Dense(20),  # noqa\n    Dense(1),\n])\n", id="bare-noqa-on-the-layer"
+    ),
+    pytest.param(
+        HEAD + "inputs = keras.Input(shape=(784,))\ncode = layers.Dense(32)(inputs)\noutputs = layers.Dense(784)(code)\n"
+        "autoencoder = keras.Model(inputs, outputs)\n",
+        id="deliberate-factorization-is-ka104-and-never-fixed",
+    ),
+    pytest.param(
+        HEAD + "def build(activation, **kwargs):\n"
+        "    return keras.Sequential([Dense(20, activation=activation), Dense(8, **kwargs), Dense(1)])\n",
+        id="unknown-activations",
+    ),
+    pytest.param("class Dense:\n    pass\n\nmodel = [Dense(), Dense()]\n", id="not-keras"),
+    pytest.param(HEAD + "model = keras.Sequential([Dense(1)])\n", id="linear-regression"),
+    pytest.param("", id="empty"),
+]
+
+
+def _assert_fixed_well(source: str, fixed: str) -> None:
+    ast.parse(fixed)
+    assert remaining(fixed) == [], "the fixed code still has KA101/KA102"
+    assert fix_text(fixed) == fixed, "a second run changed something"
+
+
+@pytest.mark.parametrize(("source", "expected"), FIX_PAIRS)
+def test_fix_pairs(source: str, expected: str) -> None:
+    assert remaining(source), "the case must have something to fix"
+    fixed = fix_text(source)
+    assert fixed == expected
+    _assert_fixed_well(source, fixed)
+
+
+@pytest.mark.parametrize("source", NO_OPS)
+def test_no_op_sources_come_back_byte_identical(source: str) -> None:
+    assert fix_text(source) == source
+
+
+def test_chosen_activation_is_written() -> None:
+    source = HEAD + "model = keras.Sequential([Dense(20), Dense(1)])\n"
+    fixed = fix_text(source, activation="gelu")
+    assert 'Dense(20, activation="gelu")' in fixed
+    _assert_fixed_well(source, fixed)
+
+
+def test_fix_source_refuses_an_activation_that_is_not_a_name() -> None:
+    with pytest.raises(ValueError):
+        fix_source("x = 1\n", [], activation='relu"); import os; ("')
+
+
+def test_explicit_activation_is_replaced_whatever_else_the_call_unpacks() -> None:
+    source = HEAD + "args, kw = (20,), {}\nmodel = keras.Sequential([Dense(*args, activation=None, **kw), Dense(1)])\n"
+    fixed = fix_text(source)
+    assert 'Dense(*args, activation="relu", **kw)' in fixed
+    _assert_fixed_well(source, fixed)
+
+
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        ("Dense(*args)", "the call unpacks *args: the activation's position is unknown"),
+        ("Dense(20, **kw)", "the call passes **kwargs, which may hold an activation"),
+    ],
+)
+def test_calls_whose_activation_may_be_hidden_are_skipped_with_a_reason(call: str, reason: str) -> None:
+    # The analysis never reports these (their activation is unknown); the fixer must not guess either.
+    source = f"model = keras.Sequential([{call}, Dense(1)])\n"
+    finding = Finding(1, source.index(call), "KA101", "synthetic", "layers.Dense")
+    result = fix_source(source, [finding])
+    assert result.text == source
+    assert [s.reason for s in result.skipped] == [reason]
+    assert not result.changed
+
+
+def test_text_libcst_cannot_parse_raises_fix_error() -> None:
+    findings = analyze_source(HEAD + "model = keras.Sequential([Dense(20), Dense(1)])\n")
+    with pytest.raises(FixError):
+        fix_source("model = keras.Sequential([Dense(20), Dense(1)\n", findings)
+
+
+def test_finding_without_a_call_at_its_position_is_skipped() -> None:
+    source = HEAD + "model = keras.Sequential([Dense(20), Dense(1)])\n"
+    findings = [f for f in analyze_source(source) if f.code == "KA101"]
+    moved = [type(f)(f.line, f.col + 1, f.code, f.message, f.layer, f.arguments) for f in findings]
+    result = fix_source(source, moved)
+    assert result.text == source
+    assert [s.reason for s in result.skipped] == ["no call starts at the reported position"]
+
+
+@pytest.mark.parametrize(
+    ("source", "quote"),
+    [
+        ("a = 'x'\nb = 'y'\nc = \"z\"\n", "'"),
+        ("a = 'x'\nc = \"z\"\n", '"'),
+        ('"""Docstring."""\na = \'x\'\n', "'"),
+        ("x = (\n", '"'),
+    ],
+)
+def test_preferred_quote_counts_one_line_literals(source: str, quote: str) -> None:
+    assert preferred_quote(source) == quote
+
+
+# ---- generated layouts ------------------------------------------------------------------------
+
+_ACTIVATIONS = st.sampled_from(["", "activation=None", "activation='linear'", "activation='relu'", "None"])
+
+
+@st.composite
+def _layer(draw: st.DrawFn, first: bool) -> str:
+    units = draw(st.integers(1, 64))
+    parts = [str(units)]
+    activation = draw(_ACTIVATIONS)
+    if activation == "None":
+        parts.append("None")
+    elif activation:
+        parts.append(activation)
+    if draw(st.booleans()):
+        parts.append("input_dim=2" if first or draw(st.booleans()) else "input_shape=(2,)")
+    if draw(st.booleans()):
+        parts.append("use_bias=True")
+    if draw(st.booleans()):  # one argument per line
+        comma = "," if draw(st.booleans()) else ""
+        inner = ",\n".join(f"        {part}" for part in parts)
+        return f"    Dense(\n{inner}{comma}\n    ),\n"
+    comma = ", " if draw(st.booleans()) else ""
+    return f"    Dense({', '.join(parts)}{comma.rstrip()}),\n"
+
+
+@st.composite
+def _model(draw: st.DrawFn) -> str:
+    count = draw(st.integers(2, 5))
+    layers_text = "".join(draw(_layer(first=i == 0)) for i in range(count))
+    return HEAD + "model = keras.Sequential([\n" + layers_text + "])\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_model())
+def test_generated_sequential_layouts_fix_completely_and_idempotently(source: str) -> None:
+    fixed = fix_text(source)
+    _assert_fixed_well(source, fixed)
+    if not remaining(source):
+        assert fixed == source
+
+
+# ---- the command on files -----------------------------------------------------------------------
+
+SEED = HEAD + "model = keras.Sequential()\nmodel.add(Dense(20, input_dim=2))\nmodel.add(Dense(100, input_dim=2))\n" \
+    "model.add(Dense(1))\n"
+
+
+def _run_fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["fix", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        (
+            "latin-1-cookie",
+            b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + SEED.encode(),
+            b"# -*- coding: latin-1 -*-\n# caf\xe9\n"
+            + SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .encode(),
+        ),
+        (
+            "bom",
+            b"\xef\xbb\xbf" + SEED.encode(),
+            b"\xef\xbb\xbf"
+            + SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .encode(),
+        ),
+        (
+            "crlf-no-final-newline",
+            SEED.rstrip("\n").replace("\n", "\r\n").encode(),
+            SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .rstrip("\n")
+            .replace("\n", "\r\n")
+            .encode(),
+        ),
+    ],
+)
+def test_fix_keeps_encoding_bom_and_line_endings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, expected: bytes
+) -> None:
+    path = tmp_path / f"{name}.py"
+    path.write_bytes(data)
+    code, _, err = _run_fix(capsys, str(path))
+    assert (code, err) == (1, f"Rewriting {path}\n")
+    assert path.read_bytes() == expected
+    assert _run_fix(capsys, str(path)) == (0, "", "")
+    assert path.read_bytes() == expected
+
+
+def test_fix_keeps_the_file_mode_and_writes_through_a_symlink(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "model.py"
+    target.write_text(SEED)
+    target.chmod(0o640)
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    assert _run_fix(capsys, str(link))[0] == 1
+    assert link.is_symlink()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert 'Dense(100, activation="relu")' in target.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "model.py"], "no temporary file left"
+
+
+def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    code, out, err = _run_fix(capsys, "--diff", str(path))
+    assert code == 1
+    assert err == ""
+    assert path.read_text() == SEED
+    assert out.splitlines()[:2] == [f"--- {path}", f"+++ {path}"]
+    assert "-model.add(Dense(100, input_dim=2))" in out.splitlines()
+    assert '+model.add(Dense(100, activation="relu"))' in out.splitlines()
+
+
+def test_diff_of_a_file_without_final_newline_is_well_formed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED.replace("model.add(Dense(100, input_dim=2))\nmodel.add(Dense(1))\n",
+                                 "model.add(Dense(100, input_dim=2))"))
+    code, out, _ = _run_fix(capsys, "--diff", str(path))
+    assert code == 1
+    assert out.endswith("\n\\ No newline at end of file\n")
+
+
+def test_unparsable_file_is_reported_left_untouched_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text(SEED + "model.add(Dense(\n")
+    good = tmp_path / "good.py"
+    good.write_text(SEED)
+    code, _, err = _run_fix(capsys, str(broken), str(good))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{broken}: error: does not parse: '(' was never closed (line 8)",
+        f"Rewriting {good}",
+    ]
+    assert broken.read_text() == SEED + "model.add(Dense(\n"
+
+
+def test_select_limits_what_is_fixed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    assert _run_fix(capsys, "--select", "KA102", str(path))[0] == 1
+    assert path.read_text() == SEED.replace("Dense(100, input_dim=2)", "Dense(100)")
+
+
+def test_clean_tree_exits_zero_and_prints_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "fine.py").write_text(HEAD + "model = keras.Sequential([Dense(20, activation='relu'), Dense(1)])\n")
+    assert _run_fix(capsys, str(tmp_path)) == (0, "", "")
+
+
+def test_python_dash_m_runs_the_fix_command(tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_activation", "fix", str(path)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"Rewriting {path}\n")
+
+
+# ---- every case of the rule tables ---------------------------------------------------------------
+
+
+def _rule_table_cases() -> list:
+    from tests import test_factorization, test_functional, test_sequential, test_subclassed
+
+    cases = [
+        *test_sequential.INVALID, *test_sequential.VALID, *test_functional.INVALID, *test_functional.VALID,
+        *test_subclassed.INVALID, *test_subclassed.VALID, *test_factorization.DELIBERATE,
+    ]
+    return [pytest.param(case.text, id=case.id) for case in cases if remaining(case.text)]
+
+
+@pytest.mark.parametrize("source", _rule_table_cases())
+def test_every_rule_table_case_is_fixed_completely_and_idempotently(source: str) -> None:
+    fixed = fix_text(source)
+    assert fixed != source
+    _assert_fixed_well(source, fixed)
