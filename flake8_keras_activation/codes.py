@@ -165,7 +165,7 @@ KA103 = Code(
 KA104 = Code(
     code="KA104",
     slug="linear-factorization",
-    summary="Two affine layers compose into one map, in a way that looks deliberate (off by default)",
+    summary="Two affine layers compose into one map, in a way that looks deliberate",
     what=(
         "Reports, instead of KA101, a linear affine layer feeding another affine layer when the "
         "pair looks like a deliberate factorization of one map: the linear layer is narrower than "

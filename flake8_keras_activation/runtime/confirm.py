@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from ..graph import LayerNode, ModelGraph
-from ..source import extract_graphs
+from ..source import extract_graphs, source_lines
 from .check import CollapsedRun, Report, check_model
 from .rebuild import NotRebuildable, Rebuilt, rebuild
 
@@ -83,7 +83,7 @@ def confirm_file(path: Path, out: TextIO) -> tuple[int, int]:
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as error:
         out.write(f"{path}: not read: {error}\n")
         return 0, 0
-    graphs = [g for g in extract_graphs(tree, source.splitlines(keepends=True)) if g.line is not None]
+    graphs = [g for g in extract_graphs(tree, source_lines(source)) if g.line is not None]
     if not graphs:
         out.write(f"{path}: no Keras model found\n")
         return 0, 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import io
 from typing import Sequence
 
 from ..codes import Finding
@@ -10,7 +11,7 @@ from ..collapse import analyze
 from ..graph import ModelGraph
 from .interpret import Interpreter, may_hold_finding
 
-__all__ = ["analyze_graphs", "analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding"]
+__all__ = ["analyze_graphs", "analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding", "source_lines"]
 
 
 def extract_graphs(tree: ast.Module, lines: Sequence[str]) -> list[ModelGraph]:
@@ -45,4 +46,10 @@ def analyze_source(source: str) -> list[Finding]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
-    return analyze_tree(tree, source.splitlines(keepends=True))
+    return analyze_tree(tree, source_lines(source))
+
+
+def source_lines(source: str) -> list[str]:
+    """The lines as Python's tokenizer counts them: `str.splitlines` also splits at form feeds
+    and other separators, which would shift every position after them."""
+    return io.StringIO(source, newline="").readlines()
