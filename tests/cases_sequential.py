@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from flake8_keras_activation import analyze_source
-from tests.conftest import Case, flake8_findings, params
+from tests.conftest import Case
 
 INVALID = [
     Case(
@@ -700,21 +697,3 @@ INVALID.append(
         ((5, 8, "KA103"), (5, 20, "KA101")),
     )
 )
-
-
-@pytest.mark.parametrize("case", params(INVALID))
-def test_invalid_cases_report_exact_positions(case: Case) -> None:
-    found = [(f.line, f.col, f.code) for f in analyze_source(case.text)]
-    assert found == sorted(case.expected)
-
-
-@pytest.mark.parametrize("case", params(VALID))
-def test_valid_cases_are_silent(case: Case) -> None:
-    assert analyze_source(case.text) == []
-
-
-def test_every_case_gives_the_same_findings_through_real_flake8(tmp_path) -> None:
-    cases = INVALID + VALID
-    found = flake8_findings(cases, tmp_path)
-    expected = {case.id: sorted(case.expected) for case in cases}
-    assert {k: sorted(v) for k, v in found.items()} == expected
