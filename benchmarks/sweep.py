@@ -24,7 +24,9 @@ from flake8_keras_activation.plugin import KerasActivationChecker
 from flake8_keras_activation.source import analyze_graphs, extract_graphs, source_lines
 
 ROOT = Path(__file__).resolve().parent
-CORPUS = Path.home() / ".cache" / "flake8-keras-activation" / "corpus"
+sys.path.insert(0, str(ROOT))
+
+from corpus import cache_dir  # noqa: E402  (a script beside this one)
 
 
 def sources() -> dict[str, Path]:
@@ -33,8 +35,9 @@ def sources() -> dict[str, Path]:
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:
             found[package] = Path(list(spec.submodule_search_locations)[0])
-    if CORPUS.is_dir():
-        for tree in sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name not in ("sdists", "venvs", "pycache")):
+    corpus = cache_dir()
+    if corpus.is_dir():
+        for tree in sorted(p for p in corpus.iterdir() if p.is_dir() and p.name not in ("sdists", "venvs", "pycache")):
             found["corpus/" + tree.name] = tree
     return found
 

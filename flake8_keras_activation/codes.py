@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .screen import OFF_BY_DEFAULT
+
+__all__ = ["CODES", "OFF_BY_DEFAULT", "Code", "Finding"]
+
 
 @dataclass(frozen=True)
 class Code:
@@ -204,7 +208,6 @@ KA104 = Code(
 )
 
 CODES: dict[str, Code] = {c.code: c for c in (KA101, KA102, KA103, KA104)}
-OFF_BY_DEFAULT = ("KA104",)
 
 
 def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:

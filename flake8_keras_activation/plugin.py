@@ -1,4 +1,4 @@
-"""The flake8 adapter: screen cheaply, analyze flake8's own ast, report; imports TensorFlow only for --keras-confirm."""
+"""The flake8 adapter: screen cheaply, analyze flake8's own ast, report; TensorFlow only for --keras-confirm."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import ast
 import logging
 import sys
 from dataclasses import replace
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import __version__
-from .codes import OFF_BY_DEFAULT, Finding
-from .source import analyze_graphs, extract_graphs, may_hold_finding
+from .screen import OFF_BY_DEFAULT, may_hold_finding
+
+if TYPE_CHECKING:
+    from .codes import Finding
 
 LOG = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class KerasActivationChecker:
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
         if not may_hold_finding("".join(self.lines)):
             return
+        from .source import analyze_graphs, extract_graphs  # only now: most files never get here
+
         try:
             graphs = extract_graphs(self.tree, self.lines)
             findings = analyze_graphs(graphs)

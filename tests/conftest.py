@@ -56,3 +56,17 @@ def flake8_findings(cases: list[Case], tmp_path: Path, *args: str) -> dict[str, 
         # flake8 shows 1-based columns; the plugin reports 0-based ones
         found[paths[path]].append((int(row), int(col) - 1, code))
     return found
+
+
+def rule_cases(with_factorizations: bool = False) -> list[Case]:
+    """Every case of the rule tables, its id prefixed by its table: the one list the plugin,
+    the command and the fixer are all checked against."""
+    from dataclasses import replace
+
+    from tests import cases_functional, cases_sequential, cases_subclassed, test_factorization
+
+    tables = {"sequential": cases_sequential, "functional": cases_functional, "subclassed": cases_subclassed}
+    found = [(name, case) for name, table in tables.items() for case in (*table.INVALID, *table.VALID)]
+    if with_factorizations:
+        found += [("factorization", case) for case in test_factorization.DELIBERATE]
+    return [replace(case, id=f"{name}/{case.id}") for name, case in found]

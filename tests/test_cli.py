@@ -15,7 +15,7 @@ import pytest
 from flake8_keras_activation import __version__
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.codes import CODES
-from tests.conftest import Case, run_flake8
+from tests.conftest import rule_cases, run_flake8
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = textwrap.dedent(
@@ -67,17 +67,8 @@ def command(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 # ---- the same findings as the plugin ---------------------------------------------------------
 
 
-def _rule_table_cases() -> list[Case]:
-    from tests import test_factorization, test_functional, test_sequential, test_subclassed
-
-    return [
-        *test_sequential.INVALID, *test_sequential.VALID, *test_functional.INVALID, *test_functional.VALID,
-        *test_subclassed.INVALID, *test_subclassed.VALID, *test_factorization.DELIBERATE,
-    ]
-
-
 def test_check_finds_exactly_what_the_rule_tables_expect(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cases = _rule_table_cases()
+    cases = rule_cases(with_factorizations=True)
     for number, case in enumerate(cases):
         (tmp_path / f"case_{number}.py").write_text(case.text, encoding="utf-8")
     status, out, err = run(capsys, "check", "--format", "json", "--select", "KA", str(tmp_path))

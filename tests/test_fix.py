@@ -16,6 +16,7 @@ from flake8_keras_activation import Finding, analyze_source
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.fix import FIXABLE, FixError, fix_source, preferred_quote
 from flake8_keras_activation.selection import Selection, reported
+from tests.conftest import rule_cases
 
 HEAD = "import keras\nfrom keras import layers\nfrom keras.layers import Dense\n"
 
@@ -556,13 +557,7 @@ def test_python_dash_m_runs_the_fix_command(tmp_path: Path) -> None:
 
 
 def _rule_table_cases() -> list:
-    from tests import test_factorization, test_functional, test_sequential, test_subclassed
-
-    cases = [
-        *test_sequential.INVALID, *test_sequential.VALID, *test_functional.INVALID, *test_functional.VALID,
-        *test_subclassed.INVALID, *test_subclassed.VALID, *test_factorization.DELIBERATE,
-    ]
-    return [pytest.param(case.text, id=case.id) for case in cases if remaining(case.text)]
+    return [pytest.param(case.text, id=case.id) for case in rule_cases(with_factorizations=True) if remaining(case.text)]
 
 
 @pytest.mark.parametrize("source", _rule_table_cases())

@@ -9,7 +9,8 @@ from typing import Sequence
 from ..codes import Finding
 from ..collapse import analyze
 from ..graph import ModelGraph
-from .interpret import Interpreter, may_hold_finding
+from ..screen import may_hold_finding
+from .interpret import Interpreter
 
 __all__ = ["analyze_graphs", "analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding", "source_lines"]
 

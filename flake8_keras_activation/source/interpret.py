@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from .. import catalog
+from ..screen import TRIGGERS
 from ..catalog import Act, Kind
 from ..graph import LayerConfig, LayerNode, ModelGraph
 from .functional import Dataflow
@@ -37,9 +38,6 @@ from .values import (
     loop_value,
 )
 
-# Words without which a piece of code cannot hold a finding: every affine layer's name
-# contains one of the first three, KA102 needs one of the input-shape keywords.
-TRIGGERS = ("Dense", "Conv", "LocallyConnected", "input_dim", "input_shape", "Sequential")
 
 _BUILTINS = frozenset(dir(builtins))
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
@@ -47,11 +45,6 @@ _MATCH = getattr(ast, "Match", None)
 _LABEL_LIMIT = 24
 
 Env = dict[str, Value]
-
-
-def may_hold_finding(text: str) -> bool:
-    """The cheap first screen: False means the file cannot hold a finding."""
-    return "keras" in text and any(word in text for word in TRIGGERS)
 
 
 def dotted_name(node: ast.expr) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Callable
 
 from ..catalog import Kind
@@ -12,11 +11,15 @@ from .functional import application_key
 from .values import AddOp, BranchOp, CompileOp, LayerVal, LoopOp, Op, OpaqueOp, Record
 
 
-@dataclass(frozen=True)
 class _State:
-    tails: frozenset[int]  # the layers that may have been added last
-    nonempty: bool  # a layer was added on every path so far
-    compiled: bool  # compile() was called on every path so far
+    """Where a chain stands on one path (not a dataclass: see values.py)."""
+
+    __slots__ = ("tails", "nonempty", "compiled")
+
+    def __init__(self, tails: frozenset[int], nonempty: bool, compiled: bool) -> None:
+        self.tails = tails  # the layers that may have been added last
+        self.nonempty = nonempty  # a layer was added on every path so far
+        self.compiled = compiled  # compile() was called on every path so far
 
 
 class _ChainBuilder:

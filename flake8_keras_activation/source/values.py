@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Union
 
 from ..catalog import canonical
@@ -26,44 +25,77 @@ class _Unknown(Value):
 UNKNOWN = _Unknown()
 
 
-@dataclass(frozen=True)
-class Qual(Value):
+# These classes are written out rather than made with @dataclass: they are created on every
+# flake8 run that meets Keras code, and generating dataclass methods at import costs more than
+# the whole analysis of a typical file. Values are never mutated after construction.
+
+
+class _Eq(Value):
+    """Equality and hashing by the one field a value class has."""
+
+    __slots__ = ()
+    _field = ""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and getattr(self, self._field) == getattr(other, self._field)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, getattr(self, self._field)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({getattr(self, self._field)!r})"
+
+
+class Qual(_Eq):
     """A reference to an importable object by its qualified name (a module, class or function)."""
 
-    name: str
+    __slots__ = ("name",)
+    _field = "name"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-@dataclass(frozen=True)
-class Const(Value):
+class Const(_Eq):
     """A literal: None, a string, a number, a bool, or a tuple of these."""
 
-    value: object
+    __slots__ = ("value",)
+    _field = "value"
+
+    def __init__(self, value: object) -> None:
+        self.value = value
 
 
-@dataclass(frozen=True, eq=False)
+class Tensor(_Eq):
+    """A tensor in functional code: the graph nodes that may have produced it."""
+
+    __slots__ = ("producers",)
+    _field = "producers"
+
+    def __init__(self, producers: frozenset[int]) -> None:
+        self.producers = producers
+
+
 class LayerVal(Value):
     """A layer object made by a Keras constructor call; `node.key` identifies the call."""
 
-    node: LayerNode
+    __slots__ = ("node",)
+
+    def __init__(self, node: LayerNode) -> None:
+        self.node = node
 
 
-@dataclass(frozen=True)
-class Tensor(Value):
-    """A tensor in functional code: the graph nodes that may have produced it."""
-
-    producers: frozenset[int]
-
-
-@dataclass(frozen=True, eq=False)
 class ClassVal(Value):
     """A class defined in the analyzed code; `keras` when it derives from keras.Model or Layer."""
 
-    node: ast.ClassDef
-    keras: bool
-    bases: tuple[ClassVal, ...] = ()
+    __slots__ = ("node", "keras", "bases")
+
+    def __init__(self, node: ast.ClassDef, keras: bool, bases: tuple[ClassVal, ...] = ()) -> None:
+        self.node = node
+        self.keras = keras
+        self.bases = bases
 
 
-@dataclass(frozen=True, eq=False)
 class Record(Value):
     """A Sequential model or a list of layers, as the ordered effects that built it.
 
@@ -71,41 +103,53 @@ class Record(Value):
     so that the branches of an `if` can each hold their own version and be joined.
     """
 
-    origin: ast.AST
-    kind: str  # "sequential" or "list"
-    ops: tuple[Op, ...] = ()
+    __slots__ = ("origin", "kind", "ops")
+
+    def __init__(self, origin: ast.AST, kind: str, ops: tuple[Op, ...] = ()) -> None:
+        self.origin = origin
+        self.kind = kind  # "sequential" or "list"
+        self.ops = ops
 
     def with_ops(self, *ops: Op) -> Record:
         return Record(self.origin, self.kind, self.ops + ops)
 
 
-@dataclass(frozen=True, eq=False)
 class AddOp:
-    value: Value
-    expr: ast.AST  # the expression added, for an unknown node's key and label
+    __slots__ = ("value", "expr")
+
+    def __init__(self, value: Value, expr: ast.AST) -> None:
+        self.value = value
+        self.expr = expr  # the expression added, for an unknown node's key and label
 
 
-@dataclass(frozen=True, eq=False)
 class BranchOp:
-    arms: tuple[tuple[Op, ...], ...]
+    __slots__ = ("arms",)
+
+    def __init__(self, arms: tuple[tuple[Op, ...], ...]) -> None:
+        self.arms = arms
 
 
-@dataclass(frozen=True, eq=False)
 class LoopOp:
-    body: tuple[Op, ...]
-    repeats: bool  # False when the loop runs at most once (a one-element literal)
+    __slots__ = ("body", "repeats")
+
+    def __init__(self, body: tuple[Op, ...], repeats: bool) -> None:
+        self.body = body
+        self.repeats = repeats  # False when the loop runs at most once (a one-element literal)
 
 
-@dataclass(frozen=True, eq=False)
 class OpaqueOp:
     """Something we cannot follow received the model (a user function, `pop()`)."""
 
-    expr: ast.AST
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: ast.AST) -> None:
+        self.expr = expr
 
 
-@dataclass(frozen=True, eq=False)
 class CompileOp:
     """`model.compile(...)`: the model is finished; later opaque uses only train or save it."""
+
+    __slots__ = ()
 
 
 Op = Union[AddOp, BranchOp, LoopOp, OpaqueOp, CompileOp]
