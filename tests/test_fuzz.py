@@ -142,3 +142,18 @@ def test_findings_do_not_depend_on_the_import_spelling(layers, form) -> None:
 @given(st.text(alphabet=st.sampled_from(list("keras.Dense()[]=:,\n x1\"'#\\\t")), max_size=200))
 def test_random_text_never_raises(text: str) -> None:
     analyze_source("import keras\nfrom keras.layers import Dense\n" + text)
+
+
+@FUZZ
+@given(layers_strategy, forms, spellings, st.booleans())
+def test_the_fixer_leaves_no_ka101_or_ka102_and_a_second_run_changes_nothing(layers, form, spelling, expanded) -> None:
+    import ast
+
+    from flake8_keras_activation.fix import fix_source
+
+    source = render(layers, form, spelling, expanded)
+    fixed = fix_source(source, analyze_source(source)).text
+    ast.parse(fixed)
+    remaining = analyze_source(fixed)
+    assert not [f for f in remaining if f.code in ("KA101", "KA102")]
+    assert fix_source(fixed, remaining).text == fixed
