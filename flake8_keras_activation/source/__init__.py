@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import warnings
 from typing import Sequence
 
 from ..codes import Finding
@@ -44,7 +45,9 @@ def analyze_source(source: str) -> list[Finding]:
     if not may_hold_finding(source):
         return []
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():  # the user's invalid escapes are not ours to report
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
     return analyze_tree(tree, source_lines(source))
