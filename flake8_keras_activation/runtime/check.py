@@ -210,7 +210,7 @@ def check_model(
 
     kernel = bias = None
     rank, lower, probes = None, False, len(trials.rows)
-    weights: dict[int, list[np.ndarray]] = {}
+    weights: dict[Any, Any] = {}
     if measured_affine:
         bias = out[0]
         chain = _chain(traced) if traced is not None and len(shape) == 1 else None
@@ -273,7 +273,7 @@ def _widest(traced: Trace, n: int) -> int:
 
 
 def _collapsed(
-    traced: Trace, max_elements: int, seed: int, weights: dict[int, list[np.ndarray]]
+    traced: Trace, max_elements: int, seed: int, weights: dict[Any, Any]
 ) -> list[CollapsedRun]:
     """Each run of collapsing layers with the map it composes into: from the weights where they
     allow it, else by probing the run's layers with the last one's activation switched off."""

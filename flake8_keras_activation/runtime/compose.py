@@ -19,7 +19,7 @@ _IDENTITY = frozenset(
 
 
 def compose(
-    layers: Sequence[Any], n: int, max_elements: int, weights: dict[int, list[np.ndarray]] | None = None
+    layers: Sequence[Any], n: int, max_elements: int, weights: dict[Any, Any] | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Kernel (n x m) and bias of the chain's pre-activation map on flat inputs of width n.
 
@@ -27,10 +27,20 @@ def compose(
     Dense, BatchNormalization on the last axis (folded with its moving statistics), and layers
     that are the identity at inference. None for anything else, and for anything that would hold
     more than `max_elements` values (the caller measures instead). `weights` caches each layer's
-    weights as arrays across calls on the same model.
+    weights as arrays, and each chain it composed, across calls on the same model.
     """
     cache = {} if weights is None else weights
+    memo = ("composed", n, *map(id, layers))  # a run that is the whole model was composed already
+    if memo in cache:
+        return cache[memo]
+    result = _compose(layers, n, max_elements, cache)
+    cache[memo] = result
+    return result
 
+
+def _compose(
+    layers: Sequence[Any], n: int, max_elements: int, cache: dict[Any, Any]
+) -> tuple[np.ndarray, np.ndarray] | None:
     def arrays(layer: Any) -> list[np.ndarray]:
         if id(layer) not in cache:
             cache[id(layer)] = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
