@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_flake8
+from tests.conftest import assert_no_traceback_from_us, run_flake8
 
 SEED = textwrap.dedent(
     """\
@@ -62,7 +62,7 @@ def test_extend_ignore_and_select_work_by_prefix(tmp_path: Path) -> None:
 
 def _check_quietly(path: Path) -> subprocess.CompletedProcess[str]:
     result = run_flake8([path], "--select=KA,E999,E902")
-    assert "Traceback" not in result.stderr + result.stdout
+    assert_no_traceback_from_us(result.stdout + result.stderr)
     return result
 
 
