@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, root in sources().items():
         if args.only and not any(name.startswith(prefix) for prefix in args.only):
             continue
-        files = sorted(root.rglob("*.py"))
+        files = sorted(p for p in root.rglob("*.py") if name != "stdlib" or "site-packages" not in p.parts)
         if args.limit:
             files = files[: args.limit]
         tally = Tally()
