@@ -15,6 +15,8 @@ layers = keras.layers
 from flake8_keras_activation.runtime import check_model  # noqa: E402
 from flake8_keras_activation.testing import assert_not_affine  # noqa: E402
 
+keras.utils.set_random_seed(0)  # the models' weights; the check itself must hold for any
+
 
 def seed_model(activation: str | None = None) -> keras.Model:
     return keras.Sequential(
@@ -185,3 +187,20 @@ def test_assert_not_affine_can_forbid_partial_collapses() -> None:
     assert_not_affine(model)
     with pytest.raises(AssertionError, match="collapse"):
         assert_not_affine(model, forbid_collapsed_runs=True)
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid", "tanh", "relu", "gelu", "softplus"])
+def test_saturating_and_piecewise_heads_are_never_taken_for_affine(activation: str) -> None:
+    # two-class softmax and sigmoid look linear on small inputs and flat on large ones alike;
+    # the affine test must see them on any weights
+    for seed in range(12):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4), layers.Dense(2, activation=activation)])
+        assert not check_model(model, seed=seed).is_affine, seed
+
+
+def test_linear_models_are_recognized_on_any_weights() -> None:
+    for seed in range(12):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4), layers.BatchNormalization(), layers.Dense(2)])
+        assert check_model(model, seed=seed).is_affine, seed

@@ -11,7 +11,7 @@ import numpy as np
 # Relative tolerances for float32 models: the affine test, and singular values counted in a rank.
 AFFINE_TOLERANCE = 1e-3
 RANK_TOLERANCE = 1e-4
-TRIALS = 4
+TRIALS = 8
 
 
 def rank_of(matrix: np.ndarray) -> int:
@@ -45,14 +45,21 @@ class Trials:
 
 
 def trial_rows(n: int, seed: int, max_elements: int) -> Trials:
+    """The zero input and TRIALS triples (x, y, a*x + (1-a)*y).
+
+    Several scales, because a saturating nonlinearity (sigmoid, softmax, tanh) looks linear on
+    small inputs; and half the pairs opposite (y = -x), because on large inputs two random points
+    may saturate alike while x and -x never do. `a` stays away from 1/2, where an odd-symmetric
+    function (a two-class softmax about its midpoint) would pass the test.
+    """
     rng = np.random.default_rng(seed)
-    count = TRIALS if (1 + 3 * TRIALS) * n <= max_elements else 1
-    # Several scales: a saturating nonlinearity (sigmoid, softmax, tanh) looks linear on small
-    # inputs and shows itself on large ones; an affine map does not care.
-    scales = np.array([1.0, 3.0, 10.0, 30.0][:count]).reshape(-1, 1)
+    count = TRIALS if (1 + 3 * TRIALS) * n <= max_elements else 2
+    scales = np.array([1.0, 1.0, 3.0, 3.0, 10.0, 10.0, 30.0, 30.0][:count]).reshape(-1, 1)
     x = rng.standard_normal((count, n)) * scales
     y = rng.standard_normal((count, n)) * scales
-    a = rng.uniform(0.2, 0.8, size=(count, 1))
+    y[1::2] = -x[1::2]
+    a = rng.uniform(0.15, 0.35, size=(count, 1))
+    a[1::2] = 1 - a[1::2]
     return Trials(np.concatenate([np.zeros((1, n)), x, y, a * x + (1 - a) * y]), a)
 
 
