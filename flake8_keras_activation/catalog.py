@@ -86,31 +86,6 @@ def canonical(qualname: str) -> str | None:
     return rest
 
 
-def is_keras_module(qualname: str) -> bool:
-    """True for a qualified name that is Keras itself or one of its public submodules."""
-    key = canonical(qualname)
-    return key is not None and (key == "" or key in _SUBMODULES)
-
-
-_SUBMODULES = frozenset(
-    {
-        "layers",
-        "models",
-        "activations",
-        "ops",
-        "backend",
-        "initializers",
-        "regularizers",
-        "optimizers",
-        "losses",
-        "metrics",
-        "callbacks",
-        "utils",
-        "applications",
-        "datasets",
-    }
-)
-
 _AFFINE = {
     # name: positional index of `activation`
     "Dense": 1,

@@ -17,6 +17,13 @@ from .structure import Application, Trace, trace
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
 
 
+def _map_text(inputs: int, outputs: int | None, rank: int | None, lower_bound: bool) -> str:
+    """The words every report and message uses for a map: "one affine map 2 -> 100, rank 2"."""
+    shown_rank = "unknown" if rank is None else f"{'>= ' if lower_bound else ''}{rank}"
+    shown_outputs = "?" if outputs is None else str(outputs)
+    return f"one affine map {inputs} -> {shown_outputs}, rank {shown_rank}"
+
+
 @dataclass(frozen=True)
 class CollapsedRun:
     """Two or more affine layers (and the pass-through layers between them) that compose into one map.
@@ -34,9 +41,7 @@ class CollapsedRun:
     objects: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # the affine layer objects
 
     def map_text(self) -> str:
-        rank = "unknown" if self.rank is None else f"{'>= ' if self.rank_is_lower_bound else ''}{self.rank}"
-        width = "?" if self.output_width is None else str(self.output_width)
-        return f"one affine map {self.input_width} -> {width}, rank {rank}"
+        return _map_text(self.input_width, self.output_width, self.rank, self.rank_is_lower_bound)
 
     def describe(self) -> str:
         return f"{' -> '.join(self.layers)}: {self.map_text()}"
@@ -62,8 +67,7 @@ class Report:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def map_text(self) -> str:
-        rank = f"{'>= ' if self.rank_is_lower_bound else ''}{self.rank}"
-        return f"one affine map {self.input_width} -> {self.output_width}, rank {rank}"
+        return _map_text(self.input_width, self.output_width, self.rank, self.rank_is_lower_bound)
 
     def summary(self) -> str:
         lines = []
