@@ -2,7 +2,9 @@
 
 A small abstract interpreter over Python's `ast`: it walks statements in order, keeps what
 each name holds (an import, a literal, a layer, a Sequential model or list of layers as the
-effects that built it), forks at `if`/`try`, records loops, and joins the paths again.
+effects that built it), forks at `if`/`try`, records loops, and joins the paths again. It
+knows Python only: what a call, a model's method or arithmetic on tensors means is asked of
+the Keras semantics (`keras.py`).
 """
 
 from __future__ import annotations
@@ -14,19 +16,18 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from .. import catalog
+from ..graph import LayerNode, ModelGraph
 from ..screen import TRIGGERS
-from ..catalog import Act, Kind
-from ..graph import LayerConfig, LayerNode, ModelGraph
+from ..catalog import Kind
 from .functional import Dataflow
 from .imports import STAR, import_bindings
-from .sequential import sequential_graph
+from .keras import CALL_METHOD, INIT_METHODS, KerasSemantics, tensorish
+from .text import SourceText, dotted_name
 from .values import (
     UNKNOWN,
     AddOp,
     ClassVal,
-    CompileOp,
     Const,
-    LayerVal,
     LoopOp,
     Op,
     OpaqueOp,
@@ -42,21 +43,8 @@ from .values import (
 _BUILTINS = frozenset(dir(builtins))
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _MATCH = getattr(ast, "Match", None)
-_LABEL_LIMIT = 24
 
 Env = dict[str, Value]
-
-
-def dotted_name(node: ast.expr) -> str | None:
-    """`a.b.c` for a chain of attribute accesses on a name, else None."""
-    parts = []
-    while type(node) is ast.Attribute:
-        parts.append(node.attr)
-        node = node.value
-    if type(node) is not ast.Name:
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _runs_at_most_once(node: ast.expr) -> bool:
@@ -77,20 +65,6 @@ def _runs_at_most_once(node: ast.expr) -> bool:
     return False
 
 
-class _NotLiteral(Exception):
-    pass
-
-
-_KERAS_BASES = frozenset({"models.Model", "models.Functional", "layers.Layer"})
-_INIT_METHODS = ("__init__", "build")
-# Functions that add or join tensors: pass-through when every input is affine.
-_MERGE_FUNCTIONS = frozenset(
-    {
-        "ops.add", "ops.subtract", "ops.concatenate", "ops.stack", "ops.average",
-        "tf.add", "tf.subtract", "tf.concat", "tf.add_n", "tf.stack",
-        "tf.math.add", "tf.math.subtract", "tf.math.add_n",
-    }
-)
 _UNROLL_LIMIT = 32
 _PASS_LIMIT = 3  # loops nested deeper than this get no second pass
 
@@ -101,6 +75,8 @@ class Interpreter:
     def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
         self.tree = tree
         self.lines = lines
+        self.text = SourceText(lines)
+        self.keras = KerasSemantics(self, self.text)
         self.records: dict[int, Record] = {}  # the latest version of each Sequential model
         self.globals: Env | None = None  # the module's names, as functions see them
         self.counts: Counter[str] = Counter()  # module-level bindings per name
@@ -128,7 +104,7 @@ class Interpreter:
             else UNKNOWN
             for name, value in module_env.items()
         }
-        self._aliases = self._find_aliases(module_env)
+        self._aliases = self.keras.aliases(module_env)
         index = 0
         while index < len(self.functions) or self.classes:  # nested definitions are appended as met
             if self.classes:
@@ -140,23 +116,7 @@ class Interpreter:
             index += 1
             if self._relevant(function):
                 self.exec_function(function, method)
-        return self.graphs + [self._sequential(record) for record in self.records.values()]
-
-    def _find_aliases(self, env: Env) -> tuple[str, ...]:
-        """Module-level names that functions may use to build a model without a trigger word:
-        aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
-        out = []
-        for name, value in env.items():
-            if any(word in name for word in TRIGGERS):
-                continue
-            if isinstance(value, LayerVal) or (isinstance(value, Record) and _holds_layers(value)):
-                out.append(name)
-            elif isinstance(value, Qual):
-                key = catalog.canonical(value.name)
-                info = catalog.layer_info(key) if key else None
-                if key == catalog.SEQUENTIAL or (info is not None and info.kind is Kind.AFFINE):
-                    out.append(name)
-        return tuple(out)
+        return self.graphs + [self.keras.sequential_graph(record) for record in self.records.values()]
 
     def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         """Whether the definition's text names an affine layer, an input shape or a model."""
@@ -205,7 +165,7 @@ class Interpreter:
         attributes: Env = {}
         for ancestor in reversed(lineage):  # base classes first, so that subclasses override
             for member in ancestor.node.body:
-                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in _INIT_METHODS:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in INIT_METHODS:
                     env = self._parameters(member, True, tensors=False)
                     self_name = _self_name(member)
                     env.update(_rename(attributes, "self", self_name))
@@ -216,7 +176,7 @@ class Interpreter:
                 member
                 for ancestor in lineage
                 for member in ancestor.node.body
-                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == "call"
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == CALL_METHOD
             ),
             None,
         )
@@ -228,12 +188,12 @@ class Interpreter:
             self.exec_block(call.body, env)
             returned, self.returns = self.returns, None
             if returned:
-                outputs = frozenset().union(*(self.producers(v, e) for v, e in returned))
+                outputs = frozenset().union(*(self.keras.producers(v, e) for v, e in returned))
         node = cls.node
         if outputs:
             self.graphs.append(
                 self.flow.model_graph(
-                    outputs, f"Subclassed model {node.name}", node.lineno, self.column(node), "subclassed"
+                    outputs, f"Subclassed model {node.name}", node.lineno, self.text.column(node), "subclassed"
                 )
             )
         self._close_scope(node.name)
@@ -313,17 +273,14 @@ class Interpreter:
 
     def exec_classdef(self, node: ast.ClassDef, env: Env) -> None:
         bases = [self.eval(base, env) for base in node.bases]
-        keras = any(
-            (isinstance(b, Qual) and catalog.canonical(b.name) in _KERAS_BASES) or (isinstance(b, ClassVal) and b.keras)
-            for b in bases
-        )
+        keras = self.keras.is_keras_class(bases)
         cls = ClassVal(node, keras, tuple(b for b in bases if isinstance(b, ClassVal)))
         self.bind(node.name, cls, env)
         if keras:
             self.classes.append(cls)
         for member in node.body:
             if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if not (keras and member.name in _INIT_METHODS + ("call",)):
+                if not (keras and member.name in INIT_METHODS + (CALL_METHOD,)):
                     self.functions.append((member, True))
 
     def exec_branches(self, bodies: list[list[ast.stmt]], env: Env) -> None:
@@ -401,8 +358,10 @@ class Interpreter:
         value = self.eval(node.value, env)
         if type(node.op) is ast.Add and isinstance(current, Record) and current.kind == "list":
             self.assign(node.target, current.with_ops(*self._ops_of(value, node.value)), env)
-        elif self._tensorish(current) or self._tensorish(value):
-            self.assign(node.target, self.tensor_binop(node, node.op, current, value, node.target, node.value), env)
+        elif tensorish(current) or tensorish(value):
+            self.assign(
+                node.target, self.keras.tensor_binop(node, node.op, current, value, node.target, node.value), env
+            )
         else:
             self.assign(node.target, UNKNOWN, env)
 
@@ -431,14 +390,14 @@ class Interpreter:
         elif isinstance(target, ast.Subscript):
             self._escape([target.value], env)
 
-    def _note(self, value: Value) -> None:
+    def note(self, value: Value) -> None:
         if isinstance(value, Record) and value.kind == "sequential":
             self.records[id(value.origin)] = value
 
     def _note_all(self, env: Env) -> None:
         for value in env.values():
             if isinstance(value, Record):
-                self._note(value)
+                self.note(value)
 
     # ---- expressions --------------------------------------------------------------------
 
@@ -486,8 +445,8 @@ class Interpreter:
         if isinstance(node, ast.Subscript):
             base = self.eval(node.value, env)
             self.eval(node.slice, env)
-            if self._tensorish(base):  # slicing: not followed, the chain ends here
-                return Tensor(self.flow.apply(self.unknown_node(node), self.producers(base, node.value)))
+            if tensorish(base):
+                return self.keras.subscript(node, base)
             return UNKNOWN
         if isinstance(node, (ast.Starred, ast.Await)):
             self.eval(node.value, env)
@@ -499,10 +458,8 @@ class Interpreter:
                     return Const(ast.literal_eval(node))
                 except ValueError:
                     return UNKNOWN
-            if self._tensorish(operand) and isinstance(node.op, (ast.USub, ast.UAdd)):
-                return self._op_node(node, Kind.PASS, self.producers(operand, node.operand))
-            if self._tensorish(operand):
-                return self._op_node(node, Kind.UNKNOWN, self.producers(operand, node.operand))
+            if tensorish(operand):
+                return self.keras.unary(node, operand)
         return UNKNOWN
 
     def _element_ops(self, elements: list[ast.expr], env: Env) -> list[Op]:
@@ -562,60 +519,9 @@ class Interpreter:
                 if count.value <= 0:
                     return Record(node, "list", ())
                 return Record(node, "list", (LoopOp(items.ops, count.value > 1),))
-        if self._tensorish(left) or self._tensorish(right):
-            return self.tensor_binop(node, node.op, left, right, node.left, node.right)
+        if tensorish(left) or tensorish(right):
+            return self.keras.tensor_binop(node, node.op, left, right, node.left, node.right)
         return UNKNOWN
-
-    def tensor_binop(
-        self, node: ast.AST, op: ast.operator, left: Value, right: Value, left_expr: ast.expr, right_expr: ast.expr
-    ) -> Value:
-        """Arithmetic on tensors: a sum of tensors merges them; scaling or shifting by a constant
-        keeps a chain affine; a product of tensors (gating) or a power is nonlinear."""
-        both = self._tensorish(left) and self._tensorish(right)
-        constant = isinstance(left, Const) or isinstance(right, Const)
-        if isinstance(op, (ast.Add, ast.Sub)):
-            kind = Kind.MERGE if both else Kind.PASS if constant else Kind.MERGE
-        elif isinstance(op, (ast.Mult, ast.Div)):
-            kind = Kind.PASS if constant and not both else Kind.NONLINEAR
-        elif isinstance(op, ast.Pow):
-            kind = Kind.NONLINEAR
-        else:
-            kind = Kind.UNKNOWN
-        inputs: frozenset[int] = frozenset()
-        for value, expr in ((left, left_expr), (right, right_expr)):
-            if not isinstance(value, Const):
-                inputs |= self.producers(value, expr)
-        return self._op_node(node, kind, inputs)
-
-    def _op_node(self, node: ast.AST, kind: Kind, inputs: frozenset[int]) -> Tensor:
-        label = self._text(node) if isinstance(node, ast.expr) else "?"
-        line = getattr(node, "lineno", None)
-        col = self.column(node) if isinstance(node, (ast.expr, ast.stmt)) else None
-        return Tensor(self.flow.apply(LayerNode(key=id(node), kind=kind, label=label, line=line, col=col), inputs))
-
-    @staticmethod
-    def _tensorish(value: Value) -> bool:
-        return isinstance(value, Tensor) or (isinstance(value, LayerVal) and value.node.kind is Kind.INPUT)
-
-    def producers(self, value: Value, expr: ast.expr) -> frozenset[int]:
-        """The nodes that produce a tensor value (or each tensor of a list of them).
-
-        What is not a tensor we follow becomes an unknown source, so that a merge with it is
-        never taken for affine.
-        """
-        if isinstance(value, Tensor):
-            return value.producers
-        if isinstance(value, LayerVal) and value.node.kind is Kind.INPUT:
-            return self.flow.apply(value.node, frozenset())
-        if isinstance(value, Record) and value.kind == "list":
-            out: frozenset[int] = frozenset()
-            for op in value.ops:
-                if isinstance(op, AddOp):
-                    out |= self.producers(op.value, op.expr if isinstance(op.expr, ast.expr) else expr)
-                else:
-                    out |= self.flow.apply(self.unknown_node(expr), frozenset())
-            return out
-        return self.flow.apply(self.unknown_node(expr), frozenset())
 
     def eval_call(self, node: ast.Call, env: Env) -> Value:
         func = node.func
@@ -629,83 +535,13 @@ class Interpreter:
             callee = self.eval(func, env)
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
-        if isinstance(callee, LayerVal) and callee.node.kind is not Kind.INPUT:
-            return self.apply_layer(node, callee.node, args, kwargs)
-        if isinstance(callee, Record) and callee.kind == "sequential" and node.args:
-            graph = self._sequential(callee)
-            return Tensor(self.flow.absorb(graph, self.producers(args[0], node.args[0])))
-        if isinstance(callee, Qual):
-            key = catalog.canonical(callee.name)
-            if key is not None:
-                return self.call_keras(node, key, args, kwargs)
-            if callee.name.startswith("builtins."):
-                return UNKNOWN
-        self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
-        return self.unknown_call(node, args, kwargs)
-
-    def call_keras(self, node: ast.Call, key: str, args: list[Value], kwargs: dict[str | None, Value]) -> Value:
-        """A call to something under keras or tensorflow."""
-        if key == catalog.SEQUENTIAL:
-            return self.new_sequential(node, args, kwargs)
-        if key in catalog.MODEL:
-            return self.new_model(node, args, kwargs)
-        if catalog.is_keras_layer(key) and key[len("layers.") :][:1].islower():
-            # layers.add([a, b]), layers.concatenate(...): functions that apply a layer at once
-            info = catalog.layer_info(key)
-            return self._op_node(node, info.kind if info else Kind.UNKNOWN, self._tensor_inputs(node, args, kwargs))
-        if catalog.is_keras_layer(key) or key in catalog.INPUTS:
-            return LayerVal(self.make_layer(node, key, args, kwargs))
-        activation = catalog.activation_function(key)
-        if activation is not None and args:
-            kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
-            return self._op_node(node, kind, self.producers(args[0], node.args[0]))
-        if key in _MERGE_FUNCTIONS:
-            return self._op_node(node, Kind.MERGE, self._tensor_inputs(node, args, kwargs))
-        return self.unknown_call(node, args, kwargs)
-
-    def _tensor_inputs(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> frozenset[int]:
-        """The tensors among a call's arguments, as their producers."""
-        out: frozenset[int] = frozenset()
-        pairs = list(zip(args, node.args)) + [(kwargs[k.arg], k.value) for k in node.keywords if k.arg is not None]
-        for value, expr in pairs:
-            if self._tensorish(value) or (isinstance(value, Record) and value.kind == "list" and any(
-                isinstance(op, AddOp) and self._tensorish(op.value) for op in value.ops
-            )):
-                out |= self.producers(value, expr)
-        return out
-
-    def unknown_call(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> Value:
-        """A call we cannot follow: its result is unknown, and a tensor if it took tensors."""
-        inputs = self._tensor_inputs(node, args, kwargs)
-        if not inputs:
+        meaning = self.keras.call(node, callee, args, kwargs)
+        if meaning is not None:
+            return meaning
+        if isinstance(callee, Qual) and callee.name.startswith("builtins."):
             return UNKNOWN
-        return Tensor(self.flow.apply(self.unknown_node(node), inputs))
-
-    def apply_layer(
-        self, node: ast.Call, layer: LayerNode, args: list[Value], kwargs: dict[str | None, Value]
-    ) -> Value:
-        """`layer(x)`: the layer's node joins the scope's data flow after the producers of `x`."""
-        if node.args:
-            inputs = self.producers(args[0], node.args[0])
-        elif "inputs" in kwargs:
-            expr = next(k.value for k in node.keywords if k.arg == "inputs")
-            inputs = self.producers(kwargs["inputs"], expr)
-        else:
-            return self.unknown_call(node, args, kwargs)
-        return Tensor(self.flow.apply(layer, inputs, site=node))
-
-    def new_model(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> Value:
-        """`keras.Model(inputs, outputs)`: the model is every node its outputs depend on."""
-        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
-        expr = node.args[1] if len(node.args) > 1 else next(
-            (k.value for k in node.keywords if k.arg == "outputs"), None
-        )
-        if outputs is None or expr is None:
-            return UNKNOWN  # a subclass calling super().__init__(), or a dynamic call
-        producers = self.producers(outputs, expr)
-        graph = self.flow.model_graph(producers, "Functional model", node.lineno, self.column(node), "functional")
-        self.graphs.append(graph)
-        return UNKNOWN
+        self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
+        return self.keras.unknown_call(node, args, kwargs)
 
     def _escape(self, expressions: Iterable[ast.expr], env: Env) -> None:
         """Models handed to code we cannot follow may be changed there."""
@@ -717,7 +553,7 @@ class Interpreter:
             if isinstance(value, Record):
                 updated = value.with_ops(OpaqueOp(expr))
                 env[name] = updated
-                self._note(updated)
+                self.note(updated)
 
     def call_method(self, node: ast.Call, method: str, record: Record, name: str | None, env: Env) -> Value:
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
@@ -727,12 +563,7 @@ class Interpreter:
         added: tuple[Op, ...] = (AddOp(args[0], node.args[0]),) if single else (OpaqueOp(node),)
         ops: tuple[Op, ...] = ()
         if record.kind == "sequential":
-            if method == "add":
-                ops = added
-            elif method == "pop":
-                ops = (OpaqueOp(node),)
-            elif method == "compile":
-                ops = (CompileOp(),)
+            ops = self.keras.sequential_method(node, method, added)
         elif method == "append":
             ops = added
         elif method == "extend":
@@ -742,216 +573,8 @@ class Interpreter:
         if ops and name is not None:
             updated = record.with_ops(*ops)
             env[name] = updated
-            self._note(updated)
+            self.note(updated)
         return UNKNOWN
-
-    def new_sequential(self, node: ast.Call, args: list[Value], kwargs: dict[str | None, Value]) -> Record:
-        given = args[0] if args else kwargs.get("layers")
-        if node.args and isinstance(node.args[0], ast.Starred):
-            ops: tuple[Op, ...] = (OpaqueOp(node),)
-        elif given is None or given == Const(None):
-            ops = ()
-        elif isinstance(given, Record) and given.kind == "list":
-            ops = given.ops
-        else:
-            ops = (OpaqueOp(node),)
-        record = Record(node, "sequential", ops)
-        self._note(record)
-        return record
-
-    # ---- layers -------------------------------------------------------------------------
-
-    def make_layer(
-        self, node: ast.Call, key: str, args: list[Value], kwargs: dict[str | None, Value]
-    ) -> LayerNode:
-        info = catalog.layer_info(key)
-        kind = info.kind if info is not None else Kind.UNKNOWN
-        activation, given = Act.LINEAR, False
-        dynamic = any(type(a) is ast.Starred for a in node.args) or None in kwargs
-        if key in catalog.WRAPPERS:
-            inner = args[0] if args else kwargs.get("layer")
-            if isinstance(inner, LayerVal):
-                return inner.node
-            kind = Kind.UNKNOWN
-        elif key == catalog.ACTIVATION_LAYER:
-            function = args[0] if args else kwargs.get("activation", UNKNOWN)
-            kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
-                self.classify_activation(function), Kind.UNKNOWN
-            )
-        elif kind is Kind.AFFINE and info is not None:
-            index = info.activation_arg
-            chosen: Value | None = kwargs.get("activation")
-            if chosen is None and index is not None and len(args) > index and not dynamic:
-                chosen = args[index]
-            if chosen is not None:
-                activation, given = self.classify_activation(chosen), True
-            elif dynamic:
-                activation = Act.UNKNOWN
-        shape_args = tuple(
-            kw.arg
-            for kw in node.keywords
-            if kw.arg in catalog.INPUT_SHAPE_ARGS
-            and not (kw.arg == "input_dim" and key in catalog.INPUT_DIM_IS_NOT_A_SHAPE)
-        )
-        name = key.rsplit(".", 1)[-1]
-        return LayerNode(
-            key=id(node),
-            kind=kind,
-            label=f"{name}({self._first_argument(node)})",
-            activation=activation,
-            activation_given=given,
-            line=node.lineno,
-            col=self.column(node),
-            shape_args=shape_args,
-            config=self._config(node, key, args, kwargs),
-            width=self._width(node, key, args, kwargs),
-            layer=key,
-            bias=kwargs.get("use_bias") != Const(False),
-            kernel=self._kernel(kwargs.get("kernel_size") or _positional(args, 0 if "Depthwise" in key else 1))
-            if key.startswith(("layers.Conv", "layers.Separable", "layers.Depthwise"))
-            else None,
-        )
-
-    @staticmethod
-    def _kernel(value: Value | None) -> int | None:
-        """The largest dimension of a literal kernel size: 3 for `3` or `(3, 3)`."""
-        if isinstance(value, Const) and type(value.value) is int:
-            return value.value
-        if isinstance(value, Record) and value.ops:
-            sizes = [
-                op.value.value
-                for op in value.ops
-                if isinstance(op, AddOp) and isinstance(op.value, Const) and type(op.value.value) is int
-            ]
-            if len(sizes) == len(value.ops):
-                return max(int(size) for size in sizes)
-        return None
-
-    def _width(self, node: ast.Call, key: str, args: list[Value], kwargs: dict[str | None, Value]) -> int | None:
-        """The number of output features, where a literal says it: Dense units, an Input's last dimension."""
-        if key == "layers.Dense":
-            units = args[0] if args else kwargs.get("units")
-            return units.value if isinstance(units, Const) and type(units.value) is int else None
-        if key in catalog.INPUTS:
-            shape = kwargs.get("shape") or kwargs.get("input_shape") or (args[0] if args else None)
-            if isinstance(shape, Record) and shape.ops and isinstance(shape.ops[-1], AddOp):
-                last = shape.ops[-1].value
-                return last.value if isinstance(last, Const) and type(last.value) is int else None
-        return None
-
-    def classify_activation(self, value: Value) -> Act:
-        if isinstance(value, Const):
-            if value.value is None:
-                return Act.LINEAR
-            if isinstance(value.value, str):
-                return catalog.activation_string(value.value)
-            return Act.UNKNOWN
-        if isinstance(value, Qual):
-            key = catalog.canonical(value.name)
-            return (catalog.activation_function(key) if key else None) or Act.UNKNOWN
-        if isinstance(value, LayerVal) and value.node.kind is Kind.NONLINEAR:
-            return Act.NONLINEAR
-        return Act.UNKNOWN
-
-    def unknown_node(self, expr: ast.AST) -> LayerNode:
-        if not isinstance(expr, ast.expr):
-            return LayerNode(key=id(expr), kind=Kind.UNKNOWN, label="?")
-        return LayerNode(
-            key=id(expr),
-            kind=Kind.UNKNOWN,
-            label=self._text(expr),
-            line=expr.lineno,
-            col=self.column(expr),
-        )
-
-    def _config(
-        self, node: ast.Call, key: str, args: list[Value], kwargs: dict[str | None, Value]
-    ) -> LayerConfig | None:
-        """The literal arguments of a layer call, or None if any argument is not literal."""
-        try:
-            literal_args = tuple(self._literal(a, v) for a, v in zip(node.args, args))
-            literal_kwargs = tuple(
-                (kw.arg, self._literal(kw.value, kwargs[kw.arg]))
-                for kw in node.keywords
-                if kw.arg is not None
-            )
-        except _NotLiteral:
-            return None
-        if any(type(a) is ast.Starred for a in node.args) or None in kwargs:
-            return None
-        return LayerConfig(key, literal_args, literal_kwargs)
-
-    def _literal(self, expr: ast.expr, value: Value) -> object:
-        if isinstance(value, Const):
-            return value.value
-        if isinstance(value, Qual):
-            key = catalog.canonical(value.name)
-            if key and catalog.activation_function(key) is not None:
-                return key.rsplit(".", 1)[-1]
-            raise _NotLiteral
-        if isinstance(value, LayerVal):
-            if value.node.config is None:
-                raise _NotLiteral
-            return value.node.config
-        try:
-            return ast.literal_eval(expr)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            raise _NotLiteral from None
-
-    # ---- positions and labels -----------------------------------------------------------
-
-    def column(self, node: ast.expr | ast.stmt) -> int:
-        """The 0-based column in characters (ast's col_offset counts UTF-8 bytes)."""
-        col = node.col_offset
-        try:
-            line = self.lines[node.lineno - 1]
-        except IndexError:
-            return col
-        if line.isascii():
-            return col
-        return len(line.encode("utf-8")[:col].decode("utf-8", errors="replace"))
-
-    def _text(self, node: ast.expr) -> str:
-        """A short rendering of an expression for messages: its own text when it is short."""
-        name = dotted_name(node)
-        if name is not None:
-            return name
-        if type(node) is ast.Call:
-            return f"{self._text(node.func)}({self._first_argument(node)})"
-        if node.lineno == node.end_lineno:
-            try:
-                line = self.lines[node.lineno - 1]
-            except IndexError:
-                return "..."
-            if line.isascii():
-                text = line[node.col_offset : node.end_col_offset]
-            else:
-                text = line.encode("utf-8")[node.col_offset : node.end_col_offset].decode(
-                    "utf-8", errors="replace"
-                )
-            if len(text) <= _LABEL_LIMIT:
-                return text
-        return "..."
-
-    def _first_argument(self, node: ast.Call) -> str:
-        if node.args:
-            return self._text(node.args[0])
-        if node.keywords:
-            keyword = node.keywords[0]
-            if keyword.arg is not None:
-                return f"{keyword.arg}={self._text(keyword.value)}"
-        return ""
-
-    def _sequential(self, record: Record) -> ModelGraph:
-        origin = record.origin
-        assert isinstance(origin, ast.expr)
-        return sequential_graph(
-            record,
-            self.unknown_node,
-            label="Sequential model",
-            line=origin.lineno,
-            col=self.column(origin),
-        )
 
 
 _ARITHMETIC = {
@@ -978,21 +601,6 @@ def _fold(op: type, a: object, b: object) -> Value:
         result = a**b
         return Const(result) if abs(result) < 10**15 else UNKNOWN
     return UNKNOWN
-
-
-def _holds_layers(record: Record) -> bool:
-    if record.kind == "sequential":
-        return True
-    for op in record.ops:
-        if isinstance(op, LoopOp) and any(isinstance(o, AddOp) and isinstance(o.value, LayerVal) for o in op.body):
-            return True
-        if isinstance(op, AddOp) and isinstance(op.value, (LayerVal, Record)):
-            return True
-    return False
-
-
-def _positional(args: list[Value], index: int) -> Value | None:
-    return args[index] if len(args) > index else None
 
 
 def _lineage(cls: ClassVal) -> list[ClassVal]:

@@ -1,0 +1,423 @@
+"""What Keras calls mean to the interpreter: layers, models, merges, activations, tensor arithmetic.
+
+The interpreter knows Python (statements, scopes, branches, loops); when it meets a call, a
+method of a model, or arithmetic on tensors, it asks this module what that means, and this
+module records it in the scope's data flow or in a Sequential model's record.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from .. import catalog
+from ..catalog import Act, Kind
+from ..graph import LayerConfig, LayerNode, ModelGraph
+from ..screen import TRIGGERS
+from .sequential import sequential_graph
+from .text import SourceText
+from .values import (
+    UNKNOWN,
+    AddOp,
+    ClassVal,
+    CompileOp,
+    Const,
+    LayerVal,
+    LoopOp,
+    Op,
+    OpaqueOp,
+    Qual,
+    Record,
+    Tensor,
+    Value,
+)
+
+if TYPE_CHECKING:
+    from .functional import Dataflow
+    from .interpret import Interpreter
+
+Kwargs = dict[str | None, Value]
+
+_KERAS_BASES = frozenset({"models.Model", "models.Functional", "layers.Layer"})
+# The methods of a subclassed model or layer that make its layers, and the one that applies them.
+INIT_METHODS = ("__init__", "build")
+CALL_METHOD = "call"
+# Functions that add or join tensors: pass-through when every input is affine.
+_MERGE_FUNCTIONS = frozenset(
+    {
+        "ops.add", "ops.subtract", "ops.concatenate", "ops.stack", "ops.average",
+        "tf.add", "tf.subtract", "tf.concat", "tf.add_n", "tf.stack",
+        "tf.math.add", "tf.math.subtract", "tf.math.add_n",
+    }
+)
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def tensorish(value: Value) -> bool:
+    return isinstance(value, Tensor) or (isinstance(value, LayerVal) and value.node.kind is Kind.INPUT)
+
+
+def holds_layers(record: Record) -> bool:
+    if record.kind == "sequential":
+        return True
+    for op in record.ops:
+        if isinstance(op, LoopOp) and any(isinstance(o, AddOp) and isinstance(o.value, LayerVal) for o in op.body):
+            return True
+        if isinstance(op, AddOp) and isinstance(op.value, (LayerVal, Record)):
+            return True
+    return False
+
+
+def _positional(args: list[Value], index: int) -> Value | None:
+    return args[index] if len(args) > index else None
+
+
+class KerasSemantics:
+    """The meaning of Keras constructs, for one interpreter (whose current data flow it writes)."""
+
+    def __init__(self, interpreter: Interpreter, text: SourceText) -> None:
+        self.interpreter = interpreter
+        self.text = text
+
+    @property
+    def flow(self) -> Dataflow:
+        return self.interpreter.flow
+
+    # ---- classes and names ------------------------------------------------------------------
+
+    @staticmethod
+    def is_keras_class(bases: list[Value]) -> bool:
+        """A class deriving from keras.Model or keras.layers.Layer, directly or through the file's own classes."""
+        return any(
+            (isinstance(b, Qual) and catalog.canonical(b.name) in _KERAS_BASES) or (isinstance(b, ClassVal) and b.keras)
+            for b in bases
+        )
+
+    @staticmethod
+    def aliases(env: dict[str, Value]) -> tuple[str, ...]:
+        """Module-level names that functions may use to build a model without a trigger word:
+        aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
+        out = []
+        for name, value in env.items():
+            if any(word in name for word in TRIGGERS):
+                continue
+            if isinstance(value, LayerVal) or (isinstance(value, Record) and holds_layers(value)):
+                out.append(name)
+            elif isinstance(value, Qual):
+                key = catalog.canonical(value.name)
+                info = catalog.layer_info(key) if key else None
+                if key == catalog.SEQUENTIAL or (info is not None and info.kind is Kind.AFFINE):
+                    out.append(name)
+        return tuple(out)
+
+    # ---- calls ------------------------------------------------------------------------------
+
+    def call(self, node: ast.Call, callee: Value, args: list[Value], kwargs: Kwargs) -> Value | None:
+        """The value of calling `callee`, or None when Keras gives the call no meaning."""
+        if isinstance(callee, LayerVal) and callee.node.kind is not Kind.INPUT:
+            return self.apply_layer(node, callee.node, args, kwargs)
+        if isinstance(callee, Record) and callee.kind == "sequential" and node.args:
+            graph = self.sequential_graph(callee)
+            return Tensor(self.flow.absorb(graph, self.producers(args[0], node.args[0])))
+        if isinstance(callee, Qual):
+            key = catalog.canonical(callee.name)
+            if key is not None:
+                return self.call_keras(node, key, args, kwargs)
+        return None
+
+    def call_keras(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> Value:
+        """A call to something under keras or tensorflow."""
+        if key == catalog.SEQUENTIAL:
+            return self.new_sequential(node, args, kwargs)
+        if key in catalog.MODEL:
+            return self.new_model(node, args, kwargs)
+        if catalog.is_keras_layer(key) and key[len("layers.") :][:1].islower():
+            # layers.add([a, b]), layers.concatenate(...): functions that apply a layer at once
+            info = catalog.layer_info(key)
+            return self.op_node(node, info.kind if info else Kind.UNKNOWN, self.tensor_inputs(node, args, kwargs))
+        if catalog.is_keras_layer(key) or key in catalog.INPUTS:
+            return LayerVal(self.make_layer(node, key, args, kwargs))
+        activation = catalog.activation_function(key)
+        if activation is not None and args:
+            kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
+            return self.op_node(node, kind, self.producers(args[0], node.args[0]))
+        if key in _MERGE_FUNCTIONS:
+            return self.op_node(node, Kind.MERGE, self.tensor_inputs(node, args, kwargs))
+        return self.unknown_call(node, args, kwargs)
+
+    def unknown_call(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value:
+        """A call we cannot follow: its result is unknown, and a tensor if it took tensors."""
+        inputs = self.tensor_inputs(node, args, kwargs)
+        if not inputs:
+            return UNKNOWN
+        return Tensor(self.flow.apply(self.unknown_node(node), inputs))
+
+    def apply_layer(self, node: ast.Call, layer: LayerNode, args: list[Value], kwargs: Kwargs) -> Value:
+        """`layer(x)`: the layer's node joins the scope's data flow after the producers of `x`."""
+        if node.args:
+            inputs = self.producers(args[0], node.args[0])
+        elif "inputs" in kwargs:
+            expr = next(k.value for k in node.keywords if k.arg == "inputs")
+            inputs = self.producers(kwargs["inputs"], expr)
+        else:
+            return self.unknown_call(node, args, kwargs)
+        return Tensor(self.flow.apply(layer, inputs, site=node))
+
+    def new_model(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Value:
+        """`keras.Model(inputs, outputs)`: the model is every node its outputs depend on."""
+        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+        expr = node.args[1] if len(node.args) > 1 else next(
+            (k.value for k in node.keywords if k.arg == "outputs"), None
+        )
+        if outputs is None or expr is None:
+            return UNKNOWN  # a subclass calling super().__init__(), or a dynamic call
+        producers = self.producers(outputs, expr)
+        graph = self.flow.model_graph(producers, "Functional model", node.lineno, self.text.column(node), "functional")
+        self.interpreter.graphs.append(graph)
+        return UNKNOWN
+
+    def new_sequential(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Record:
+        given = args[0] if args else kwargs.get("layers")
+        if node.args and isinstance(node.args[0], ast.Starred):
+            ops: tuple[Op, ...] = (OpaqueOp(node),)
+        elif given is None or given == Const(None):
+            ops = ()
+        elif isinstance(given, Record) and given.kind == "list":
+            ops = given.ops
+        else:
+            ops = (OpaqueOp(node),)
+        record = Record(node, "sequential", ops)
+        self.interpreter.note(record)
+        return record
+
+    @staticmethod
+    def sequential_method(node: ast.Call, method: str, added: tuple[Op, ...]) -> tuple[Op, ...]:
+        """The effects of `model.<method>(...)` on a Sequential model's record."""
+        if method == "add":
+            return added
+        if method == "pop":
+            return (OpaqueOp(node),)
+        if method == "compile":
+            return (CompileOp(),)
+        return ()
+
+    def sequential_graph(self, record: Record) -> ModelGraph:
+        origin = record.origin
+        assert isinstance(origin, ast.expr)
+        return sequential_graph(
+            record,
+            self.unknown_node,
+            label="Sequential model",
+            line=origin.lineno,
+            col=self.text.column(origin),
+        )
+
+    # ---- tensors ----------------------------------------------------------------------------
+
+    def tensor_binop(
+        self, node: ast.AST, op: ast.operator, left: Value, right: Value, left_expr: ast.expr, right_expr: ast.expr
+    ) -> Value:
+        """Arithmetic on tensors: a sum of tensors merges them; scaling or shifting by a constant
+        keeps a chain affine; a product of tensors (gating) or a power is nonlinear."""
+        both = tensorish(left) and tensorish(right)
+        constant = isinstance(left, Const) or isinstance(right, Const)
+        if isinstance(op, (ast.Add, ast.Sub)):
+            kind = Kind.MERGE if both else Kind.PASS if constant else Kind.MERGE
+        elif isinstance(op, (ast.Mult, ast.Div)):
+            kind = Kind.PASS if constant and not both else Kind.NONLINEAR
+        elif isinstance(op, ast.Pow):
+            kind = Kind.NONLINEAR
+        else:
+            kind = Kind.UNKNOWN
+        inputs: frozenset[int] = frozenset()
+        for value, expr in ((left, left_expr), (right, right_expr)):
+            if not isinstance(value, Const):
+                inputs |= self.producers(value, expr)
+        return self.op_node(node, kind, inputs)
+
+    def unary(self, node: ast.UnaryOp, operand: Value) -> Value:
+        """`-x` keeps a chain affine; any other operator on a tensor is not followed."""
+        kind = Kind.PASS if isinstance(node.op, (ast.USub, ast.UAdd)) else Kind.UNKNOWN
+        return self.op_node(node, kind, self.producers(operand, node.operand))
+
+    def subscript(self, node: ast.Subscript, base: Value) -> Value:
+        """Slicing a tensor: not followed, the chain ends here."""
+        return Tensor(self.flow.apply(self.unknown_node(node), self.producers(base, node.value)))
+
+    def op_node(self, node: ast.AST, kind: Kind, inputs: frozenset[int]) -> Tensor:
+        label = self.text.label(node) if isinstance(node, ast.expr) else "?"
+        line = getattr(node, "lineno", None)
+        col = self.text.column(node) if isinstance(node, (ast.expr, ast.stmt)) else None
+        return Tensor(self.flow.apply(LayerNode(key=id(node), kind=kind, label=label, line=line, col=col), inputs))
+
+    def producers(self, value: Value, expr: ast.expr) -> frozenset[int]:
+        """The nodes that produce a tensor value (or each tensor of a list of them).
+
+        What is not a tensor we follow becomes an unknown source, so that a merge with it is
+        never taken for affine.
+        """
+        if isinstance(value, Tensor):
+            return value.producers
+        if isinstance(value, LayerVal) and value.node.kind is Kind.INPUT:
+            return self.flow.apply(value.node, frozenset())
+        if isinstance(value, Record) and value.kind == "list":
+            out: frozenset[int] = frozenset()
+            for op in value.ops:
+                if isinstance(op, AddOp):
+                    out |= self.producers(op.value, op.expr if isinstance(op.expr, ast.expr) else expr)
+                else:
+                    out |= self.flow.apply(self.unknown_node(expr), frozenset())
+            return out
+        return self.flow.apply(self.unknown_node(expr), frozenset())
+
+    def tensor_inputs(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> frozenset[int]:
+        """The tensors among a call's arguments, as their producers."""
+        out: frozenset[int] = frozenset()
+        pairs = list(zip(args, node.args)) + [(kwargs[k.arg], k.value) for k in node.keywords if k.arg is not None]
+        for value, expr in pairs:
+            if tensorish(value) or (isinstance(value, Record) and value.kind == "list" and any(
+                isinstance(op, AddOp) and tensorish(op.value) for op in value.ops
+            )):
+                out |= self.producers(value, expr)
+        return out
+
+    def unknown_node(self, expr: ast.AST) -> LayerNode:
+        if not isinstance(expr, ast.expr):
+            return LayerNode(key=id(expr), kind=Kind.UNKNOWN, label="?")
+        return LayerNode(
+            key=id(expr),
+            kind=Kind.UNKNOWN,
+            label=self.text.label(expr),
+            line=expr.lineno,
+            col=self.text.column(expr),
+        )
+
+    # ---- layers -----------------------------------------------------------------------------
+
+    def make_layer(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerNode:
+        info = catalog.layer_info(key)
+        kind = info.kind if info is not None else Kind.UNKNOWN
+        activation, given = Act.LINEAR, False
+        dynamic = any(type(a) is ast.Starred for a in node.args) or None in kwargs
+        if key in catalog.WRAPPERS:
+            inner = args[0] if args else kwargs.get("layer")
+            if isinstance(inner, LayerVal):
+                return inner.node
+            kind = Kind.UNKNOWN
+        elif key == catalog.ACTIVATION_LAYER:
+            function = args[0] if args else kwargs.get("activation", UNKNOWN)
+            kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
+                self.classify_activation(function), Kind.UNKNOWN
+            )
+        elif kind is Kind.AFFINE and info is not None:
+            index = info.activation_arg
+            chosen: Value | None = kwargs.get("activation")
+            if chosen is None and index is not None and len(args) > index and not dynamic:
+                chosen = args[index]
+            if chosen is not None:
+                activation, given = self.classify_activation(chosen), True
+            elif dynamic:
+                activation = Act.UNKNOWN
+        shape_args = tuple(
+            kw.arg
+            for kw in node.keywords
+            if kw.arg in catalog.INPUT_SHAPE_ARGS
+            and not (kw.arg == "input_dim" and key in catalog.INPUT_DIM_IS_NOT_A_SHAPE)
+        )
+        name = key.rsplit(".", 1)[-1]
+        return LayerNode(
+            key=id(node),
+            kind=kind,
+            label=f"{name}({self.text.first_argument(node)})",
+            activation=activation,
+            activation_given=given,
+            line=node.lineno,
+            col=self.text.column(node),
+            shape_args=shape_args,
+            config=self._config(node, key, args, kwargs),
+            width=self._width(key, args, kwargs),
+            layer=key,
+            bias=kwargs.get("use_bias") != Const(False),
+            kernel=self._kernel(kwargs.get("kernel_size") or _positional(args, 0 if "Depthwise" in key else 1))
+            if key.startswith(("layers.Conv", "layers.Separable", "layers.Depthwise"))
+            else None,
+        )
+
+    @staticmethod
+    def _kernel(value: Value | None) -> int | None:
+        """The largest dimension of a literal kernel size: 3 for `3` or `(3, 3)`."""
+        if isinstance(value, Const) and type(value.value) is int:
+            return value.value
+        if isinstance(value, Record) and value.ops:
+            sizes = [
+                op.value.value
+                for op in value.ops
+                if isinstance(op, AddOp) and isinstance(op.value, Const) and type(op.value.value) is int
+            ]
+            if len(sizes) == len(value.ops):
+                return max(int(size) for size in sizes)
+        return None
+
+    @staticmethod
+    def _width(key: str, args: list[Value], kwargs: Kwargs) -> int | None:
+        """The number of output features, where a literal says it: Dense units, an Input's last dimension."""
+        if key == "layers.Dense":
+            units = args[0] if args else kwargs.get("units")
+            return units.value if isinstance(units, Const) and type(units.value) is int else None
+        if key in catalog.INPUTS:
+            shape = kwargs.get("shape") or kwargs.get("input_shape") or (args[0] if args else None)
+            if isinstance(shape, Record) and shape.ops and isinstance(shape.ops[-1], AddOp):
+                last = shape.ops[-1].value
+                return last.value if isinstance(last, Const) and type(last.value) is int else None
+        return None
+
+    @staticmethod
+    def classify_activation(value: Value) -> Act:
+        if isinstance(value, Const):
+            if value.value is None:
+                return Act.LINEAR
+            if isinstance(value.value, str):
+                return catalog.activation_string(value.value)
+            return Act.UNKNOWN
+        if isinstance(value, Qual):
+            key = catalog.canonical(value.name)
+            return (catalog.activation_function(key) if key else None) or Act.UNKNOWN
+        if isinstance(value, LayerVal) and value.node.kind is Kind.NONLINEAR:
+            return Act.NONLINEAR
+        return Act.UNKNOWN
+
+    def _config(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerConfig | None:
+        """The literal arguments of a layer call, or None if any argument is not literal."""
+        try:
+            literal_args = tuple(self._literal(a, v) for a, v in zip(node.args, args))
+            literal_kwargs = tuple(
+                (kw.arg, self._literal(kw.value, kwargs[kw.arg]))
+                for kw in node.keywords
+                if kw.arg is not None
+            )
+        except _NotLiteral:
+            return None
+        if any(type(a) is ast.Starred for a in node.args) or None in kwargs:
+            return None
+        return LayerConfig(key, literal_args, literal_kwargs)
+
+    @staticmethod
+    def _literal(expr: ast.expr, value: Value) -> object:
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, Qual):
+            key = catalog.canonical(value.name)
+            if key and catalog.activation_function(key) is not None:
+                return key.rsplit(".", 1)[-1]
+            raise _NotLiteral
+        if isinstance(value, LayerVal):
+            if value.node.config is None:
+                raise _NotLiteral
+            return value.node.config
+        try:
+            return ast.literal_eval(expr)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise _NotLiteral from None
