@@ -234,3 +234,99 @@ def star_members(module_key: str) -> frozenset[str]:
 _LAYER_NAMES = frozenset(
     key[len("layers.") :] for key in LAYERS if key.startswith("layers.")
 ) | frozenset({"Activation", "TimeDistributed", "Lambda", "Layer", "Input"})
+
+
+# ---- outputs and losses (the KA2xx rules) ---------------------------------------------------
+
+# Activation layers and the function each applies to the last axis (Softmax with its default axis).
+ACTIVATION_LAYERS = {
+    "layers.Softmax": "softmax",
+    "layers.ReLU": "relu",
+    "layers.LeakyReLU": "leaky_relu",
+    "layers.PReLU": "prelu",
+    "layers.ELU": "elu",
+    "layers.ThresholdedReLU": "threshold",
+}
+# Outputs in [0, 1] that a loss may read as probabilities.
+PROBABILITY_ACTIVATIONS = frozenset({"softmax", "sigmoid", "hard_sigmoid", "sparse_sigmoid", "sparsemax"})
+# Outputs that are certainly not probabilities: unbounded, negative, or above 1.
+NOT_PROBABILITY_ACTIVATIONS = frozenset(
+    (
+        "linear identity relu relu6 elu selu gelu silu swish tanh softplus softsign exponential exp leaky_relu "
+        "mish celu log_softmax log_sigmoid hard_silu hard_swish hard_tanh squareplus tanh_shrink prelu"
+    ).split()
+)
+
+# The losses whose arguments the rules read, keyed as `canonical` spells them (`losses.X`), and
+# the strings Keras 3 (`keras.losses.get`, plus compile's "crossentropy"/"ce") and tf_keras
+# (module-level aliases of keras.losses) resolve to them. Each maps to its family:
+# "binary", "categorical", "sparse", "crossentropy" (chosen from the labels at fit time),
+# or "other" (a loss that reads no probabilities).
+_LOSS_FAMILIES = {
+    "binary": "binary_crossentropy BinaryCrossentropy bce BCE binary_focal_crossentropy BinaryFocalCrossentropy",
+    "categorical": (
+        "categorical_crossentropy CategoricalCrossentropy categorical_focal_crossentropy "
+        "CategoricalFocalCrossentropy"
+    ),
+    "sparse": "sparse_categorical_crossentropy SparseCategoricalCrossentropy",
+    "crossentropy": "crossentropy ce",
+    "other": (
+        "mean_squared_error MeanSquaredError mse MSE mean_absolute_error MeanAbsoluteError mae MAE "
+        "mean_absolute_percentage_error MeanAbsolutePercentageError mape MAPE mean_squared_logarithmic_error "
+        "MeanSquaredLogarithmicError msle MSLE huber Huber huber_loss log_cosh LogCosh logcosh hinge Hinge "
+        "squared_hinge SquaredHinge categorical_hinge CategoricalHinge cosine_similarity CosineSimilarity "
+        "poisson Poisson kl_divergence KLDivergence kld KLD kullback_leibler_divergence dice Dice tversky "
+        "Tversky ctc CTC circle Circle"
+    ),
+}
+LOSS_FAMILY = {name: family for family, names in _LOSS_FAMILIES.items() for name in names.split()}
+# Positional index of `from_logits` in the constructors of the losses that take it.
+FROM_LOGITS_ARG = {
+    "BinaryCrossentropy": 0,
+    "CategoricalCrossentropy": 0,
+    "SparseCategoricalCrossentropy": 0,
+    "BinaryFocalCrossentropy": 3,
+    "CategoricalFocalCrossentropy": 2,
+}
+# The spelling of each family's canonical loss, for messages.
+LOSS_NAMES = {
+    "binary": "binary cross-entropy",
+    "categorical": "categorical cross-entropy",
+    "sparse": "sparse categorical cross-entropy",
+    "crossentropy": "cross-entropy",
+}
+
+
+def loss_family(key: str | None) -> str | None:
+    """The family of a canonical loss key (`losses.BinaryCrossentropy`) or a loss string."""
+    if key is None:
+        return None
+    return LOSS_FAMILY.get(key[len("losses.") :] if key.startswith("losses.") else key)
+
+
+# Layers whose output keeps the spatial positions of a feature map (a Dense after them acts per position).
+SPATIAL_LAYERS = frozenset(
+    "layers." + name
+    for name in (
+        "Conv1D Conv2D Conv3D Convolution1D Convolution2D Convolution3D Conv1DTranspose Conv2DTranspose "
+        "Conv3DTranspose Convolution1DTranspose Convolution2DTranspose Convolution3DTranspose SeparableConv1D "
+        "SeparableConv2D SeparableConvolution1D SeparableConvolution2D DepthwiseConv1D DepthwiseConv2D "
+        "LocallyConnected1D LocallyConnected2D MaxPooling1D MaxPooling2D MaxPooling3D MaxPool1D MaxPool2D "
+        "MaxPool3D AveragePooling1D AveragePooling2D AveragePooling3D AvgPool1D AvgPool2D AvgPool3D "
+        "UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D "
+        "Cropping2D Cropping3D SpatialDropout1D SpatialDropout2D SpatialDropout3D"
+    ).split()
+)
+# Layers that act on each position alone: what they receive keeps its positions.
+POSITIONWISE_LAYERS = frozenset(
+    "layers." + name
+    for name in (
+        "Dense Dropout AlphaDropout GaussianDropout GaussianNoise ActivityRegularization BatchNormalization "
+        "LayerNormalization Identity Activation Softmax ReLU LeakyReLU PReLU ELU ThresholdedReLU"
+    ).split()
+)
+# Layers that only drop or add noise: what an output applies is decided before them.
+TRANSPARENT_LAYERS = frozenset(
+    "layers." + name
+    for name in "Dropout AlphaDropout GaussianDropout GaussianNoise ActivityRegularization Identity".split()
+)

@@ -20,6 +20,18 @@ class LayerConfig(NamedTuple):
     inner: LayerConfig | None = None  # the wrapped layer of a wrapper such as TimeDistributed
 
 
+class Loss(NamedTuple):
+    """One loss a model is compiled with, as written in `compile(loss=...)`."""
+
+    key: str | None  # canonical catalog key ("losses.BinaryCrossentropy", "losses.mse"), None when unknown
+    label: str  # the loss expression as the user wrote it
+    line: int
+    col: int
+    from_logits: bool | None = False  # None when it is not a literal
+    output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
+    inline: bool = False  # the loss argument is the constructor call itself (a fix can edit it there)
+
+
 class LayerNode(NamedTuple):
     """One layer of a model: what it is, where it is written, and what it was given."""
 
@@ -36,6 +48,9 @@ class LayerNode(NamedTuple):
     layer: str = ""  # the catalog key ("layers.Dense"), or "" for what is not a Keras layer
     bias: bool = True  # False for a literal use_bias=False
     kernel: int | None = None  # the largest literal kernel dimension of a convolution
+    act_name: str = ""  # the activation this node applies to its last axis ("softmax", "linear"), "" if unknown
+    channels: int | None = None  # the size of the output's last axis, where a literal says it
+    name: str | None = None  # the layer's literal `name=`
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""
@@ -54,12 +69,13 @@ class ModelGraph:
     within this model's own layer list (it is how KA102 knows a layer is not the first).
     `complete` is False when something the analysis could not follow may have changed the
     model (a call that received it, a `pop()`): then nothing is claimed about the whole model.
+    `heads` are its outputs in order and `losses` what its `compile()` says about them.
     Built once and never changed; its neighbour lists are derived at construction.
     """
 
     __slots__ = (
         "kind", "label", "nodes", "edges", "line", "col", "inputs", "outputs", "preceded", "complete",
-        "_by_key", "_succ", "_pred",
+        "heads", "losses", "origin", "_by_key", "_succ", "_pred",
     )
 
     def __init__(
@@ -74,6 +90,9 @@ class ModelGraph:
         outputs: tuple[int, ...] = (),
         preceded: frozenset[int] = frozenset(),
         complete: bool = True,
+        heads: tuple[tuple[int, ...], ...] | None = None,
+        losses: tuple[Loss, ...] = (),
+        origin: int = 0,
     ) -> None:
         self.kind = kind
         self.label = label
@@ -85,6 +104,11 @@ class ModelGraph:
         self.outputs = outputs
         self.preceded = preceded
         self.complete = complete
+        # The model's outputs in order, each as the nodes that may produce it (one output of a
+        # multi-output model per entry); by default, one output made by all of `outputs`.
+        self.heads = heads if heads is not None else ((tuple(outputs),) if outputs else ())
+        self.losses = losses  # what compile() says, matched to `heads` by order or layer name
+        self.origin = origin  # identifies the model's construction, so that a later compile() finds it
         self._by_key = {node.key: node for node in nodes}
         self._succ: dict[int, list[int]] = {}
         self._pred: dict[int, list[int]] = {}
@@ -96,6 +120,13 @@ class ModelGraph:
 
     def __repr__(self) -> str:
         return f"ModelGraph({self.kind!r}, {self.label!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
+
+    def with_losses(self, losses: tuple[Loss, ...]) -> ModelGraph:
+        """The same model, compiled with `losses`."""
+        return ModelGraph(
+            self.kind, self.label, self.nodes, self.edges, self.line, self.col, self.inputs, self.outputs,
+            self.preceded, self.complete, self.heads, losses, self.origin,
+        )
 
     def node(self, key: int) -> LayerNode:
         return self._by_key[key]

@@ -8,7 +8,7 @@ import warnings
 from typing import Sequence
 
 from ..codes import Finding
-from ..collapse import analyze
+from .. import collapse, output
 from ..graph import ModelGraph
 from ..screen import may_hold_finding
 from .interpret import Interpreter
@@ -31,7 +31,7 @@ def analyze_graphs(graphs: Sequence[ModelGraph]) -> list[Finding]:
     seen = set()
     findings = []
     for graph in graphs:
-        for finding in analyze(graph):
+        for finding in (*collapse.analyze(graph), *output.analyze(graph)):
             where = (finding.line, finding.col, finding.code)
             if where not in seen:
                 seen.add(where)

@@ -50,8 +50,18 @@ class Dataflow:
         """Everything the scope computes; no position, so it yields layer findings only."""
         return ModelGraph("functional", label, tuple(self.nodes.values()), frozenset(self.edges))
 
-    def model_graph(self, outputs: frozenset[int], label: str, line: int, col: int, kind: str) -> ModelGraph:
-        """The model whose outputs are produced by `outputs`: every node they depend on."""
+    def model_graph(
+        self,
+        outputs: frozenset[int],
+        label: str,
+        line: int,
+        col: int,
+        kind: str,
+        heads: list[frozenset[int]] | None = None,
+        origin: int = 0,
+    ) -> ModelGraph:
+        """The model whose outputs are produced by `outputs`: every node they depend on.
+        `heads` are the outputs one by one, in order, when the model has several."""
         predecessors: dict[int, list[int]] = {}
         for a, b in self.edges:
             predecessors.setdefault(b, []).append(a)
@@ -76,4 +86,6 @@ class Dataflow:
             inputs=inputs,
             outputs=tuple(sorted(outputs)),
             complete=bool(outputs) and all(key in self.nodes for key in outputs),
+            heads=tuple(tuple(sorted(head)) for head in heads) if heads is not None else None,
+            origin=origin,
         )

@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from .. import catalog
-from ..graph import LayerNode, ModelGraph
+from ..graph import LayerNode, Loss, ModelGraph
 from ..screen import TRIGGERS
 from ..catalog import Kind
 from .functional import Dataflow
@@ -28,7 +28,10 @@ from .values import (
     AddOp,
     ClassVal,
     Const,
+    DictVal,
+    FuncVal,
     LoopOp,
+    ModelVal,
     Op,
     OpaqueOp,
     Qual,
@@ -65,6 +68,8 @@ def _runs_at_most_once(node: ast.expr) -> bool:
     return False
 
 
+# Methods of a subclassed model that replace what compile()'s loss is applied to.
+_CUSTOM_TRAINING = frozenset({"train_step", "compute_loss", "test_step"})
 _UNROLL_LIMIT = 32
 _PASS_LIMIT = 3  # loops nested deeper than this get no second pass
 
@@ -86,6 +91,9 @@ class Interpreter:
         self.graphs: list[ModelGraph] = []
         self.flow = Dataflow()
         self.returns: list[tuple[Value, ast.expr]] | None = None
+        self.compiles: dict[int, tuple[Loss, ...]] = {}  # a model's origin -> the losses of its compile() calls
+        self.made_by: dict[int, int] = {}  # a function of the file -> the origin of the model it returns
+        self.own_training: set[int] = set()  # subclassed models whose train_step decides the loss
         self.loop_depth = 0
         self._trigger_lines: list[int] | None = None
         self._aliases: tuple[str, ...] = ()
@@ -116,7 +124,20 @@ class Interpreter:
             index += 1
             if self._relevant(function):
                 self.exec_function(function, method)
-        return self.graphs + [self.keras.sequential_graph(record) for record in self.records.values()]
+        graphs = self.graphs + [self.keras.sequential_graph(record) for record in self.records.values()]
+        return [self._compiled(graph) for graph in graphs]
+
+    def _compiled(self, graph: ModelGraph) -> ModelGraph:
+        """The graph with the losses its model is compiled with where that happened apart from its
+        construction (a functional model's `compile`, a subclassed model compiled where it is made,
+        a model returned by a function of the file)."""
+        if graph.origin in self.own_training:
+            return graph.with_losses(())
+        losses = self.compiles.get(graph.origin, ())
+        for function, origin in self.made_by.items():
+            if origin == graph.origin:
+                losses += self.compiles.get(function, ())
+        return graph.with_losses(graph.losses + losses) if losses else graph
 
     def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         """Whether the definition's text names an affine layer, an input shape or a model."""
@@ -156,7 +177,16 @@ class Interpreter:
 
     def exec_function(self, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> None:
         env = self._parameters(function, method, tensors=True)
+        self.returns = []
         self.exec_block(function.body, env)
+        returned, self.returns = self.returns, None
+        made = {
+            value.origin if isinstance(value, ModelVal) else id(value.origin)
+            for value, _ in returned
+            if isinstance(value, ModelVal) or (isinstance(value, Record) and value.kind == "sequential")
+        }
+        if len(made) == 1:
+            self.made_by[id(function)] = made.pop()
         self._close_scope(function.name)
 
     def exec_class(self, cls: ClassVal) -> None:
@@ -190,10 +220,21 @@ class Interpreter:
             if returned:
                 outputs = frozenset().union(*(self.keras.producers(v, e) for v, e in returned))
         node = cls.node
+        if any(
+            isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in _CUSTOM_TRAINING
+            for ancestor in lineage
+            for member in ancestor.node.body
+        ):
+            self.own_training.add(id(node))
         if outputs:
             self.graphs.append(
                 self.flow.model_graph(
-                    outputs, f"Subclassed model {node.name}", node.lineno, self.text.column(node), "subclassed"
+                    outputs,
+                    f"Subclassed model {node.name}",
+                    node.lineno,
+                    self.text.column(node),
+                    "subclassed",
+                    origin=id(node),
                 )
             )
         self._close_scope(node.name)
@@ -256,7 +297,7 @@ class Interpreter:
             self.exec_block(node.finalbody, env)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions.append((node, False))
-            self.bind(node.name, UNKNOWN, env)
+            self.bind(node.name, FuncVal(node), env)
         elif isinstance(node, ast.ClassDef):
             self.exec_classdef(node, env)
         elif isinstance(node, ast.Return):
@@ -431,6 +472,13 @@ class Interpreter:
             return self.eval_call(node, env)
         if isinstance(node, (ast.List, ast.Tuple)):
             return Record(node, "list", tuple(self._element_ops(node.elts, env)))
+        if isinstance(node, ast.Dict):
+            items = []
+            for key, item in zip(node.keys, node.values):
+                written = self.eval(key, env) if key is not None else UNKNOWN
+                text = written.value if isinstance(written, Const) and isinstance(written.value, str) else None
+                items.append((text, self.eval(item, env), item))
+            return DictVal(tuple(items))
         if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
             return self.eval_comprehension(node, env)
         if isinstance(node, ast.BinOp):
@@ -530,6 +578,10 @@ class Interpreter:
             base = self.eval(func.value, env)
             if isinstance(base, Record):
                 return self.call_method(node, func.attr, base, dotted_name(func.value), env)
+            if isinstance(base, ModelVal):
+                args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
+                kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+                return self.keras.model_method(node, func.attr, base, args, kwargs)
             callee = Qual(f"{base.name}.{func.attr}") if isinstance(base, Qual) else UNKNOWN
         else:
             callee = self.eval(func, env)
@@ -557,13 +609,12 @@ class Interpreter:
 
     def call_method(self, node: ast.Call, method: str, record: Record, name: str | None, env: Env) -> Value:
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
-        for keyword in node.keywords:
-            self.eval(keyword.value, env)
+        kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
         single = len(node.args) == 1 and not isinstance(node.args[0], ast.Starred)
         added: tuple[Op, ...] = (AddOp(args[0], node.args[0]),) if single else (OpaqueOp(node),)
         ops: tuple[Op, ...] = ()
         if record.kind == "sequential":
-            ops = self.keras.sequential_method(node, method, added)
+            ops = self.keras.sequential_method(node, method, added, args, kwargs)
         elif method == "append":
             ops = added
         elif method == "extend":

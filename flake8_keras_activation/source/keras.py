@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import catalog
 from ..catalog import Act, Kind
-from ..graph import LayerConfig, LayerNode, ModelGraph
+from ..graph import LayerConfig, LayerNode, Loss, ModelGraph
 from ..screen import TRIGGERS
 from .sequential import sequential_graph
 from .text import SourceText
@@ -22,8 +22,12 @@ from .values import (
     ClassVal,
     CompileOp,
     Const,
+    DictVal,
+    FuncVal,
     LayerVal,
+    LossVal,
     LoopOp,
+    ModelVal,
     Op,
     OpaqueOp,
     Qual,
@@ -43,6 +47,7 @@ _KERAS_BASES = frozenset({"models.Model", "models.Functional", "layers.Layer"})
 INIT_METHODS = ("__init__", "build")
 CALL_METHOD = "call"
 # Functions that add or join tensors: pass-through when every input is affine.
+_LOSS_LABEL_LIMIT = 64  # a loss is named in its message as written, up to this length
 _MERGE_FUNCTIONS = frozenset(
     {
         "ops.add", "ops.subtract", "ops.concatenate", "ops.stack", "ops.average",
@@ -73,6 +78,24 @@ def holds_layers(record: Record) -> bool:
 
 def _positional(args: list[Value], index: int) -> Value | None:
     return args[index] if len(args) > index else None
+
+
+def _last_axis(axis: Value | None) -> bool:
+    """A softmax's `axis` that is the last one: not given, -1, or None (tf.nn.softmax's default)."""
+    return axis is None or axis in (Const(-1), Const(None))
+
+
+def activation_name(value: Value) -> str:
+    """The name of an activation given as an argument ("softmax", "linear"), or "" when unknown."""
+    if isinstance(value, Const):
+        if value.value is None:
+            return "linear"
+        return value.value if isinstance(value.value, str) else ""
+    if isinstance(value, Qual):
+        key = catalog.canonical(value.name)
+        if key and catalog.activation_function(key) is not None:
+            return key.rsplit(".", 1)[-1]
+    return ""
 
 
 class KerasSemantics:
@@ -126,7 +149,76 @@ class KerasSemantics:
             key = catalog.canonical(callee.name)
             if key is not None:
                 return self.call_keras(node, key, args, kwargs)
+        if isinstance(callee, ModelVal) and callee.graph is not None and node.args:
+            # a model used as a layer (`keras.Model(inputs, base(inputs))`): its layers join the flow
+            return Tensor(self.flow.absorb(callee.graph, self.producers(args[0], node.args[0])))
+        if not self.tensor_inputs(node, args, kwargs):
+            if isinstance(callee, ClassVal) and callee.keras:
+                return ModelVal(id(callee.node))  # a subclassed model, compiled where it is made
+            if isinstance(callee, FuncVal):
+                return ModelVal(id(callee.node))  # whatever the function returns, if it is a model
         return None
+
+    def model_method(self, node: ast.Call, method: str, model: ModelVal, args: list[Value], kwargs: Kwargs) -> Value:
+        """`model.compile(...)` on a functional or subclassed model: what it says about the losses."""
+        if method == "compile":
+            losses = self.interpreter.compiles.get(model.origin, ())
+            self.interpreter.compiles[model.origin] = losses + self.compile_losses(node, args, kwargs)
+        return UNKNOWN
+
+    def compile_losses(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> tuple[Loss, ...]:
+        """The losses of `compile(optimizer, loss, ...)`: one, or a list or dict of them (one per output)."""
+        expr: ast.expr | None
+        if len(node.args) > 1 and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
+            value, expr = args[1], node.args[1]
+        else:
+            expr = next((k.value for k in node.keywords if k.arg == "loss"), None)
+            if expr is None:
+                return ()
+            value = kwargs["loss"]
+        if isinstance(value, Record) and value.kind == "list":
+            elements = [
+                (op.value, op.expr) for op in value.ops if isinstance(op, AddOp) and isinstance(op.expr, ast.expr)
+            ]
+            if len(elements) != len(value.ops):
+                return ()  # a list we cannot index
+            found = [self._loss(item, item_expr, index) for index, (item, item_expr) in enumerate(elements)]
+        elif isinstance(value, DictVal):
+            found = [self._loss(item, item_expr, key) for key, item, item_expr in value.items if key is not None]
+        else:
+            found = [self._loss(value, expr, None)]
+        return tuple(loss for loss in found if loss is not None)
+
+    def _loss(self, value: Value, expr: ast.expr, output: int | str | None) -> Loss | None:
+        """One loss as written: a string, a `keras.losses` function or class, or a loss object."""
+        from_logits: bool | None = False
+        if isinstance(value, Const) and isinstance(value.value, str):
+            key: str | None = value.value
+        elif isinstance(value, Qual):
+            key = catalog.canonical(value.name)
+        elif isinstance(value, LossVal):
+            key, from_logits = value.key, value.from_logits
+        else:
+            return None
+        if catalog.loss_family(key) is None:
+            return None
+        inline = isinstance(value, LossVal) and value.node is expr
+        label = self.text.label(expr, _LOSS_LABEL_LIMIT)
+        return Loss(key, label, expr.lineno, self.text.column(expr), from_logits, output, inline)
+
+    def new_loss(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LossVal:
+        """`keras.losses.BinaryCrossentropy(from_logits=True)`: the loss, with `from_logits` when literal."""
+        name = key[len("losses.") :]
+        index = catalog.FROM_LOGITS_ARG.get(name)
+        given: Value | None = kwargs.get("from_logits")
+        if given is None and index is not None and len(args) > index:
+            given = args[index]
+        from_logits: bool | None = False
+        if given is not None:
+            from_logits = given.value if isinstance(given, Const) and type(given.value) is bool else None
+        elif None in kwargs or any(isinstance(a, ast.Starred) for a in node.args):
+            from_logits = None
+        return LossVal(key, from_logits, node)
 
     def call_keras(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> Value:
         """A call to something under keras or tensorflow."""
@@ -140,10 +232,15 @@ class KerasSemantics:
             return self.op_node(node, info.kind if info else Kind.UNKNOWN, self.tensor_inputs(node, args, kwargs))
         if catalog.is_keras_layer(key) or key in catalog.INPUTS:
             return LayerVal(self.make_layer(node, key, args, kwargs))
+        if key.startswith("losses.") and key[len("losses.") :][:1].isupper() and catalog.loss_family(key):
+            return self.new_loss(node, key, args, kwargs)
         activation = catalog.activation_function(key)
         if activation is not None and args:
             kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
-            return self.op_node(node, kind, self.producers(args[0], node.args[0]))
+            name = key.rsplit(".", 1)[-1]
+            if name == "softmax" and not _last_axis(_positional(args, 1) or kwargs.get("axis")):
+                name = ""
+            return self.op_node(node, kind, self.producers(args[0], node.args[0]), name)
         if key in _MERGE_FUNCTIONS:
             return self.op_node(node, Kind.MERGE, self.tensor_inputs(node, args, kwargs))
         return self.unknown_call(node, args, kwargs)
@@ -174,10 +271,23 @@ class KerasSemantics:
         )
         if outputs is None or expr is None:
             return UNKNOWN  # a subclass calling super().__init__(), or a dynamic call
-        producers = self.producers(outputs, expr)
-        graph = self.flow.model_graph(producers, "Functional model", node.lineno, self.text.column(node), "functional")
+        heads = self._heads(outputs, expr)
+        producers = frozenset().union(*heads) if heads else frozenset()
+        graph = self.flow.model_graph(
+            producers, "Functional model", node.lineno, self.text.column(node), "functional", heads, id(node)
+        )
         self.interpreter.graphs.append(graph)
-        return UNKNOWN
+        return ModelVal(id(node), graph)
+
+    def _heads(self, outputs: Value, expr: ast.expr) -> list[frozenset[int]]:
+        """A model's outputs in order: one for a tensor, one per element of a list or dict of them."""
+        if isinstance(outputs, Record) and outputs.kind == "list" and outputs.ops:
+            elements = [op for op in outputs.ops if isinstance(op, AddOp)]
+            if len(elements) == len(outputs.ops):
+                return [self.producers(op.value, op.expr if isinstance(op.expr, ast.expr) else expr) for op in elements]
+        if isinstance(outputs, DictVal):
+            return [self.producers(value, value_expr) for _, value, value_expr in outputs.items]
+        return [self.producers(outputs, expr)]
 
     def new_sequential(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Record:
         given = args[0] if args else kwargs.get("layers")
@@ -193,15 +303,16 @@ class KerasSemantics:
         self.interpreter.note(record)
         return record
 
-    @staticmethod
-    def sequential_method(node: ast.Call, method: str, added: tuple[Op, ...]) -> tuple[Op, ...]:
+    def sequential_method(
+        self, node: ast.Call, method: str, added: tuple[Op, ...], args: list[Value], kwargs: Kwargs
+    ) -> tuple[Op, ...]:
         """The effects of `model.<method>(...)` on a Sequential model's record."""
         if method == "add":
             return added
         if method == "pop":
             return (OpaqueOp(node),)
         if method == "compile":
-            return (CompileOp(),)
+            return (CompileOp(self.compile_losses(node, args, kwargs)),)
         return ()
 
     def sequential_graph(self, record: Record) -> ModelGraph:
@@ -247,11 +358,12 @@ class KerasSemantics:
         """Slicing a tensor: not followed, the chain ends here."""
         return Tensor(self.flow.apply(self.unknown_node(node), self.producers(base, node.value)))
 
-    def op_node(self, node: ast.AST, kind: Kind, inputs: frozenset[int]) -> Tensor:
+    def op_node(self, node: ast.AST, kind: Kind, inputs: frozenset[int], act_name: str = "") -> Tensor:
         label = self.text.label(node) if isinstance(node, ast.expr) else "?"
         line = getattr(node, "lineno", None)
         col = self.text.column(node) if isinstance(node, (ast.expr, ast.stmt)) else None
-        return Tensor(self.flow.apply(LayerNode(key=id(node), kind=kind, label=label, line=line, col=col), inputs))
+        layer = LayerNode(key=id(node), kind=kind, label=label, line=line, col=col, act_name=act_name)
+        return Tensor(self.flow.apply(layer, inputs))
 
     def producers(self, value: Value, expr: ast.expr) -> frozenset[int]:
         """The nodes that produce a tensor value (or each tensor of a list of them).
@@ -300,7 +412,7 @@ class KerasSemantics:
     def make_layer(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerNode:
         info = catalog.layer_info(key)
         kind = info.kind if info is not None else Kind.UNKNOWN
-        activation, given = Act.LINEAR, False
+        activation, given, act_name = Act.LINEAR, False, ""
         dynamic = any(type(a) is ast.Starred for a in node.args) or None in kwargs
         if key in catalog.WRAPPERS:
             inner = args[0] if args else kwargs.get("layer")
@@ -312,6 +424,11 @@ class KerasSemantics:
             kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
                 self.classify_activation(function), Kind.UNKNOWN
             )
+            act_name = activation_name(function)
+        elif key in catalog.ACTIVATION_LAYERS:
+            act_name = catalog.ACTIVATION_LAYERS[key]
+            if key == "layers.Softmax" and not _last_axis(_positional(args, 0) or kwargs.get("axis")):
+                act_name = ""
         elif kind is Kind.AFFINE and info is not None:
             index = info.activation_arg
             chosen: Value | None = kwargs.get("activation")
@@ -319,8 +436,12 @@ class KerasSemantics:
                 chosen = args[index]
             if chosen is not None:
                 activation, given = self.classify_activation(chosen), True
+                act_name = activation_name(chosen)
             elif dynamic:
                 activation = Act.UNKNOWN
+            else:
+                act_name = "linear"
+        given_name = kwargs.get("name")
         shape_args = tuple(
             kw.arg
             for kw in node.keywords
@@ -344,7 +465,24 @@ class KerasSemantics:
             kernel=self._kernel(kwargs.get("kernel_size") or _positional(args, 0 if "Depthwise" in key else 1))
             if key.startswith(("layers.Conv", "layers.Separable", "layers.Depthwise"))
             else None,
+            act_name=act_name,
+            channels=self._channels(key, args, kwargs),
+            name=given_name.value if isinstance(given_name, Const) and isinstance(given_name.value, str) else None,
         )
+
+    def _channels(self, key: str, args: list[Value], kwargs: Kwargs) -> int | None:
+        """The size of a layer's output's last axis, where literals say it: Dense units, the filters
+        of a channels-last convolution, an Input's last dimension."""
+        if key == "layers.Dense" or key in catalog.INPUTS:
+            return self._width(key, args, kwargs)
+        info = catalog.layer_info(key)
+        if key in catalog.SPATIAL_LAYERS and info is not None and info.kind is Kind.AFFINE and "Depthwise" not in key:
+            layout = kwargs.get("data_format")
+            if layout is not None and layout != Const("channels_last"):
+                return None
+            filters = args[0] if args else kwargs.get("filters")
+            return filters.value if isinstance(filters, Const) and type(filters.value) is int else None
+        return None
 
     @staticmethod
     def _kernel(value: Value | None) -> int | None:

@@ -6,7 +6,7 @@ import ast
 from typing import Callable
 
 from ..catalog import Kind
-from ..graph import LayerNode, ModelGraph
+from ..graph import LayerNode, Loss, ModelGraph
 from .functional import application_key
 from .values import AddOp, BranchOp, CompileOp, LayerVal, LoopOp, Op, OpaqueOp, Record
 
@@ -30,6 +30,8 @@ class _ChainBuilder:
         self.heads: set[int] = set()
         self.preceded: dict[int, bool] = {}
         self.complete = True
+        self.losses: tuple[Loss, ...] = ()
+        self.seen_losses: list[tuple[Loss, ...]] = []
 
     def place(self, node: LayerNode, state: _State, own: bool) -> _State:
         self.nodes.setdefault(node.key, node)
@@ -72,6 +74,9 @@ class _ChainBuilder:
                     state = self.place(self.unknown_node(op.expr), state, own)
             elif isinstance(op, CompileOp):
                 state = _State(state.tails, state.nonempty, True)
+                if own and op.losses not in self.seen_losses:  # every compile() is a way to train it
+                    self.seen_losses.append(op.losses)
+                    self.losses += op.losses
         return state
 
 
@@ -104,4 +109,6 @@ def sequential_graph(
         outputs=tuple(sorted(end.tails)),
         preceded=frozenset(k for k, v in builder.preceded.items() if v),
         complete=builder.complete and all(n.kind is not Kind.UNKNOWN for n in builder.nodes.values()),
+        losses=builder.losses,
+        origin=id(record.origin),
     )

@@ -39,12 +39,12 @@ class SourceText:
             return col
         return len(line.encode("utf-8")[:col].decode("utf-8", errors="replace"))
 
-    def label(self, node: ast.expr) -> str:
+    def label(self, node: ast.expr, limit: int = _LABEL_LIMIT) -> str:
         """A short rendering of an expression for messages: its own text when it is short."""
         name = dotted_name(node)
         if name is not None:
             return name
-        if type(node) is ast.Call:
+        if type(node) is ast.Call and limit <= _LABEL_LIMIT:
             return f"{self.label(node.func)}({self.first_argument(node)})"
         if node.lineno == node.end_lineno:
             try:
@@ -57,8 +57,10 @@ class SourceText:
                 text = line.encode("utf-8")[node.col_offset : node.end_col_offset].decode(
                     "utf-8", errors="replace"
                 )
-            if len(text) <= _LABEL_LIMIT:
+            if len(text) <= limit:
                 return text
+        if type(node) is ast.Call:
+            return f"{self.label(node.func)}({self.first_argument(node)})"
         return "..."
 
     def first_argument(self, node: ast.Call) -> str:

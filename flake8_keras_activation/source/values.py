@@ -6,7 +6,7 @@ import ast
 from typing import Union
 
 from ..catalog import canonical
-from ..graph import LayerNode
+from ..graph import LayerNode, Loss, ModelGraph
 
 
 class Value:
@@ -85,6 +85,47 @@ class LayerVal(Value):
         self.node = node
 
 
+class LossVal(Value):
+    """A Keras loss object made by a constructor call, with its literal `from_logits`."""
+
+    __slots__ = ("key", "from_logits", "node")
+
+    def __init__(self, key: str, from_logits: bool | None, node: ast.Call) -> None:
+        self.key = key
+        self.from_logits = from_logits
+        self.node = node
+
+
+class ModelVal(Value):
+    """A model that `compile()` can be called on: `origin` names its construction (a
+    `keras.Model(...)` call, a subclassed model's class, or a function of the file that returns
+    a model); `graph` is its graph when it is already known."""
+
+    __slots__ = ("origin", "graph")
+
+    def __init__(self, origin: int, graph: ModelGraph | None = None) -> None:
+        self.origin = origin
+        self.graph = graph
+
+
+class DictVal(Value):
+    """A dict display: its literal keys (None where not a literal string) and values."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[tuple[str | None, Value, ast.expr], ...]) -> None:
+        self.items = items
+
+
+class FuncVal(Value):
+    """A function defined in the analyzed code (its body is interpreted as a scope of its own)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.node = node
+
+
 class ClassVal(Value):
     """A class defined in the analyzed code; `keras` when it derives from keras.Model or Layer."""
 
@@ -149,7 +190,10 @@ class OpaqueOp:
 class CompileOp:
     """`model.compile(...)`: the model is finished; later opaque uses only train or save it."""
 
-    __slots__ = ()
+    __slots__ = ("losses",)
+
+    def __init__(self, losses: tuple[Loss, ...] = ()) -> None:
+        self.losses = losses
 
 
 Op = Union[AddOp, BranchOp, LoopOp, OpaqueOp, CompileOp]
