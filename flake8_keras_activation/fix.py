@@ -1,4 +1,4 @@
-"""The fixer: a libcst codemod that adds activations (KA101) and removes ignored input shapes (KA102)."""
+"""The fixer: a libcst codemod for the findings that have a mechanical fix (KA101, KA102, KA201-KA203)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Union
+from typing import Callable, Iterable, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .catalog import layer_info
+from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
 from .codes import Finding
 
-FIXABLE = frozenset({"KA101", "KA102"})
+FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203"})
 DEFAULT_ACTIVATION = "relu"
 # an activation is written into the user's code as a string literal: keep it a plain identifier
 ACTIVATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -66,7 +66,12 @@ class _Plan:
 
     activation: Finding | None = None
     remove: list[Finding] = field(default_factory=list)
+    sigmoid: Finding | None = None  # KA201: "softmax" becomes "sigmoid"
+    logits: Finding | None = None  # KA202 (from_logits off) or KA203 (from_logits on)
     done: bool = False
+
+    def findings(self) -> list[Finding]:
+        return [f for f in (self.activation, *self.remove, self.sigmoid, self.logits) if f is not None]
 
 
 def _newline_in(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
@@ -210,13 +215,20 @@ class _Fixer(cst.CSTTransformer):
                 self.skipped.append(Skipped(finding, "the argument is not a keyword of the call"))
             else:
                 self.fixed.append(finding)
-        if plan.activation is not None:
-            changed = self._activate(call, plan.activation)
+        rewrites: list[tuple[Finding | None, Callable[[cst.Call, Finding], cst.Call | str]]] = [
+            (plan.activation, self._activate),
+            (plan.sigmoid, _sigmoid),
+            (plan.logits, _logits),
+        ]
+        for wanted, rewrite in rewrites:
+            if wanted is None:
+                continue
+            changed = rewrite(call, wanted)
             if isinstance(changed, str):
-                self.skipped.append(Skipped(plan.activation, changed))
+                self.skipped.append(Skipped(wanted, changed))
             else:
                 call = changed
-                self.fixed.append(plan.activation)
+                self.fixed.append(wanted)
         return call
 
     def _activate(self, call: cst.Call, finding: Finding) -> cst.Call | str:
@@ -247,6 +259,72 @@ class _Fixer(cst.CSTTransformer):
         return _append(call, keyword)
 
 
+def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _sigmoid(call: cst.Call, finding: Finding) -> cst.Call | str:
+    """KA201: the layer's "softmax" activation string becomes "sigmoid", in the user's quotes."""
+    args = list(call.args)
+    candidates = [i for i, arg in enumerate(args) if arg.keyword is not None and arg.keyword.value == "activation"]
+    if not candidates:
+        info = layer_info(finding.layer)
+        index = 0 if finding.layer == ACTIVATION_LAYER else info.activation_arg if info is not None else None
+        positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
+        if any(arg.star == "*" for arg in args):
+            return "the call unpacks *args: the activation's position is unknown"
+        if index is not None and index < len(positional):
+            candidates = [positional[index]]
+    for at in candidates:
+        value = args[at].value
+        if _string_value(value) == "softmax" and isinstance(value, cst.SimpleString):
+            args[at] = args[at].with_changes(value=_literal("sigmoid", value, '"'))
+            return call.with_changes(args=args)
+    return 'the softmax is not a "softmax" string argument of the call (a Softmax layer or a call): change it by hand'
+
+
+def _no_fix(finding: Finding) -> str:
+    """Why a loss finding has no mechanical fix, with the remedy its message names."""
+    return "no mechanical fix: " + finding.message.rsplit("; ", 1)[-1]
+
+
+def _bool(value: bool) -> cst.Name:
+    return cst.Name("True" if value else "False")
+
+
+def _logits(call: cst.Call, finding: Finding) -> cst.Call | str:
+    """KA202: remove `from_logits=True`; KA203: give the loss `from_logits=True`."""
+    if not finding.arguments:
+        return _no_fix(finding)
+    wanted = finding.code == "KA203"
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "from_logits":
+            if wanted:
+                args[i] = arg.with_changes(value=_bool(True))
+                return call.with_changes(args=args)
+            return _remove_keyword(call, "from_logits")
+    if any(arg.star for arg in args):
+        return "the call unpacks arguments, which may hold from_logits"
+    index = FROM_LOGITS_ARG.get(finding.layer.rsplit(".", 1)[-1])
+    positional = [i for i, arg in enumerate(args) if arg.keyword is None]
+    if index is not None and index < len(positional):
+        at = positional[index]
+        args[at] = args[at].with_changes(value=_bool(wanted))
+        return call.with_changes(args=args)
+    if not wanted:
+        return "from_logits is not an argument of the call"
+    keyword = cst.Arg(
+        keyword=cst.Name("from_logits"),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+        value=_bool(True),
+    )
+    return _append(call, keyword)
+
+
 def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
     plans: dict[tuple[int, int], _Plan] = {}
     for finding in findings:
@@ -255,6 +333,10 @@ def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
         plan = plans.setdefault((finding.line, finding.col), _Plan())
         if finding.code == "KA101":
             plan.activation = plan.activation or finding
+        elif finding.code == "KA201":
+            plan.sigmoid = plan.sigmoid or finding
+        elif finding.code in ("KA202", "KA203"):
+            plan.logits = plan.logits or finding
         elif finding.arguments:
             plan.remove.append(finding)
     return plans
@@ -279,8 +361,10 @@ def fix_source(
     skipped = list(fixer.skipped)
     for plan in plans.values():
         if not plan.done:
-            for finding in (plan.activation, *plan.remove):
-                if finding is not None:
+            for finding in plan.findings():
+                if finding.code in ("KA202", "KA203") and not finding.arguments:
+                    skipped.append(Skipped(finding, _no_fix(finding)))
+                else:
                     skipped.append(Skipped(finding, "no call starts at the reported position"))
     if new != text:
         try:
