@@ -158,12 +158,12 @@ def _unflattened_heads(graph: ModelGraph) -> list[Finding]:
         if key is None:
             continue
         dense = graph.node(key)
-        if dense.layer != "layers.Dense" or dense.line is None:
+        if dense.layer != "layers.Dense":
             continue
         source = _spatial_source(graph, dense)
         if source is not None:
             message = codes.ka206(dense.label, source.label, source.line)
-            found.append(Finding(dense.line, dense.col or 0, "KA206", message, dense.layer))
+            found.append(Finding(dense.line or 0, dense.col or 0, "KA206", message, dense.layer))
     return found
 
 
@@ -171,19 +171,17 @@ def softmax_over_one_unit(graph: ModelGraph) -> list[Finding]:
     """KA201, wherever a softmax is applied to a last axis of size one, compiled or not."""
     found = []
     for node in graph.nodes:
-        if node.act_name != "softmax" or node.line is None:
+        if node.act_name != "softmax":
             continue
         step = applied(graph, node)
         if step is not None and step.channels == 1:
-            found.append(Finding(node.line, node.col or 0, "KA201", codes.ka201(node.label), node.layer))
+            found.append(Finding(node.line or 0, node.col or 0, "KA201", codes.ka201(node.label), node.layer))
     return found
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:
     """All output findings for one model graph, in source order."""
-    findings = softmax_over_one_unit(graph)
-    if graph.line is not None:
-        findings += _unflattened_heads(graph)
+    findings = softmax_over_one_unit(graph) + _unflattened_heads(graph)  # a scope's graph has no heads
     for loss in graph.losses:
         findings += _loss_findings(graph, loss)
     findings.sort(key=lambda f: (f.line, f.col, f.code))

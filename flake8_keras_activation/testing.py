@@ -30,3 +30,21 @@ def assert_not_affine(
     lines.extend(f"  collapsed: {run.describe()}" for run in report.collapsed)
     lines.append('  add activation="relu" (or another nonlinearity) to the hidden layers')
     raise AssertionError("\n".join(lines))
+
+
+def assert_output_fits_loss(model: Any, *, input_shape: Sequence[int] | None = None) -> None:
+    """Fail when a built (and compiled) Keras model's output does not fit its loss: the KA2xx
+    findings of `check_model` (softmax over one unit, from_logits the wrong way, a categorical loss
+    on one unit, a binary loss on a multi-class softmax, a Dense head on a feature map).
+
+    The AssertionError lists each finding with its code. `input_shape` is the shape of one sample,
+    for subclassed models Keras has not built. Imports Keras.
+    """
+    from .runtime import check_model
+
+    report = check_model(model, input_shape=input_shape)
+    found = [finding for finding in report.findings if finding.code.startswith("KA2")]
+    if found:
+        lines = [f"{getattr(model, 'name', 'the model')}'s output does not fit its loss:"]
+        lines.extend(f"  {finding.text}" for finding in found)
+        raise AssertionError("\n".join(lines))

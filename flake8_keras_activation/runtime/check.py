@@ -13,6 +13,7 @@ from ..collapse import collapsed_runs, is_affine
 from .compose import compose
 from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
 from .structure import Application, Trace, trace
+from .training import ModelFinding, graph_findings, losses_of
 
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
 
@@ -65,6 +66,7 @@ class Report:
     measured_affine: bool | None = None
     probes: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    findings: tuple[ModelFinding, ...] = ()  # KA101 and the output rules, from the real layers and model.loss
 
     def map_text(self) -> str:
         return _map_text(self.input_width, self.output_width, self.rank, self.rank_is_lower_bound)
@@ -78,6 +80,7 @@ class Report:
         lines.extend(f"collapsed: {run.describe()}" for run in self.collapsed)
         error = "" if self.max_error is None else f", worst relative error {self.max_error:.1e}"
         lines.append(f"established by {self.method}{error}")
+        lines.extend(f"{finding.text}" for finding in self.findings if finding.code != "KA101")
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -239,6 +242,10 @@ def check_model(
             error = max(error, fit_error(trials, out, kernel, bias))
             rank = rank_of(kernel)
     runs = _collapsed(traced, max_elements, seed, weights) if traced is not None else []
+    findings: tuple[ModelFinding, ...] = ()
+    if traced is not None:
+        shape = tuple(getattr(output, "shape", ()) or ())
+        findings = graph_findings(traced.graph.with_losses(losses_of(model)), out, shape)
     return Report(
         is_affine=measured_affine,
         kernel=kernel,
@@ -254,6 +261,7 @@ def check_model(
         measured_affine=measured_affine,
         probes=probes,
         notes=tuple(notes),
+        findings=findings,
     )
 
 

@@ -31,21 +31,42 @@ def activation_kind(function: Any) -> Act:
     return catalog.activation_string(name)
 
 
-def layer_node(layer: Any, key: int) -> LayerNode:
-    """What one layer object is, as the catalog sees it."""
+def activation_name(function: Any) -> str:
+    """The name of one of Keras's activation functions ("softmax", "linear"), or "" for another."""
+    if function is None:
+        return "linear"
+    module = getattr(function, "__module__", "") or ""
+    return getattr(function, "__name__", "") if module.startswith(_KERAS_MODULES) else ""
+
+
+def _last_axis(shape: Any) -> int | None:
+    try:
+        last = tuple(shape)[-1]
+    except (TypeError, IndexError):
+        return None
+    return last if isinstance(last, int) else None
+
+
+def layer_node(layer: Any, key: int, output: Any = None) -> LayerNode:
+    """What one layer object is, as the catalog sees it; `output` is what it returned, for its width."""
     name = layer_key(layer)
     info = catalog.layer_info(name) if name else None
     kind = info.kind if info is not None else Kind.UNKNOWN
-    activation = Act.LINEAR
+    activation, act_name = Act.LINEAR, ""
     if name in catalog.WRAPPERS and hasattr(layer, "layer"):
         inner = layer_node(layer.layer, key)
-        kind, activation, name = inner.kind, inner.activation, inner.layer
+        kind, activation, name, act_name = inner.kind, inner.activation, inner.layer, inner.act_name
     elif name == catalog.ACTIVATION_LAYER:
         kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
             activation_kind(getattr(layer, "activation", None)), Kind.UNKNOWN
         )
+        act_name = activation_name(getattr(layer, "activation", None))
+    elif name in catalog.ACTIVATION_LAYERS:
+        axis = getattr(layer, "axis", -1)
+        act_name = catalog.ACTIVATION_LAYERS[name] if axis in (-1, None, [-1], (-1,)) else ""
     elif kind is Kind.AFFINE:
         activation = activation_kind(getattr(layer, "activation", None))
+        act_name = activation_name(getattr(layer, "activation", None))
     units = getattr(layer, "units", None) or getattr(layer, "filters", None)
     return LayerNode(
         key=key,
@@ -55,6 +76,9 @@ def layer_node(layer: Any, key: int) -> LayerNode:
         width=units if isinstance(units, int) else None,
         layer=name,
         bias=bool(getattr(layer, "use_bias", True)),
+        act_name=act_name,
+        channels=_last_axis(getattr(output, "shape", None)),
+        name=getattr(layer, "name", None),
     )
 
 
@@ -129,14 +153,15 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
         for layer in patched:
             object.__delattr__(layer, "call")
 
-    nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input")]
+    given = _tensors(inputs)
+    channels = _last_axis(getattr(given[0], "shape", None)) if len(given) == 1 else None
+    nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input", channels=channels)]
     edges: set[tuple[int, int]] = set()
     producer: dict[int, int] = {id(t): 0 for t in _tensors(inputs)}
     applications: dict[int, Application] = {}
     unknown = -1
-    given = _tensors(inputs)
     for index, record in enumerate(records, start=1):
-        nodes.append(layer_node(record.layer, index))
+        nodes.append(layer_node(record.layer, index, record.output))
         applications[index] = record
         for tensor in record.inputs:
             source = producer.get(id(tensor))
@@ -158,5 +183,6 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
         inputs=(0,),
         outputs=tuple(o for o in outputs if o is not None),
         complete=complete,
+        heads=tuple((o,) for o in outputs if o is not None) if complete else (),
     )
     return Trace(graph, applications, output)
