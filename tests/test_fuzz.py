@@ -157,3 +157,77 @@ def test_the_fixer_leaves_no_ka101_or_ka102_and_a_second_run_changes_nothing(lay
     remaining = analyze_source(fixed)
     assert not [f for f in remaining if f.code in ("KA101", "KA102")]
     assert fix_source(fixed, remaining).text == fixed
+
+
+# ---- the output rules: random heads and losses against a reference verdict ---------------------
+
+OUTPUT_ACTIVATIONS = [None, "relu", "tanh", "sigmoid", "softmax", "linear", "elu"]
+PROBABILITIES = {"sigmoid", "softmax"}
+LOSSES = {
+    # written form -> (family, from_logits); family None: not a cross-entropy
+    '"binary_crossentropy"': ("binary", False),
+    '"categorical_crossentropy"': ("categorical", False),
+    '"sparse_categorical_crossentropy"': ("sparse", False),
+    '"mse"': (None, False),
+    "keras.losses.BinaryCrossentropy()": ("binary", False),
+    "keras.losses.BinaryCrossentropy(from_logits=True)": ("binary", True),
+    "keras.losses.CategoricalCrossentropy(from_logits=False)": ("categorical", False),
+    "keras.losses.SparseCategoricalCrossentropy(from_logits=True)": ("sparse", True),
+    "keras.losses.binary_crossentropy": ("binary", False),
+    "keras.losses.MeanAbsoluteError()": (None, False),
+}
+
+
+def expected_output_codes(width: int, activation: str | None, loss: str) -> set[str]:
+    """The verdict, from the rules' definitions alone."""
+    act = activation or "linear"
+    family, from_logits = LOSSES[loss]
+    codes = set()
+    if act == "softmax" and width == 1:
+        codes.add("KA201")
+    if from_logits and act in PROBABILITIES:
+        codes.add("KA202")
+    if family is not None and not from_logits and act not in PROBABILITIES:
+        codes.add("KA203")
+    if family in ("categorical", "sparse") and width == 1:
+        codes.add("KA204")
+    if family == "binary" and act == "softmax" and width > 2:
+        codes.add("KA205")
+    return codes
+
+
+def output_program(width: int, activation: str | None, loss: str, style: str, bound: bool) -> str:
+    argument = "" if activation is None else f', activation="{activation}"'
+    head = f"layers.Dense({width}{argument})"
+    lines = ["import keras", "from keras import layers", ""]
+    if style == "sequential":
+        lines.append(f'model = keras.Sequential([layers.Dense(16, activation="relu"), {head}])')
+    elif style == "add":
+        lines += ["model = keras.Sequential()", 'model.add(layers.Dense(16, activation="relu"))', f"model.add({head})"]
+    else:
+        lines += [
+            "inputs = keras.Input(shape=(4,))",
+            'hidden = layers.Dense(16, activation="relu")(inputs)',
+            f"model = keras.Model(inputs, {head}(hidden))",
+        ]
+    if bound:
+        lines += [f"loss = {loss}", 'model.compile(optimizer="adam", loss=loss)']
+    else:
+        lines.append(f'model.compile(optimizer="adam", loss={loss})')
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([1, 2, 3, 10]),
+    st.sampled_from(OUTPUT_ACTIVATIONS),
+    st.sampled_from(sorted(LOSSES)),
+    st.sampled_from(["sequential", "add", "functional"]),
+    st.booleans(),
+)
+def test_generated_heads_and_losses_get_the_reference_verdict(
+    width: int, activation: str | None, loss: str, style: str, bound: bool
+) -> None:
+    source = output_program(width, activation, loss, style, bound)
+    found = {f.code for f in analyze_source(source) if f.code.startswith("KA2")}
+    assert found == expected_output_codes(width, activation, loss), source
