@@ -109,13 +109,22 @@ class KerasLanguageServer(LanguageServer):
         text, version = document.source, document.version
         return lambda: analyze_python(uri, version, text, selection)
 
-    def run_safely(self, job: Callable[[], Analysis]) -> Analysis | None:
-        try:
-            return job()
-        except Exception as error:  # a bug of ours: log it, keep serving
-            LOG.debug("analysis failed", exc_info=True)
-            self.log(f"the analysis failed ({type(error).__name__}: {error}); please report it", types.MessageType.Error)
+    async def analyse(self, job: Callable[[], Analysis]) -> Analysis | None:
+        """Run an analysis on the worker thread; a failure is logged from the protocol loop (the
+        transport is not the worker's to write to) and gives no result."""
+
+        def run() -> Analysis | BaseException:
+            try:
+                return job()
+            except Exception as error:  # a bug of ours: keep serving
+                LOG.debug("analysis failed", exc_info=True)
+                return error
+
+        outcome = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, run)
+        if isinstance(outcome, BaseException):
+            self.log(f"the analysis failed ({type(outcome).__name__}: {outcome}); please report it", types.MessageType.Error)
             return None
+        return outcome
 
     def schedule(self, uri: str, delay: float) -> None:
         earlier = self.pending.pop(uri, None)
@@ -131,7 +140,7 @@ class KerasLanguageServer(LanguageServer):
             if job is None:
                 return
             version = self.doc_version(uri)
-            analysis = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, self.run_safely, job)
+            analysis = await self.analyse(job)
             if analysis is None or self.doc_version(uri) != version:
                 return  # the editor has moved past this version: its result would be stale
             self.results[uri] = analysis
@@ -154,7 +163,7 @@ class KerasLanguageServer(LanguageServer):
         job = self.job(owner)
         if job is None:
             return None
-        return await asyncio.get_running_loop().run_in_executor(self.analysis_pool, self.run_safely, job)
+        return await self.analyse(job)
 
     def forget(self, uri: str) -> None:
         task = self.pending.pop(uri, None)
