@@ -22,6 +22,7 @@ from .notebook import split_lines
 from .selection import Selection, parse_codes
 
 PROG = "flake8-keras-activation"
+SERVER_HINT = f"{PROG} server needs pygls: pip install 'flake8-keras-activation[lsp]'"
 RUNTIME_HINT = f"{PROG} confirm needs Keras: pip install 'flake8-keras-activation[runtime]'"
 
 # flake8's convention, which pre-commit relies on: 1 means "look at this"
@@ -105,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser("explain", help="a rule's documentation", description="Print a rule's documentation.")
     explain.add_argument("code", nargs="?", help="a code (KA101) or its name; none lists every code")
+
+    server = commands.add_parser(
+        "server",
+        help="a language server over stdio, for editors (needs the lsp extra)",
+        description="Run a Language Server Protocol server on stdin and stdout: diagnostics as you type, "
+        "quick fixes, noqa actions and rule documentation on hover.",
+    )
+    server.add_argument("--stdio", action="store_true", help="accepted for clients that pass it; stdio is the default")
 
     confirm = commands.add_parser(
         "confirm",
@@ -291,11 +300,22 @@ def run_confirm(args: argparse.Namespace) -> int:
     return int(confirm.main(list(args.paths), args.call))
 
 
+def run_server(args: argparse.Namespace) -> int:
+    # pygls is an optional dependency, imported only for this command
+    try:
+        lsp = importlib.import_module("flake8_keras_activation.server.lsp")
+    except ImportError as error:
+        print(f"{SERVER_HINT} ({error})", file=sys.stderr)
+        return EXIT_USAGE
+    return int(lsp.serve())
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": run_check,
     "fix": run_fix,
     "explain": run_explain,
     "confirm": run_confirm,
+    "server": run_server,
 }
 
 

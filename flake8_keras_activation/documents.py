@@ -91,6 +91,16 @@ def _analyze(text: str) -> list[Finding]:
         raise DocumentError(f"the analysis failed ({type(error).__name__}: {error}); please report it") from None
 
 
+def cell_lines(notebook: Notebook, message: str, cell_number: int) -> str:
+    """A message's `(line N)` counts lines of the concatenated cells: say the cell's line instead."""
+
+    def in_cell(match: re.Match[str]) -> str:
+        cell, line = notebook.locate(int(match.group(1)))
+        return f"(line {line})" if cell.number == cell_number else f"(cell {cell.number}, line {line})"
+
+    return _LINE_REFERENCE.sub(in_cell, message)
+
+
 @dataclass(frozen=True)
 class PythonFile:
     path: str
@@ -149,17 +159,8 @@ class NotebookFile:
 
     def locate(self, finding: Finding) -> Located:
         cell, line = self.notebook.locate(finding.line)
-        shown = dataclasses.replace(finding, message=self._cell_lines(finding.message, cell.number))
+        shown = dataclasses.replace(finding, message=cell_lines(self.notebook, finding.message, cell.number))
         return Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
-
-    def _cell_lines(self, message: str, cell_number: int) -> str:
-        """A message's `(line N)` counts lines of the concatenated cells: say the cell's line instead."""
-
-        def in_cell(match: re.Match[str]) -> str:
-            cell, line = self.notebook.locate(int(match.group(1)))
-            return f"(line {line})" if cell.number == cell_number else f"(cell {cell.number}, line {line})"
-
-        return _LINE_REFERENCE.sub(in_cell, message)
 
     def findings(self, selection: Selection) -> list[Located]:
         found = reported(_analyze(self.module), self.module, selection)

@@ -360,7 +360,7 @@ def test_confirm_without_its_runtime_says_so_in_one_line(tmp_path: Path) -> None
         (["fix", "--diff", "{seed}"], ["libcst"]),
     ],
 )
-def test_commands_never_import_tensorflow_and_only_fix_imports_libcst(
+def test_commands_never_import_tensorflow_nor_pygls_and_only_fix_imports_libcst(
     tmp_path: Path, args: list[str], loaded: list[str]
 ) -> None:
     seed = tmp_path / "seed.py"
@@ -371,7 +371,7 @@ def test_commands_never_import_tensorflow_and_only_fix_imports_libcst(
         "from flake8_keras_activation.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    main({argv!r})\n"
-        "print(sorted(m for m in ('tensorflow', 'keras', 'libcst', 'jax', 'torch') if m in sys.modules))\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'libcst', 'jax', 'torch', 'pygls', 'lsprotocol') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == repr(loaded)

@@ -115,7 +115,7 @@ def test_very_long_file(tmp_path: Path) -> None:
     assert result.stdout.count(" KA103 ") == 2
 
 
-def test_flake8_path_imports_neither_tensorflow_nor_keras_nor_libcst() -> None:
+def test_flake8_path_imports_neither_tensorflow_nor_keras_nor_libcst_nor_pygls() -> None:
     probe = textwrap.dedent(
         f"""
         import ast, sys
@@ -123,7 +123,7 @@ def test_flake8_path_imports_neither_tensorflow_nor_keras_nor_libcst() -> None:
         source = {SEED!r}
         findings = list(KerasActivationChecker(ast.parse(source), source.splitlines(True)).run())
         assert len(findings) == 4, findings
-        print(sorted(m for m in ("tensorflow", "keras", "libcst", "numpy") if m in sys.modules))
+        print(sorted(m for m in ("tensorflow", "keras", "libcst", "numpy", "pygls", "lsprotocol") if m in sys.modules))
         """
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

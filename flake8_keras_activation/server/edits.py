@@ -1,0 +1,192 @@
+"""Edits the language server offers: the fixer's rewrites as minimal text edits, and noqa comments."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..notebook import split_lines, unmask
+from ..selection import physical_lines, silenced
+from .analysis import Analysis, Diagnosed, Part
+
+# flake8's `# noqa: A1,B2`, whose list a new code joins
+_NOQA_CODES = re.compile(r"#\s*noqa\s*:\s?(?P<codes>[A-Z]+[0-9]+(?:(?P<sep>[,\s]+)[A-Z]+[0-9]+)*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions (0-based lines, 0-based columns in characters)."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PartEdits:
+    uri: str
+    edits: tuple[Edit, ...]
+
+
+class _Positions:
+    """Offsets of a text as (line, column), with lines split where ast splits them."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        for piece in split_lines(text):
+            self.starts.append(self.starts[-1] + len(piece))
+        if self.starts[-1] == len(text) and len(self.starts) > 1 and not text.endswith(("\n", "\r")):
+            self.starts.pop()  # the last line has no ending: no empty line after it
+
+    def at(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line, offset - self.starts[line]
+
+
+def _trimmed(before: str, after: str, offset: int, positions: _Positions) -> Edit | None:
+    """One edit replacing `before` (at `offset` of the old text) by `after`, less what they share
+    at either end."""
+    prefix = 0
+    limit = min(len(before), len(after))
+    while prefix < limit and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    if prefix == len(before) == len(after):
+        return None
+    # never split a \r\n: an editor cannot place a position between the two
+    if prefix and before[prefix - 1] == "\r" and before[prefix : prefix + 1] == "\n":
+        prefix -= 1
+    cut = len(before) - suffix
+    if suffix and before[cut - 1 : cut] == "\r" and before[cut : cut + 1] == "\n":
+        suffix -= 1
+    start = positions.at(offset + prefix)
+    end = positions.at(offset + len(before) - suffix)
+    return Edit(*start, *end, after[prefix : len(after) - suffix])
+
+
+def minimal_edits(old: str, new: str) -> list[Edit]:
+    """Edits that turn `old` into `new`: changed lines only, each less the characters it keeps."""
+    if old == new:
+        return []
+    a, b = split_lines(old), split_lines(new)
+    offsets = [0]
+    for piece in a:
+        offsets.append(offsets[-1] + len(piece))
+    positions = _Positions(old)
+    edits = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 - i1 == j2 - j1:  # lines changed in place: one edit per line
+            pairs = [(a[i], b[j1 + i - i1], offsets[i]) for i in range(i1, i2)]
+        else:
+            pairs = [("".join(a[i1:i2]), "".join(b[j1:j2]), offsets[i1])]
+        for before, after, offset in pairs:
+            edit = _trimmed(before, after, offset, positions)
+            if edit is not None:
+                edits.append(edit)
+    return edits
+
+
+def apply(text: str, edits: Sequence[Edit]) -> str:
+    """The text with non-overlapping edits applied (what an editor does with them)."""
+    positions = _Positions(text)
+    out = text
+    for edit in sorted(edits, key=lambda e: (e.line, e.col), reverse=True):
+        start = positions.starts[edit.line] + edit.col
+        end = positions.starts[edit.end_line] + edit.end_col if edit.end_line < len(positions.starts) else len(text)
+        out = out[:start] + edit.text + out[end:]
+    return out
+
+
+# ---- fixes ----------------------------------------------------------------------------------
+
+
+def _in_part(analysis: Analysis, diagnosed: Diagnosed) -> tuple[Part, Diagnosed]:
+    part, line = analysis.part_at(diagnosed.finding.line)
+    local = dataclasses.replace(diagnosed.finding, line=line + 1)
+    return part, dataclasses.replace(diagnosed, finding=local)
+
+
+def fixes(analysis: Analysis, chosen: Sequence[Diagnosed], activation: str) -> list[PartEdits]:
+    """The fixer's edits for the chosen findings, part by part; parts it cannot fix are left out."""
+    from ..fix import FIXABLE, FixError, fix_source, preferred_quote  # libcst: only when a fix is asked for
+
+    quote = preferred_quote(analysis.module)
+    by_part: dict[str, tuple[Part, list[Diagnosed]]] = {}
+    for item in chosen:
+        if item.finding.code not in FIXABLE:
+            continue
+        part, local = _in_part(analysis, item)
+        by_part.setdefault(part.uri, (part, []))[1].append(local)
+    out = []
+    for uri, (part, items) in by_part.items():
+        source = part.cell.masked if part.cell is not None else part.text
+        if part.cell is not None and not part.cell.python:
+            continue
+        try:
+            result = fix_source(source, [item.finding for item in items], activation, quote)
+        except (FixError, ValueError):
+            continue
+        if not result.changed:
+            continue
+        new = unmask(part.cell, result.text) if part.cell is not None else result.text
+        if new is None:
+            continue
+        edits = minimal_edits(part.text, new)
+        if edits:
+            out.append(PartEdits(uri, tuple(edits)))
+    return out
+
+
+def fixable(diagnosed: Diagnosed) -> bool:
+    from ..fix import FIXABLE
+
+    return diagnosed.finding.code in FIXABLE
+
+
+# ---- noqa -----------------------------------------------------------------------------------
+
+
+def noqa(analysis: Analysis, diagnosed: Diagnosed) -> PartEdits | None:
+    """`# noqa: CODE` on the finding's line, joining an existing list; None where a comment cannot go."""
+    part, local = _in_part(analysis, diagnosed)
+    lines = split_lines(part.text)
+    row = local.finding.line - 1
+    if not 0 <= row < len(lines):
+        return None
+    physical = lines[row].rstrip("\r\n")
+    code = local.finding.code
+    existing = _NOQA_CODES.search(physical)
+    if existing is not None:
+        separator = existing.group("sep") or ", "
+        separator = ", " if "," in separator and " " in separator else "," if "," in separator else " "
+        at = existing.end("codes")
+        edit = Edit(row, at, row, at, f"{separator}{code}")
+    else:
+        at = len(physical.rstrip())
+        edit = Edit(row, at, row, at, f"  # noqa: {code}")
+    # the analysed text (IPython lines masked) must keep its meaning: a line that ends inside a
+    # string would take the comment into the string
+    checked = part.cell.masked if part.cell is not None else part.text
+    new = apply(checked, [edit])
+    if not silenced(local.finding, physical_lines(new)) or not _same_tree(checked, new):
+        return None
+    return PartEdits(part.uri, (edit,))
+
+
+def _same_tree(old: str, new: str) -> bool:
+    try:
+        return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False

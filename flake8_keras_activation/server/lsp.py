@@ -1,0 +1,454 @@
+"""The protocol: pygls handlers that turn editor buffers into diagnostics, code actions and hovers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..codes import CODES, markdown
+from ..notebook import split_lines
+from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
+from .edits import Edit, PartEdits, fixable, fixes, noqa
+from .settings import Settings, read_settings, selection_for
+
+NAME = "flake8-keras-activation"
+LOG = logging.getLogger(__name__)
+_README = Path(__file__).resolve().parents[2] / "README.md"
+_ANCHOR_DROP = re.compile(r"[^\w\- ]")
+
+
+def anchor(code: str) -> str:
+    """The README's anchor for a rule's section, as a Markdown renderer makes it from the heading."""
+    heading = markdown(CODES[code]).splitlines()[0].lstrip("#").strip()
+    return _ANCHOR_DROP.sub("", heading.lower()).replace(" ", "-")
+
+
+def _kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
+    return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
+
+
+class KerasLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            NAME,
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithCells(
+                        cells=[types.NotebookCellLanguage(language="python")], notebook="*"
+                    )
+                ],
+                save=True,
+            ),
+        )
+        self.settings = Settings()
+        # one worker: analyses of one file queue instead of competing for the interpreter
+        self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ka-analysis")
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.results: dict[str, Analysis] = {}
+        self.published: dict[str, set[str]] = {}  # document -> the part URIs that hold diagnostics
+
+    # ---- errors: logged, never shown as a pop-up (the user is typing) ----------------------
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        self.log(f"{type(error).__name__}: {error}", types.MessageType.Error)
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=f"{NAME}: {message}"))
+        except Exception:  # no connection to log to: stderr is all there is
+            LOG.warning("%s", message)
+
+    # ---- documents -------------------------------------------------------------------------
+
+    def owner(self, uri: str) -> str:
+        """The document a URI belongs to: a notebook for one of its cells, else itself."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        return notebook.uri if notebook is not None else uri
+
+    def doc_version(self, uri: str) -> int | None | str:
+        """The editor's current version of a document; "closed" when it holds none."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            return notebook.version
+        document = self.workspace.text_documents.get(uri)
+        return "closed" if document is None else document.version
+
+    def job(self, uri: str) -> Callable[[], Analysis] | None:
+        """What analysing the document's current text takes, read now, run later in the pool."""
+        settings = self.settings
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        selection = selection_for(path, settings)
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            cells = []
+            for index, cell in enumerate(notebook.cells):
+                document = self.workspace.text_documents.get(cell.document)
+                if document is None:
+                    continue
+                code = cell.kind == types.NotebookCellKind.Code and document.language_id in (None, "python")
+                cells.append(CellText(cell.document, document.source, index, code))
+            version = notebook.version
+            return lambda: analyze_notebook(uri, version, cells, selection)
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        if document.language_id not in (None, "python") and not uri.endswith((".py", ".pyi")):
+            return None
+        text, version = document.source, document.version
+        return lambda: analyze_python(uri, version, text, selection)
+
+    async def analyse(self, job: Callable[[], Analysis]) -> Analysis | None:
+        """Run an analysis on the worker thread; a failure is logged from the protocol loop (the
+        transport is not the worker's to write to) and gives no result."""
+
+        def run() -> Analysis | BaseException:
+            try:
+                return job()
+            except Exception as error:  # a bug of ours: keep serving
+                LOG.debug("analysis failed", exc_info=True)
+                return error
+
+        outcome = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, run)
+        if isinstance(outcome, BaseException):
+            self.log(f"the analysis failed ({type(outcome).__name__}: {outcome}); please report it", types.MessageType.Error)
+            return None
+        return outcome
+
+    def schedule(self, uri: str, delay: float) -> None:
+        earlier = self.pending.pop(uri, None)
+        if earlier is not None:
+            earlier.cancel()  # debounce: only the last change of a burst is analysed
+        self.pending[uri] = asyncio.ensure_future(self.lint(uri, delay))
+
+    async def lint(self, uri: str, delay: float) -> None:
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            job = self.job(uri)
+            if job is None:
+                return
+            version = self.doc_version(uri)
+            analysis = await self.analyse(job)
+            if analysis is None or self.doc_version(uri) != version:
+                return  # the editor has moved past this version: its result would be stale
+            self.results[uri] = analysis
+            self.publish(analysis)
+        except asyncio.CancelledError:
+            pass
+        except Exception as error:  # the pool is gone after shutdown, or a bug of ours: keep serving
+            LOG.debug("lint failed", exc_info=True)
+            self.log(f"diagnostics failed ({type(error).__name__}: {error})", types.MessageType.Error)
+        finally:
+            if self.pending.get(uri) is asyncio.current_task():
+                del self.pending[uri]
+
+    async def current(self, uri: str) -> Analysis | None:
+        """The analysis of the document's current version, from the last run when it is still current."""
+        owner = self.owner(uri)
+        cached = self.results.get(owner)
+        if cached is not None and cached.version == self.doc_version(owner):
+            return cached
+        job = self.job(owner)
+        if job is None:
+            return None
+        return await self.analyse(job)
+
+    def forget(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.results.pop(uri, None)
+        for part in self.published.pop(uri, set()):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=part, diagnostics=[]))
+
+    # ---- conversions -----------------------------------------------------------------------
+
+    def units(self, text: str, col: int) -> int:
+        """A column in characters as the client counts it (UTF-16 code units unless negotiated)."""
+        encoding = self.workspace.position_encoding
+        if encoding == types.PositionEncodingKind.Utf32:
+            return col
+        if encoding == types.PositionEncodingKind.Utf8:
+            return len(text[:col].encode("utf-8"))
+        return len(text[:col].encode("utf-16-le")) // 2
+
+    def chars(self, text: str, units: int) -> int:
+        """A client's column back in characters."""
+        if text.isascii() or self.workspace.position_encoding == types.PositionEncodingKind.Utf32:
+            return units
+        count = 0
+        for index, char in enumerate(text):
+            count += self.units(char, 1)
+            if count > units:
+                return index
+        return len(text)
+
+    def position(self, lines: Sequence[str], line: int, col: int) -> types.Position:
+        text = lines[line] if 0 <= line < len(lines) else ""
+        return types.Position(line=line, character=self.units(text, col))
+
+    def span_range(self, analysis: Analysis, span: Span) -> tuple[str, types.Range]:
+        part, start = analysis.part_at(span.line)
+        lines = split_lines(part.text)
+        end = span.end_line - part.first_line
+        return part.uri, types.Range(
+            start=self.position(lines, start, span.col), end=self.position(lines, end, span.end_col)
+        )
+
+    def edit_range(self, text: str, edit: Edit) -> types.TextEdit:
+        lines = split_lines(text)
+        return types.TextEdit(
+            range=types.Range(
+                start=self.position(lines, edit.line, edit.col), end=self.position(lines, edit.end_line, edit.end_col)
+            ),
+            new_text=edit.text,
+        )
+
+    def href(self, code: str) -> str | None:
+        base = self.settings.documentation_url or (_README.as_uri() if _README.is_file() else None)
+        return f"{base}#{anchor(code)}" if base and code in CODES else None
+
+    def diagnostic(self, analysis: Analysis, item: Diagnosed) -> types.Diagnostic:
+        _, where = self.span_range(analysis, item.span)
+        href = self.href(item.finding.code)
+        return types.Diagnostic(
+            range=where,
+            message=item.finding.message,
+            severity=types.DiagnosticSeverity.Warning,
+            code=item.finding.code,
+            code_description=types.CodeDescription(href=href) if href else None,
+            source=NAME,
+            related_information=[self.related(analysis, r) for r in item.related] or None,
+        )
+
+    def related(self, analysis: Analysis, related: Related) -> types.DiagnosticRelatedInformation:
+        uri, where = self.span_range(analysis, related.span)
+        return types.DiagnosticRelatedInformation(location=types.Location(uri=uri, range=where), message=related.label)
+
+    def publish(self, analysis: Analysis) -> None:
+        by_part: dict[str, list[types.Diagnostic]] = {part.uri: [] for part in analysis.parts}
+        for item in analysis.diagnosed:
+            part, _ = analysis.part_at(item.span.line)
+            by_part[part.uri].append(self.diagnostic(analysis, item))
+        notebook = len(analysis.parts) != 1 or analysis.parts[0].uri != analysis.uri
+        for uri in self.published.get(analysis.uri, set()) - set(by_part):
+            by_part[uri] = []  # a cell that was deleted keeps no diagnostics
+        for uri, diagnostics in by_part.items():
+            version = None if notebook else analysis.version
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+            )
+        self.published[analysis.uri] = {part.uri for part in analysis.parts}
+
+    def workspace_edit(self, analysis: Analysis, parts: Sequence[PartEdits]) -> types.WorkspaceEdit:
+        changes = {}
+        for part_edits in parts:
+            part = analysis.part(part_edits.uri)
+            if part is not None:
+                changes[part.uri] = [self.edit_range(part.text, edit) for edit in part_edits.edits]
+        return types.WorkspaceEdit(changes=changes)
+
+    # ---- requests --------------------------------------------------------------------------
+
+    def at(self, analysis: Analysis, uri: str, start: types.Position, end: types.Position) -> list[Diagnosed]:
+        """The findings of one part whose range meets [start, end] (client positions)."""
+        part = analysis.part(uri)
+        if part is None:
+            return []
+        lines = split_lines(part.text)
+
+        def module(position: types.Position) -> tuple[int, int]:
+            text = lines[position.line] if 0 <= position.line < len(lines) else ""
+            return position.line + part.first_line, self.chars(text, position.character)
+
+        low, high = module(start), module(end)
+        return [
+            item
+            for item in analysis.in_part(uri)
+            if (item.span.line, item.span.col) <= high and low <= (item.span.end_line, item.span.end_col)
+        ]
+
+    def code_actions(self, analysis: Analysis, params: types.CodeActionParams) -> list[types.CodeAction]:
+        only = params.context.only
+        uri = params.text_document.uri
+        actions = []
+        activation = self.settings.activation
+        if _kind_wanted(types.CodeActionKind.QuickFix, only):
+            for item in self.at(analysis, uri, params.range.start, params.range.end):
+                diagnostic = [self.diagnostic(analysis, item)]
+                code = item.finding.code
+                if fixable(item):
+                    edits = fixes(analysis, [item], activation)
+                    if edits:
+                        title = f"Fix {code} ({CODES[code].slug})" if code in CODES else f"Fix {code}"
+                        actions.append(
+                            types.CodeAction(
+                                title=title,
+                                kind=types.CodeActionKind.QuickFix,
+                                diagnostics=diagnostic,
+                                is_preferred=True,
+                                edit=self.workspace_edit(analysis, edits),
+                            )
+                        )
+                silence = noqa(analysis, item)
+                if silence is not None:
+                    actions.append(
+                        types.CodeAction(
+                            title=f"Silence {code} with # noqa: {code}",
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=diagnostic,
+                            edit=self.workspace_edit(analysis, [silence]),
+                        )
+                    )
+        if _kind_wanted(types.CodeActionKind.SourceFixAll, only):
+            everything = fixes(analysis, [item for item in analysis.diagnosed if fixable(item)], activation)
+            if everything:
+                actions.append(
+                    types.CodeAction(
+                        title=f"Fix all {NAME} findings",
+                        kind=types.CodeActionKind.SourceFixAll,
+                        edit=self.workspace_edit(analysis, everything),
+                    )
+                )
+        return actions
+
+    def hover(self, analysis: Analysis, params: types.HoverParams) -> types.Hover | None:
+        found = self.at(analysis, params.text_document.uri, params.position, params.position)
+        if not found:
+            return None
+        sections = []
+        for item in found:
+            code = item.finding.code
+            docs = markdown(CODES[code]) if code in CODES else ""
+            sections.append(f"**{code}** {item.finding.message}\n\n{docs}")
+        _, where = self.span_range(analysis, found[0].span)
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(sections)),
+            range=where,
+        )
+
+
+def _warm_up() -> None:
+    """Import the fixer (and libcst) before the first code action asks for it."""
+    try:
+        from .. import fix  # noqa: F401
+    except Exception:  # the first code action will say what is wrong
+        pass
+
+
+def build() -> KerasLanguageServer:
+    server = KerasLanguageServer()
+
+    def delay() -> float:
+        return server.settings.debounce_ms / 1000
+
+    def configure(raw: Any) -> None:
+        server.settings = read_settings(raw)
+        for problem in server.settings.problems:
+            server.log(f"setting ignored: {problem}", types.MessageType.Warning)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: KerasLanguageServer, params: types.InitializeParams) -> None:
+        configure(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: KerasLanguageServer, params: types.InitializedParams) -> None:
+        threading.Thread(target=_warm_up, name="ka-warm-up", daemon=True).start()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def changed_configuration(ls: KerasLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+        if params.settings is not None:
+            configure(params.settings)
+        for uri in list(ls.results):
+            ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: KerasLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: KerasLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, delay())
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: KerasLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: KerasLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: KerasLanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: KerasLanguageServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, delay())
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: KerasLanguageServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: KerasLanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.forget(params.notebook_document.uri)
+        for cell in params.cell_text_documents:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]
+        ),
+    )
+    async def code_action(ls: KerasLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        try:
+            analysis = await ls.current(params.text_document.uri)
+            if analysis is None:
+                return None
+            loop = asyncio.get_running_loop()
+            # the fixer parses with libcst: off the protocol loop, like the analysis
+            return await loop.run_in_executor(ls.analysis_pool, ls.code_actions, analysis, params)
+        except Exception as error:
+            LOG.debug("code action failed", exc_info=True)
+            ls.log(f"code actions failed ({type(error).__name__}: {error})", types.MessageType.Error)
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: KerasLanguageServer, params: types.HoverParams) -> types.Hover | None:
+        try:
+            analysis = await ls.current(params.text_document.uri)
+            return ls.hover(analysis, params) if analysis is not None else None
+        except Exception as error:
+            LOG.debug("hover failed", exc_info=True)
+            ls.log(f"hover failed ({type(error).__name__}: {error})", types.MessageType.Error)
+            return None
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: KerasLanguageServer, params: None) -> None:
+        for task in list(ls.pending.values()):
+            task.cancel()
+        ls.analysis_pool.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def serve() -> int:
+    """Run the server on stdin and stdout until the client says exit: 0 after a shutdown request,
+    1 otherwise, as the protocol asks (pygls swallows the status it exits with)."""
+    server = build()
+    server.start_io()
+    return 0 if getattr(server.protocol, "_shutdown", False) else 1

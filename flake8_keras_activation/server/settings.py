@@ -1,0 +1,80 @@
+"""The server's options, from the editor, and the one decision of which codes a document gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..catalog import LINEAR_ACTIVATIONS
+from ..selection import Selection, parse_codes
+
+SECTION = "flake8-keras-activation"  # the key clients nest these settings under
+DEFAULT_DEBOUNCE_MS = 40  # the latency goal is 100 ms from a keystroke to its diagnostics
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    activation: str = "relu"
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    documentation_url: str | None = None
+    problems: tuple[str, ...] = field(default=(), compare=False)  # what was not understood, for the log
+
+
+def _codes(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return parse_codes(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return parse_codes(",".join(value))
+    return None
+
+
+def read_settings(raw: Any) -> Settings:
+    """Settings from initializationOptions or workspace/didChangeConfiguration; what does not fit is
+    left at its default and named in `problems`, never an error (the editor has no one to tell)."""
+    if isinstance(raw, Mapping) and isinstance(raw.get(SECTION), Mapping):
+        raw = raw[SECTION]
+    if not isinstance(raw, Mapping):
+        return Settings()
+    values: dict[str, Any] = {}
+    problems = []
+    for key, name in (("select", "select"), ("extendSelect", "extend_select"), ("ignore", "ignore")):
+        if key in raw and raw[key] is not None:
+            codes = _codes(raw[key])
+            if codes is None:
+                problems.append(f"{key}: expected a list of codes")
+            else:
+                values[name] = codes
+    activation = raw.get("activation")
+    if activation is not None:
+        from ..fix import ACTIVATION_NAME  # the fixer's own rule for what it may write
+
+        if isinstance(activation, str) and ACTIVATION_NAME.match(activation) and activation not in LINEAR_ACTIVATIONS:
+            values["activation"] = activation
+        else:
+            problems.append("activation: expected the name of a nonlinear activation")
+    debounce = raw.get("debounceMs")
+    if debounce is not None:
+        if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10_000:
+            values["debounce_ms"] = int(debounce)
+        else:
+            problems.append("debounceMs: expected milliseconds between 0 and 10000")
+    url = raw.get("documentationUrl")
+    if url is not None:
+        if isinstance(url, str):
+            values["documentation_url"] = url
+        else:
+            problems.append("documentationUrl: expected a string")
+    return Settings(**values, problems=tuple(problems))
+
+
+def selection_for(path: str | None, settings: Settings) -> Selection:
+    """Which codes to report for the document at `path` (None: not a file on disk).
+
+    Today the editor's settings only; when the command reads pyproject.toml and setup.cfg
+    (issue 12), the configuration found from `path` goes here, so that the editor and `check`
+    agree.
+    """
+    return Selection(select=settings.select, extend_select=settings.extend_select, ignore=settings.ignore)

@@ -1,0 +1,461 @@
+"""The language server, end to end: a real LSP client drives `python -m flake8_keras_activation server` over stdio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from flake8_keras_activation.cli import main as cli_main
+from flake8_keras_activation.codes import CODES, markdown
+from flake8_keras_activation.server.edits import Edit, apply
+
+ROOT = Path(__file__).resolve().parent.parent
+COLLAPSED = (ROOT / "examples" / "collapsed_mlp.py").read_text(encoding="utf-8")
+WAIT = 60.0  # seconds: a bound against hanging, not a latency assertion
+
+ONE_FIX = """\
+import keras
+from keras import layers
+
+model = keras.Sequential([
+    keras.Input(shape=(4,)),
+    layers.Dense(16),
+    layers.Dropout(0.5),
+    layers.Dense(1, activation="sigmoid"),
+])
+"""
+
+
+def _recording_client() -> LanguageClient:
+    """pytest-lsp's client, keeping every publishDiagnostics with its version."""
+    client = LanguageClient(converter_factory=default_converter)
+    features = {k: v for k, v in DEFAULT_CLIENT_FEATURES.items() if k != types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}
+    register_lsp_features(client, features)
+    client.published = []  # type: ignore[attr-defined]
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        client.published.append(params)  # type: ignore[attr-defined]
+        client.diagnostics[params.uri] = params.diagnostics
+
+    return client
+
+
+def _capabilities() -> types.ClientCapabilities:
+    """VS Code's capabilities, with the notebook synchronization that newer releases have."""
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.notebook_document = types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities()
+    )
+    return capabilities
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "flake8_keras_activation", "server"],
+        client_factory=_recording_client,
+    ),
+)
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    lsp_client.initialized_with = await lsp_client.initialize_session(  # type: ignore[attr-defined]
+        types.InitializeParams(
+            capabilities=_capabilities(),
+            root_uri=ROOT.as_uri(),
+            initialization_options={"debounceMs": 20},
+        )
+    )
+    yield
+    server = lsp_client._server
+    if server is not None and server.returncode is None:
+        await lsp_client.shutdown_session()
+        assert server.returncode == 0
+    assert lsp_client.messages == [], "the server must never pop a message up"
+
+
+async def diagnostics_for(client: LanguageClient, uri: str, version: int | None = None) -> list[types.Diagnostic]:
+    """The first published diagnostics for `uri` (of `version`, when given), waiting for them."""
+    deadline = time.monotonic() + WAIT
+    seen = 0
+    while time.monotonic() < deadline:
+        published = client.published  # type: ignore[attr-defined]
+        for params in published[seen:]:
+            if params.uri == uri and (version is None or params.version == version):
+                return list(params.diagnostics)
+        seen = len(published)
+        await asyncio.sleep(0.01)
+    pytest.fail(f"no diagnostics for {uri} version {version}")
+
+
+def open_file(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text))
+    )
+
+
+def replace_all(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            [types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+def utf16_to_edit(text: str, edit: types.TextEdit) -> Edit:
+    """A client's edit (UTF-16 positions) as an Edit in characters, for applying it to the text."""
+    lines = text.splitlines(True)
+
+    def col(line: int, units: int) -> int:
+        content = lines[line] if line < len(lines) else ""
+        count = 0
+        for index, char in enumerate(content):
+            if count >= units:
+                return index
+            count += 2 if ord(char) > 0xFFFF else 1
+        return len(content)
+
+    start, end = edit.range.start, edit.range.end
+    return Edit(start.line, col(start.line, start.character), end.line, col(end.line, end.character), edit.new_text)
+
+
+def applied(text: str, edits: Any) -> str:
+    return apply(text, [utf16_to_edit(text, edit) for edit in edits])
+
+
+async def actions(
+    client: LanguageClient, uri: str, line: int, character: int, only: list[str] | None = None
+) -> list[types.CodeAction]:
+    where = types.Position(line=line, character=character)
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=where, end=where),
+            context=types.CodeActionContext(diagnostics=[], only=only),
+        )
+    )
+    return [action for action in result or [] if isinstance(action, types.CodeAction)]
+
+
+def fixed_by_command(tmp_path: Path, text: str, name: str = "model.py", *options: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    cli_main(["fix", *options, str(path)])
+    return path.read_bytes().decode("utf-8")
+
+
+# ---- the tests ------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_initialize_advertises_sync_code_actions_hover_and_notebooks(client: LanguageClient) -> None:
+    capabilities = client.initialized_with.capabilities  # type: ignore[attr-defined]
+    assert capabilities.hover_provider
+    assert set(capabilities.code_action_provider.code_action_kinds) == {"quickfix", "source.fixAll"}
+    sync = capabilities.text_document_sync
+    assert sync.change == types.TextDocumentSyncKind.Incremental and sync.open_close
+    notebook = capabilities.notebook_document_sync
+    assert notebook.notebook_selector[0].cells[0].language == "python"
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_on_open_carry_code_link_source_range_and_chain(client: LanguageClient) -> None:
+    uri = (ROOT / "examples" / "collapsed_mlp.py").as_uri()
+    open_file(client, uri, COLLAPSED)
+    found = await diagnostics_for(client, uri, 1)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [
+        ("KA103", 12, 8),
+        ("KA101", 13, 10),
+        ("KA101", 14, 10),
+        ("KA102", 14, 21),
+    ]
+    ka101 = found[1]
+    assert ka101.source == "flake8-keras-activation"
+    assert ka101.severity == types.DiagnosticSeverity.Warning
+    # the layer's whole call, `Dense(20, input_dim=2)`
+    assert (ka101.range.end.line, ka101.range.end.character) == (13, 32)
+    href = ka101.code_description.href
+    assert href.endswith("#ka101-collapsing-hidden-layer")
+    assert "### KA101 `collapsing-hidden-layer`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    [related] = ka101.related_information
+    assert related.message == "collapses into Dense(100)" and related.location.uri == uri
+    assert (related.location.range.start.line, related.location.range.start.character) == (14, 10)
+    # KA102's range is the ignored argument itself
+    ka102 = found[3]
+    assert COLLAPSED.splitlines()[14][ka102.range.start.character : ka102.range.end.character] == "input_dim=2"
+    ka103 = found[0]
+    assert [r.message for r in ka103.related_information] == [
+        "affine layer Dense(20)",
+        "affine layer Dense(100)",
+        "affine layer Dense(1)",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_chain_through_a_pass_through_names_both_layers(client: LanguageClient) -> None:
+    uri = "file:///virtual/chain.py"
+    open_file(client, uri, ONE_FIX)
+    [found] = await diagnostics_for(client, uri, 1)
+    assert found.code == "KA101" and found.range.start.line == 5
+    assert [(r.message, r.location.range.start.line) for r in found.related_information] == [
+        ("collapses into Dense(1)", 7),
+        ("through Dropout(0.5)", 6),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_follow_incremental_changes_to_the_buffer(client: LanguageClient) -> None:
+    uri = "file:///virtual/changing.py"
+    open_file(client, uri, ONE_FIX)
+    assert len(await diagnostics_for(client, uri, 1)) == 1
+    # type `, activation="relu"` after `Dense(16` one character at a time
+    typed = ', activation="relu"'
+    at = ONE_FIX.splitlines()[5].index(")")
+    for offset, char in enumerate(typed):
+        where = types.Position(line=5, character=at + offset)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=uri, version=2 + offset),
+                [types.TextDocumentContentChangePartial(range=types.Range(start=where, end=where), text=char)],
+            )
+        )
+    assert await diagnostics_for(client, uri, 1 + len(typed)) == []
+    # the file on disk (there is none) plays no part: the buffer is what is read
+    replace_all(client, uri, ONE_FIX, 100)
+    assert [d.code for d in await diagnostics_for(client, uri, 100)] == ["KA101"]
+
+
+@pytest.mark.asyncio
+async def test_quick_fix_equals_the_fix_command_and_clears_the_finding(client: LanguageClient, tmp_path: Path) -> None:
+    uri = "file:///virtual/one_fix.py"
+    open_file(client, uri, ONE_FIX)
+    [finding] = await diagnostics_for(client, uri, 1)
+    offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
+    assert fix.kind == types.CodeActionKind.QuickFix and fix.is_preferred
+    assert [d.code for d in fix.diagnostics] == ["KA101"]
+    edits = fix.edit.changes[uri]
+    # minimal: one insertion, not the whole document
+    assert len(edits) == 1 and edits[0].range.start == edits[0].range.end and edits[0].new_text == ', activation="relu"'
+    new = applied(ONE_FIX, edits)
+    assert new == fixed_by_command(tmp_path, ONE_FIX)
+    replace_all(client, uri, new, 2)
+    assert await diagnostics_for(client, uri, 2) == []
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("collapsed", COLLAPSED),
+        ("crlf-and-astral-comments", "# 🧠 dense net, café\r\n" + COLLAPSED.replace("\n", "\r\n").replace(
+            "model.add(Dense(1))", "model.add(Dense(1))  # 🎯 head"
+        )),
+        ("single-quotes", COLLAPSED.replace('"', "'")),
+    ],
+)
+@pytest.mark.asyncio
+async def test_fix_all_equals_the_fix_command(client: LanguageClient, tmp_path: Path, name: str, text: str) -> None:
+    uri = f"file:///virtual/{name}.py"
+    open_file(client, uri, text)
+    found = await diagnostics_for(client, uri, 1)
+    assert {d.code for d in found} >= {"KA101", "KA102"}
+    [fix_all] = await actions(client, uri, 0, 0, ["source.fixAll"])
+    assert fix_all.kind == types.CodeActionKind.SourceFixAll
+    edits = fix_all.edit.changes[uri]
+    assert all(e.range.end.line - e.range.start.line <= 1 for e in edits), "edits, not a whole document"
+    new = applied(text, edits)
+    assert new == fixed_by_command(tmp_path, text)
+    replace_all(client, uri, new, 2)
+    assert {d.code for d in await diagnostics_for(client, uri, 2)} & {"KA101", "KA102"} == set()
+
+
+@pytest.mark.asyncio
+async def test_noqa_action_silences_the_finding_and_joins_an_existing_list(client: LanguageClient) -> None:
+    uri = "file:///virtual/noqa.py"
+    text = COLLAPSED.replace("model.add(Dense(100, input_dim=2))", "model.add(Dense(100, input_dim=2))  # noqa: KA102")
+    open_file(client, uri, text)
+    found = await diagnostics_for(client, uri, 1)
+    assert [(d.code, d.range.start.line) for d in found] == [("KA103", 12), ("KA101", 13), ("KA101", 14)]
+    offered = await actions(client, uri, 14, 12)
+    [silence] = [a for a in offered if a.title == "Silence KA101 with # noqa: KA101"]
+    new = applied(text, silence.edit.changes[uri])
+    assert new.splitlines()[14] == "model.add(Dense(100, input_dim=2))  # noqa: KA102, KA101"
+    offered = await actions(client, uri, 13, 12)
+    [silence] = [a for a in offered if a.title == "Silence KA101 with # noqa: KA101"]
+    new = applied(new, silence.edit.changes[uri])
+    assert new.splitlines()[13] == "model.add(Dense(20, input_dim=2))  # noqa: KA101"
+    replace_all(client, uri, new, 2)
+    assert [d.code for d in await diagnostics_for(client, uri, 2)] == ["KA103"]
+    # KA103 has no mechanical fix, but it can be silenced too
+    offered = await actions(client, uri, 12, 9)
+    assert [a.title for a in offered] == ["Silence KA103 with # noqa: KA103"]
+
+
+@pytest.mark.asyncio
+async def test_hover_on_a_finding_shows_the_rule_documentation(client: LanguageClient) -> None:
+    uri = "file:///virtual/hover.py"
+    open_file(client, uri, ONE_FIX)
+    await diagnostics_for(client, uri, 1)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(line=5, character=8))
+    )
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    assert hover.contents.value.startswith("**KA101** Dense(16) has no activation")
+    assert markdown(CODES["KA101"]) in hover.contents.value
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(line=0, character=2))
+    )
+    assert nothing is None
+
+
+def _notebook_cells() -> list[tuple[str, str]]:
+    return [
+        ("markdown", "# A notebook\n"),
+        ("python", "import keras\nfrom keras import layers\n%matplotlib inline\n"),
+        ("python", "model = keras.Sequential([\n    keras.Input(shape=(4,)),\n    layers.Dense(16),\n"
+         "    layers.Dense(1, activation=\"sigmoid\"),\n])"),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: LanguageClient, tmp_path: Path) -> None:
+    notebook_uri = "file:///virtual/analysis.ipynb"
+    cells = _notebook_cells()
+    cell_uris = [f"vscode-notebook-cell:/virtual/analysis.ipynb#cell{i}" for i in range(len(cells))]
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[
+                    types.NotebookCell(
+                        kind=types.NotebookCellKind.Markup if lang == "markdown" else types.NotebookCellKind.Code,
+                        document=cell_uri,
+                    )
+                    for (lang, _), cell_uri in zip(cells, cell_uris)
+                ],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=cell_uri, language_id=lang, version=1, text=text)
+                for (lang, text), cell_uri in zip(cells, cell_uris)
+            ],
+        )
+    )
+    [finding] = await diagnostics_for(client, cell_uris[2])
+    assert finding.code == "KA101"
+    assert (finding.range.start.line, finding.range.start.character) == (2, 4)  # the cell's own line
+    assert "(line 4)" in finding.message  # the layer it feeds, counted in the same cell
+    assert finding.related_information[0].location.uri == cell_uris[2]
+    [fix] = [a for a in await actions(client, cell_uris[2], 2, 6) if a.title.startswith("Fix KA101")]
+    assert list(fix.edit.changes) == [cell_uris[2]]
+    new_cell = applied(cells[2][1], fix.edit.changes[cell_uris[2]])
+    # what `fix` writes into the .ipynb file for that cell
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown" if lang == "markdown" else "code", "metadata": {}, "source": text,
+             **({} if lang == "markdown" else {"outputs": [], "execution_count": None})}
+            for lang, text in cells
+        ],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    written = fixed_by_command(tmp_path, json.dumps(notebook), "analysis.ipynb")
+    assert json.loads(written)["cells"][2]["source"] == new_cell
+    # edit the cell: the notebook is analysed again and the cell's diagnostics clear
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=2),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    text_content=[
+                        types.NotebookDocumentCellContentChanges(
+                            document=types.VersionedTextDocumentIdentifier(uri=cell_uris[2], version=2),
+                            changes=[types.TextDocumentContentChangeWholeDocument(text=new_cell)],
+                        )
+                    ]
+                )
+            ),
+        )
+    )
+    client.published.clear()  # type: ignore[attr-defined]
+    assert await diagnostics_for(client, cell_uris[2]) == []
+
+
+@pytest.mark.asyncio
+async def test_a_buffer_that_does_not_parse_gives_no_diagnostics_and_no_error(client: LanguageClient) -> None:
+    uri = "file:///virtual/broken.py"
+    open_file(client, uri, ONE_FIX)
+    assert len(await diagnostics_for(client, uri, 1)) == 1
+    replace_all(client, uri, ONE_FIX.replace("layers.Dense(16),", "layers.Dense(16,"), 2)
+    assert await diagnostics_for(client, uri, 2) == []
+    assert await actions(client, uri, 5, 8) == []
+    # nonsense the server must survive: a change to a document it never saw, requests about it
+    replace_all(client, "file:///virtual/never-opened.py", "x = 1\n", 7)
+    assert await actions(client, "file:///virtual/never-opened.py", 0, 0) == []
+    null_bytes = "import keras\x00\nlayers.Dense(1)\n"
+    replace_all(client, uri, null_bytes, 3)
+    assert await diagnostics_for(client, uri, 3) == []
+    # and it still works
+    replace_all(client, uri, ONE_FIX, 4)
+    assert len(await diagnostics_for(client, uri, 4)) == 1
+    assert not [m for m in client.log_messages if m.type == types.MessageType.Error and "analysis failed" in m.message]
+
+
+@pytest.mark.asyncio
+async def test_configuration_from_the_editor_is_honoured(client: LanguageClient) -> None:
+    uri = "file:///virtual/configured.py"
+    open_file(client, uri, COLLAPSED)
+    assert "KA102" in {d.code for d in await diagnostics_for(client, uri, 1)}
+    client.published.clear()  # type: ignore[attr-defined]
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"flake8-keras-activation": {"ignore": ["KA102", "KA103"]}})
+    )
+    assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["KA101", "KA101"]
+
+
+@pytest.mark.asyncio
+async def test_shutdown_then_exit_ends_the_server_with_status_0(client: LanguageClient) -> None:
+    await client.shutdown_session()
+    assert client._server is not None and client._server.returncode == 0
+
+
+def test_exit_without_shutdown_is_status_1() -> None:
+    import subprocess
+
+    def message(body: dict[str, Any]) -> bytes:
+        data = json.dumps(body).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(data), data)
+
+    stream = message({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
+    stream += message({"jsonrpc": "2.0", "method": "exit"})
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_activation", "server"], input=stream, capture_output=True, timeout=WAIT
+    )
+    assert result.returncode == 1, result.stderr
+
+
+def test_server_without_pygls_says_what_to_install(tmp_path: Path) -> None:
+    import subprocess
+
+    blocker = tmp_path / "pygls"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('pygls is not installed')\n")
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_activation", "server"], capture_output=True, text=True, env=env, cwd=ROOT,
+        timeout=WAIT,
+    )
+    assert result.returncode == 2
+    assert "pip install 'flake8-keras-activation[lsp]'" in result.stderr
