@@ -253,6 +253,36 @@ async def test_quick_fix_equals_the_fix_command_and_clears_the_finding(client: L
     assert await diagnostics_for(client, uri, 2) == []
 
 
+LOSS_FIX = """\
+import keras
+from keras import layers
+
+model = keras.Sequential([layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax")])
+model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+"""
+
+
+@pytest.mark.asyncio
+async def test_a_loss_finding_covers_the_loss_argument_and_its_quick_fix_equals_fix(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = "file:///virtual/loss_fix.py"
+    open_file(client, uri, LOSS_FIX)
+    [finding] = await diagnostics_for(client, uri, 1)
+    assert finding.code == "KA202"
+    line = LOSS_FIX.splitlines()[4]
+    start = line.index("keras.losses")
+    assert (finding.range.start.line, finding.range.start.character) == (4, start)
+    assert (finding.range.end.line, finding.range.end.character) == (4, len(line) - 1)
+    offered = await actions(client, uri, 4, start + 2, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA202")]
+    new = applied(LOSS_FIX, fix.edit.changes[uri])
+    assert new == fixed_by_command(tmp_path, LOSS_FIX)
+    assert "from_logits" not in new
+    replace_all(client, uri, new, 2)
+    assert await diagnostics_for(client, uri, 2) == []
+
+
 @pytest.mark.parametrize(
     "name, text",
     [

@@ -217,12 +217,18 @@ def _span(construct: ast.AST | list[ast.AST] | None, lines: Sequence[str], line:
 # ---- documents ------------------------------------------------------------------------------
 
 
+def _highlighted(finding: Finding) -> tuple[str, ...]:
+    """The keywords a finding's range covers: KA102's input shapes; a loss finding's `arguments`
+    name what its fix edits, and its range is the whole loss argument."""
+    return finding.arguments if finding.code == "KA102" else ()
+
+
 def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
     tree, lines, graphs, findings = findings_of(module, selection)
     if not findings:
         return []
     chains = [chain(finding, graphs) for finding in findings]
-    wanted = {(f.line, f.col, f.arguments) for f in findings}
+    wanted = {(f.line, f.col, _highlighted(f)) for f in findings}
     wanted |= {(n.line, n.col, ()) for layers in chains for n, _ in layers if n.line is not None and n.col is not None}
     ranges = spans(tree, lines, wanted)
     out = []
@@ -232,7 +238,7 @@ def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
             for node, label in layers
             if node.line is not None and node.col is not None
         )
-        out.append(Diagnosed(finding, ranges[(finding.line, finding.col, finding.arguments)], related))
+        out.append(Diagnosed(finding, ranges[(finding.line, finding.col, _highlighted(finding))], related))
     return out
 
 
