@@ -166,7 +166,7 @@ def _construct(nodes: list[ast.AST], arguments: tuple[str, ...]) -> ast.AST | li
     calls = [n for n in nodes if isinstance(n, ast.Call) and _dotted(n.func)]
     if calls:
         call = max(calls, key=_extent)
-        named = [k for k in call.keywords if k.arg in arguments]
+        named: list[ast.AST] = [k for k in call.keywords if k.arg in arguments]
         return named or call
     for kind in (ast.ClassDef, ast.keyword):
         found = [n for n in nodes if isinstance(n, kind)]
@@ -189,7 +189,7 @@ def spans(
     for node in ast.walk(tree):
         start = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
         if start in starts:
-            by_start.setdefault(start, []).append(node)  # type: ignore[arg-type]
+            by_start.setdefault(start, []).append(node)
     found = {}
     for line, col, arguments in wanted:
         text = lines[line - 1] if 1 <= line <= len(lines) else ""

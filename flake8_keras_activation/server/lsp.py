@@ -122,7 +122,9 @@ class KerasLanguageServer(LanguageServer):
 
         outcome = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, run)
         if isinstance(outcome, BaseException):
-            self.log(f"the analysis failed ({type(outcome).__name__}: {outcome}); please report it", types.MessageType.Error)
+            self.log(
+                f"the analysis failed ({type(outcome).__name__}: {outcome}); please report it", types.MessageType.Error
+            )
             return None
         return outcome
 
