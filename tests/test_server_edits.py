@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flake8_keras_activation.selection import Selection
@@ -16,6 +16,7 @@ _text = st.lists(_piece, max_size=30).map("".join)
 
 @settings(max_examples=300, deadline=None)
 @given(_text, _text)
+@example("\r\ra", "\r\na\ra")  # two insertions at one position: they keep their order, as in LSP
 def test_minimal_edits_turn_the_old_text_into_the_new(old: str, new: str) -> None:
     assert apply(old, minimal_edits(old, new)) == new
 

@@ -99,10 +99,12 @@ def minimal_edits(old: str, new: str) -> list[Edit]:
 
 
 def apply(text: str, edits: Sequence[Edit]) -> str:
-    """The text with non-overlapping edits applied (what an editor does with them)."""
+    """The text with non-overlapping edits applied (what an editor does with them): as LSP says,
+    insertions at one position keep the order they are given in."""
     positions = _Positions(text)
     out = text
-    for edit in sorted(edits, key=lambda e: (e.line, e.col), reverse=True):
+    ordered = sorted(enumerate(edits), key=lambda item: (item[1].line, item[1].col, item[0]), reverse=True)
+    for _, edit in ordered:
         start = positions.starts[edit.line] + edit.col
         end = positions.starts[edit.end_line] + edit.end_col if edit.end_line < len(positions.starts) else len(text)
         out = out[:start] + edit.text + out[end:]
