@@ -464,6 +464,23 @@ def _run_fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
             .replace("\n", "\r\n")
             .encode(),
         ),
+        (
+            "cr-only",
+            SEED.replace("\n", "\r").encode(),
+            SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .replace("\n", "\r")
+            .encode(),
+        ),
+        (
+            "cr-only-no-final-newline",
+            SEED.rstrip("\n").replace("\n", "\r").encode(),
+            SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .rstrip("\n")
+            .replace("\n", "\r")
+            .encode(),
+        ),
     ],
 )
 def test_fix_keeps_encoding_bom_and_line_endings(
