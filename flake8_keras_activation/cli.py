@@ -17,7 +17,7 @@ from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
 from .discovery import discover
-from .documents import Document, DocumentError, Located, Problem, load, write_atomically
+from .documents import Document, DocumentError, Located, NotWritten, Problem, load, write_fixed
 from .notebook import split_lines
 from .selection import Selection, parse_codes
 
@@ -219,7 +219,10 @@ def run_fix(args: argparse.Namespace) -> int:
             sys.stdout.write(_diff(document.path, outcome.old, outcome.new))
             continue
         try:
-            write_atomically(document.path, document.encode(outcome.new))
+            write_fixed(document.path, document.encode(outcome.new), document.stamp)
+        except NotWritten as reason:
+            _problem(problems, Problem(document.path, str(reason), label=""))
+            continue
         except (OSError, UnicodeError) as error:
             _problem(problems, Problem(document.path, f"cannot be written: {error}"))
             continue

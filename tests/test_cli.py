@@ -397,3 +397,94 @@ def test_characters_the_terminal_cannot_show_are_escaped_not_fatal(tmp_path: Pat
     assert "mod\\xe8le.py:5:" in result.stdout
     as_json = command("check", "--format", "json", str(tmp_path), env=env)
     assert json.loads(as_json.stdout)[0]["path"] == str(path)
+
+
+# ---- paths that are not regular files, and files too large to read -------------------------------
+
+
+def _special_files(tmp_path: Path) -> list[tuple[Path, str]]:
+    """A FIFO, a socket and a device, each named like a Python file, with the kind we report."""
+    import socket
+
+    made = []
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.py")
+        made.append((tmp_path / "fifo.py", "a FIFO"))
+    if hasattr(socket, "AF_UNIX") and len(str(tmp_path / "sock.py")) < 100:
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(tmp_path / "sock.py"))
+        made.append((tmp_path / "sock.py", "a socket"))
+    if os.path.exists("/dev/zero"):
+        (tmp_path / "zero.py").symlink_to("/dev/zero")  # reading it would never end
+        made.append((tmp_path / "zero.py", "a character device"))
+    if not made:
+        pytest.skip("this system has neither FIFOs, Unix sockets nor /dev/zero")
+    return made
+
+
+@pytest.mark.parametrize("verb", ["check", "fix"])
+def test_fifos_sockets_and_devices_are_skipped_with_a_message_never_opened(tmp_path: Path, verb: str) -> None:
+    special = _special_files(tmp_path)
+    (tmp_path / "model.py").write_text(SEED)
+    for paths in ([str(tmp_path)], [str(path) for path, _ in special]):
+        # a FIFO opened for reading blocks until a writer comes: the timeout turns a hang into a failure
+        result = subprocess.run(
+            [sys.executable, "-m", "flake8_keras_activation", verb, *paths],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        for path, kind in special:
+            assert f"{path}: error: skipped: {kind}, not a regular file" in result.stderr.splitlines()
+    if verb == "fix":
+        assert 'activation="relu"' in (tmp_path / "model.py").read_text()
+
+
+def test_a_file_over_the_analysis_limit_is_skipped_with_one_line_and_no_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flake8_keras_activation.screen import LIMIT_TEXT, MAX_SYNTAX_UNITS
+
+    path = tmp_path / "generated.py"
+    models = MAX_SYNTAX_UNITS // 7 + 1  # each line: one newline, three calls, two commas, a bracket
+    path.write_text(SEED + "".join(f"m{i} = Sequential([Dense(20, input_dim=2), Dense(1)])\n" for i in range(models)))
+    status, out, err = run(capsys, "check", str(path))
+    assert (status, out) == (1, "")
+    assert err == f"{path}: error: skipped: {LIMIT_TEXT}\n"
+    result = run_flake8([path], "--select=KA")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == f"{path}: flake8-keras-activation skipped it: {LIMIT_TEXT}\n"
+
+
+def test_a_long_string_literal_is_within_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "data.py"
+    path.write_text(SEED + "blob = '" + "a" * 10_000_000 + "'\n")
+    assert codes_of(run(capsys, "check", str(path))[1]) == ["KA103", "KA101", "KA101", "KA102"]
+
+
+def test_a_file_over_the_read_limit_is_skipped_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from flake8_keras_activation.documents import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.py"
+    with open(path, "wb") as stream:
+        stream.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    status, _, err = run(capsys, "check", str(path))
+    assert status == 1
+    assert err == f"{path}: error: skipped: {MAX_FILE_BYTES + 1} bytes, over the limit of {MAX_FILE_BYTES} bytes\n"
+
+
+def test_analysis_time_grows_linearly_with_the_number_of_models() -> None:
+    import time
+
+    from flake8_keras_activation.source import analyze_source
+
+    def seconds(models: int) -> float:
+        text = "import keras\nfrom keras.layers import Dense\n" + "".join(
+            f"m{i} = keras.Sequential([Dense(20, input_dim=2), Dense(1)])\n" for i in range(models)
+        )
+        start = time.perf_counter()
+        assert len(analyze_source(text)) == 2 * models
+        return time.perf_counter() - start
+
+    small, large = min(seconds(500) for _ in range(3)), min(seconds(4000) for _ in range(2))
+    assert large < 8 * small * 2.5, (small, large)  # 8 times the models; quadratic would be 64 times
