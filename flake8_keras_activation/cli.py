@@ -55,7 +55,14 @@ def _call(value: str) -> str:
 
 
 def _codes(value: str) -> list[str]:
-    return list(parse_codes(value))
+    # as ruff does: a code or prefix that matches none of ours is a typo, not an empty selection
+    codes = list(parse_codes(value))
+    unknown = [code for code in codes if not any(known.startswith(code) for known in CODES)]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown code or prefix {', '.join(unknown)} (the codes are {', '.join(CODES)})"
+        )
+    return codes
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -129,6 +136,9 @@ def _documents(paths: Sequence[str], problems: list[Problem]) -> Iterable[Docume
     discovered = discover(paths)
     for missing in discovered.missing:
         _problem(problems, Problem(missing, "no such file or directory"))
+    if not discovered.files:
+        # never a silent no-op: an empty directory, or one whose files are all excluded
+        print(f"{PROG}: nothing checked: no Python file or notebook in {', '.join(paths)}", file=sys.stderr)
     for path in discovered.files:
         try:
             document = load(path)

@@ -103,7 +103,6 @@ def test_text_output_is_flake8s_output(capsys: pytest.CaptureFixture[str]) -> No
         (("--select", "KA", "--ignore", "KA101,KA104"), ["KA103", "KA102"]),
         (("--select", "KA101", "--ignore", "KA"), ["KA101", "KA101"]),
         (("--select", "KA10", "--extend-ignore", "KA103", "--ignore", "KA102"), ["KA104", "KA101", "KA101"]),
-        (("--select", "E501"), []),
     ],
 )
 def test_selection_follows_flake8(
@@ -295,6 +294,10 @@ def test_exit_zero_keeps_the_output(tmp_path: Path, capsys: pytest.CaptureFixtur
         ("fix", "--activation", "re lu", "x.py"),
         ("confirm", "--call", "no_colon"),
         ("lint", "x.py"),
+        ("check", "--select", "E501", "x.py"),
+        ("check", "--ignore", "KA1O1", "x.py"),
+        ("fix", "--extend-select", "KA105", "x.py"),
+        ("check", "--select", "KA101,KB", "x.py"),
     ],
 )
 def test_usage_errors_exit_two(args: tuple[str, ...]) -> None:
@@ -488,3 +491,31 @@ def test_analysis_time_grows_linearly_with_the_number_of_models() -> None:
 
     small, large = min(seconds(500) for _ in range(3)), min(seconds(4000) for _ in range(2))
     assert large < 8 * small * 2.5, (small, large)  # 8 times the models; quadratic would be 64 times
+
+
+def test_an_unknown_code_is_named_in_the_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["check", "--select", "KA1,XY12", "x.py"])
+    assert stop.value.code == 2
+    assert f"unknown code or prefix XY12 (the codes are {', '.join(CODES)})" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_git_ignored_directory_named_on_the_command_line_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "model.py").write_text(SEED)
+    status, out, err = run(capsys, "check", str(tmp_path / "generated"))
+    assert (status, codes_of(out), err) == (1, ["KA103", "KA101", "KA101", "KA102"], "")
+    assert run(capsys, "check", str(tmp_path))[1] == ""  # walked from above, it stays ignored
+
+
+def test_nothing_checked_is_said_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("no code here")
+    for verb in ("check", "fix"):
+        status, out, err = run(capsys, verb, str(tmp_path))
+        assert (status, out) == (0, "")
+        assert err == f"flake8-keras-activation: nothing checked: no Python file or notebook in {tmp_path}\n"
