@@ -54,6 +54,16 @@ def _call(value: str) -> str:
     return value
 
 
+def _shape(value: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+    except ValueError:
+        shape = ()
+    if not shape or any(d <= 0 for d in shape):
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {value!r}")
+    return shape
+
+
 def _codes(value: str) -> list[str]:
     # as ruff does: a code or prefix that matches none of ours is a typo, not an empty selection
     codes = list(parse_codes(value))
@@ -116,10 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     confirm = commands.add_parser(
         "confirm",
         help="confirm findings by building the models with Keras (needs the runtime extra)",
-        description="Build the models with Keras and confirm the static findings on the real layers.",
+        description="Build the models with Keras and confirm the static findings on the real layers. "
+        "Exit status: 1 when a collapse is confirmed, 2 when any error occurred (a missing file, a model "
+        "Keras refuses, a failed check), else 0.",
     )
-    confirm.add_argument("paths", nargs="*", metavar="PATH")
+    confirm.add_argument("paths", nargs="*", metavar="PATH", help="files, or directories to walk (as check does)")
     confirm.add_argument("--call", type=_call, metavar="MODULE:FUNCTION", help="a function that returns a model")
+    confirm.add_argument(
+        "--input-shape",
+        type=_shape,
+        metavar="N[,N...]",
+        help="the shape of one input sample of the --call model, for subclassed models not yet called (5, or 28,28,1)",
+    )
     return parser
 
 
@@ -295,13 +313,19 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_confirm(args: argparse.Namespace) -> int:
-    # The runtime half needs TensorFlow; it is imported only when asked for.
+    # The runtime half needs Keras; it is imported only when asked for, on the lightest backend.
+    if args.input_shape is not None and not args.call:
+        print(f"{PROG} confirm: error: --input-shape is for the model of --call", file=sys.stderr)
+        return EXIT_USAGE
     try:
+        from .runtime.backend import choose_backend
+
+        choose_backend()
         confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
     except ImportError as error:
         print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)
         return EXIT_USAGE
-    return int(confirm.main(list(args.paths), args.call))
+    return int(confirm.main(list(args.paths), args.call, input_shape=args.input_shape))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -278,12 +278,24 @@ def read_bytes(path: str) -> tuple[bytes, Stamp]:
             info = os.fstat(stream.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise DocumentError(f"skipped: {_not_regular(info.st_mode)}, not a regular file")
-            data = stream.read(MAX_FILE_BYTES + 1)
+            data = _read_bounded(stream)
     except OSError as error:
         raise DocumentError(f"cannot be read: {error.strerror or error}") from None
     if len(data) > MAX_FILE_BYTES:
         raise DocumentError(f"skipped: over the limit of {MAX_FILE_BYTES} bytes")
     return data, Stamp.of(info, data)
+
+
+def _read_bounded(stream: io.BufferedReader) -> bytes:
+    # read(n) would reserve n bytes up front, whatever the file's size: read in chunks instead
+    chunks, size = [], 0
+    while size <= MAX_FILE_BYTES:
+        chunk = stream.read(2**20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def load(path: str) -> Document:

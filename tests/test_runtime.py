@@ -204,3 +204,26 @@ def test_linear_models_are_recognized_on_any_weights() -> None:
         keras.utils.set_random_seed(seed)
         model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4), layers.BatchNormalization(), layers.Dense(2)])
         assert check_model(model, seed=seed).is_affine, seed
+
+
+def test_assert_not_affine_without_the_runtime_extra_fails_with_one_line_naming_it() -> None:
+    import subprocess
+    import sys
+
+    hide = (
+        "import importlib.abc, sys\n"
+        "class Hide(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('numpy', 'keras', 'tensorflow', 'jax'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "from flake8_keras_activation.testing import assert_not_affine\n"
+        "try:\n"
+        "    assert_not_affine(object())\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, check=False)
+    assert result.stdout == (
+        "assert_not_affine needs Keras: pip install 'flake8-keras-activation[runtime]' (missing: numpy)\n"
+    ), result.stdout + result.stderr

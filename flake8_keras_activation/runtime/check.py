@@ -15,6 +15,7 @@ from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, ra
 from .structure import Application, Trace, trace
 
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
+MIN_TRIAL_ROWS = 7  # the zero input and the smallest set of trial triples (measure.trial_rows)
 
 
 def _map_text(inputs: int, outputs: int | None, rank: int | None, lower_bound: bool) -> str:
@@ -105,21 +106,44 @@ def _to_tensor(array: np.ndarray) -> Any:
         return array
 
 
+class NeedsInputShape(ValueError):
+    """The model does not say the shape of its input, and none was given."""
+
+
+def _known(shape: Any) -> tuple[int, ...] | None:
+    try:
+        dims = tuple(shape)[1:]
+    except TypeError:
+        return None
+    return dims if dims and all(isinstance(d, int) for d in dims) else None
+
+
 def _input_shape(model: Any, input_shape: Sequence[int] | None) -> tuple[int, ...]:
     if input_shape is not None:
         return tuple(int(d) for d in input_shape)
-    inputs = getattr(model, "inputs", None)
     try:
-        if inputs and len(inputs) == 1:
-            shape = tuple(inputs[0].shape)[1:]
-            if all(isinstance(d, int) for d in shape):
-                return shape
-    except (AttributeError, TypeError, ValueError):
-        pass
-    raise ValueError(
+        inputs = getattr(model, "inputs", None)
+    except (AttributeError, ValueError):  # a subclassed model never called raises here in some versions
+        inputs = None
+    if inputs and len(inputs) > 1:
+        raise ValueError(
+            f"{getattr(model, 'name', 'the model')} has {len(inputs)} inputs; check_model checks "
+            "single-input models (check each branch as a model of its own)"
+        )
+    if inputs:
+        shape = _known(getattr(inputs[0], "shape", None))
+        if shape is not None:
+            return shape
+    # A model Keras has built by calling or fitting it (a subclassed one too) keeps the shapes
+    # it was built for; one positional input is what check_model can feed.
+    built = getattr(model, "_build_shapes_dict", None)
+    if isinstance(built, dict) and len(built) == 1:
+        shape = _known(next(iter(built.values())))
+        if shape is not None:
+            return shape
+    raise NeedsInputShape(
         "check_model needs the shape of one input sample: pass input_shape=(...), "
-        "for example input_shape=(2,) (subclassed models and models with unknown dimensions "
-        "do not say it themselves)"
+        "for example input_shape=(2,) (a subclassed model says it only once it has been called or fitted)"
     )
 
 
@@ -190,6 +214,11 @@ def check_model(
     """
     shape = _input_shape(model, input_shape)
     n = math.prod(shape)
+    if MIN_TRIAL_ROWS * n > max_elements:
+        raise ValueError(
+            f"one input sample holds {n:,} values, so the {MIN_TRIAL_ROWS} trial rows would hold "
+            f"{MIN_TRIAL_ROWS * n:,}, over max_elements={max_elements:,}"
+        )
     notes: list[str] = []
     trials = trial_rows(n, seed, max_elements)
     batch = _to_tensor(trials.rows.astype("float32").reshape((-1,) + shape))

@@ -1,0 +1,30 @@
+"""Which Keras 3 backend the confirm command loads: the lightest one installed, unless the user chose."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+# Lightest first, measured by benchmarks/bench_runtime.py on one file: `confirm` costs about
+# 1.5 s and 225 MiB cold on the NumPy backend, 2.3 s and 320 MiB on JAX (its first call of each
+# operation compiles it) and 3.3 s and 640 MiB on TensorFlow. Keras's NumPy backend needs JAX
+# installed (it borrows JAX's convolutions), so it comes with JAX or not at all. Any of them
+# rebuilds and measures a literal model alike.
+PREFERENCE = (("numpy", "jax"), ("jax", "jax"), ("tensorflow", "tensorflow"), ("torch", "torch"))
+
+def choose_backend() -> str | None:
+    """Set KERAS_BACKEND to the lightest installed backend, unless it is set; the backend in force.
+
+    Only for processes of our own (the confirm command, flake8 with --keras-confirm): a user's
+    process that imports check_model keeps whatever backend it chose. ~/.keras/keras.json is not
+    read as a choice: Keras writes it itself, naming TensorFlow, the first time it is imported.
+    """
+    chosen = os.environ.get("KERAS_BACKEND")
+    if chosen:
+        return chosen
+    for backend, module in PREFERENCE:
+        if importlib.util.find_spec(module) is not None:
+            os.environ["KERAS_BACKEND"] = backend
+            return backend
+    return None
+
