@@ -318,9 +318,9 @@ def run_confirm(args: argparse.Namespace) -> int:
         print(f"{PROG} confirm: error: --input-shape is for the model of --call", file=sys.stderr)
         return EXIT_USAGE
     try:
-        from .runtime.backend import choose_backend
+        from .runtime.backend import prepare_process
 
-        choose_backend()
+        prepare_process()
         confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
     except ImportError as error:
         print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)

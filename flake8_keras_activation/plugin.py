@@ -39,9 +39,9 @@ class KerasActivationChecker:
         cls.confirm = bool(getattr(options, "keras_confirm", False))
         if cls.confirm:
             try:
-                from .runtime.backend import choose_backend  # (also quiets TensorFlow's start-up log)
+                from .runtime.backend import prepare_process  # (also quiets TensorFlow's start-up log)
 
-                choose_backend()
+                prepare_process()
                 import keras  # noqa: F401  (once, before flake8 forks its workers)
             except ImportError:
                 sys.exit(

@@ -477,6 +477,7 @@ def test_a_file_over_the_read_limit_is_skipped_unread(tmp_path: Path, capsys: py
 
 
 def test_analysis_time_grows_linearly_with_the_number_of_models() -> None:
+    import gc
     import time
 
     from flake8_keras_activation.source import analyze_source
@@ -485,12 +486,17 @@ def test_analysis_time_grows_linearly_with_the_number_of_models() -> None:
         text = "import keras\nfrom keras.layers import Dense\n" + "".join(
             f"m{i} = keras.Sequential([Dense(20, input_dim=2), Dense(1)])\n" for i in range(models)
         )
-        start = time.perf_counter()
-        assert len(analyze_source(text)) == 2 * models
-        return time.perf_counter() - start
+        # Python's cyclic collector adds its own mild growth on a heap this size: measured apart
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            assert len(analyze_source(text)) == 2 * models
+            return time.perf_counter() - start
+        finally:
+            gc.enable()
 
-    small, large = min(seconds(500) for _ in range(3)), min(seconds(4000) for _ in range(2))
-    assert large < 8 * small * 2.5, (small, large)  # 8 times the models; quadratic would be 64 times
+    small, large = min(seconds(1000) for _ in range(3)), min(seconds(8000) for _ in range(2))
+    assert large < 8 * small * 2, (small, large)  # 8 times the models; quadratic would be 64 times
 
 
 def test_an_unknown_code_is_named_in_the_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -334,3 +334,12 @@ def test_confirm_loads_the_lightest_backend_unless_keras_backend_is_set(tmp_path
     env["KERAS_BACKEND"] = "jax"
     result = subprocess.run([sys.executable, "-c", probe, example], capture_output=True, text=True, env=env, check=False)
     assert result.stdout.splitlines()[-1] == "jax False", result.stdout + result.stderr
+
+
+def test_a_model_too_deep_for_keras_is_one_line_and_exit_two(tmp_path: Path) -> None:
+    deep = ", ".join(["layers.Dense(2)"] * 2000)
+    status, text = confirm(tmp_path, f"import keras\nfrom keras import layers\nm = keras.Sequential([keras.Input(shape=(2,)), {deep}])\ngood = {COLLAPSING}\n")
+    assert status == 2
+    lines = text.splitlines()
+    assert lines[0].endswith("model.py:3: Sequential model: error: Keras could not build it: too deep for Python's recursion limit")
+    assert lines[1].endswith("model.py:4: Sequential model: rebuilt from its literal layers and checked")

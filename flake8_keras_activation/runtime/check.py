@@ -12,7 +12,7 @@ from ..catalog import Kind
 from ..collapse import collapsed_runs, is_affine
 from .compose import compose
 from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
-from .structure import Application, Trace, trace
+from .structure import Application, Trace, read_graph, trace
 
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
 MIN_TRIAL_ROWS = 7  # the zero input and the smallest set of trial triples (measure.trial_rows)
@@ -224,13 +224,18 @@ def check_model(
     batch = _to_tensor(trials.rows.astype("float32").reshape((-1,) + shape))
     if not getattr(model, "built", True):
         model(batch, training=False)  # build first, so that the traced call is the eager one
-    traced: Trace | None = None
-    try:
-        traced = trace(model, batch, _call_model(model))
-        output = traced.output
-    except Exception as failure:  # a layer that does not tolerate being traced: measure only
-        notes.append(f"structure not read ({type(failure).__name__}: {failure})")
+    # Sequential and functional models: the structure from Keras's own graph, and a plain call;
+    # subclassed ones (and models nesting others): one traced call gives both.
+    traced: Trace | None = read_graph(model)
+    if traced is not None:
         output = model(batch, training=False)
+    else:
+        try:
+            traced = trace(model, batch, _call_model(model))
+            output = traced.output
+        except Exception as failure:  # a layer that does not tolerate being traced: measure only
+            notes.append(f"structure not read ({type(failure).__name__}: {failure})")
+            output = model(batch, training=False)
     out = _to_numpy(output).reshape(len(trials.rows), -1).astype(np.float64)
     error = affine_error(trials, out)
     measured_affine = error <= AFFINE_TOLERANCE
