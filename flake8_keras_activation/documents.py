@@ -436,4 +436,3 @@ def _backup(target: str, old: bytes) -> str | None:
         stream.flush()
         os.fsync(stream.fileno())
     return backup
-

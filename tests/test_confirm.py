@@ -343,3 +343,11 @@ def test_a_model_too_deep_for_keras_is_one_line_and_exit_two(tmp_path: Path) -> 
     lines = text.splitlines()
     assert lines[0].endswith("model.py:3: Sequential model: error: Keras could not build it: too deep for Python's recursion limit")
     assert lines[1].endswith("model.py:4: Sequential model: rebuilt from its literal layers and checked")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_confirm_skips_a_fifo_without_opening_it(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "model.py")
+    out = io.StringIO()
+    assert main([str(tmp_path / "model.py")], out=out) == 2
+    assert out.getvalue() == f"{tmp_path / 'model.py'}: error: skipped: a FIFO, not a regular file\n"

@@ -6,11 +6,12 @@ import importlib.util
 import os
 
 # Lightest first, measured by benchmarks/bench_runtime.py on one file: `confirm` costs about
-# 1.5 s and 225 MiB cold on the NumPy backend, 2.3 s and 320 MiB on JAX (its first call of each
-# operation compiles it) and 3.3 s and 640 MiB on TensorFlow. Keras's NumPy backend needs JAX
+# 1.2 s and 222 MiB cold on the NumPy backend, 2.5 s and 318 MiB on JAX (its first call of each
+# operation compiles it) and 3.6 s and 629 MiB on TensorFlow. Keras's NumPy backend needs JAX
 # installed (it borrows JAX's convolutions), so it comes with JAX or not at all. Any of them
 # rebuilds and measures a literal model alike.
 PREFERENCE = (("numpy", "jax"), ("jax", "jax"), ("tensorflow", "tensorflow"), ("torch", "torch"))
+
 
 def choose_backend() -> str | None:
     """Set KERAS_BACKEND to the lightest installed backend, unless it is set; the backend in force.
@@ -27,7 +28,6 @@ def choose_backend() -> str | None:
             os.environ["KERAS_BACKEND"] = backend
             return backend
     return None
-
 
 
 def prepare_process() -> str | None:

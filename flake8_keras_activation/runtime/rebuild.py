@@ -211,7 +211,8 @@ def rebuild(
             try:
                 shapes[node.key] = tuple(layer.compute_output_shape(incoming))
             except Exception as error:  # noqa: BLE001 - Keras says why in its own words
-                raise NotRebuildable(f"{node.label} (line {node.line}): Keras refuses its input shape: {error}") from None
+                refusal = f"{node.label} (line {node.line}): Keras refuses its input shape: {error}"
+                raise NotRebuildable(refusal) from None
             weights += weight_count(layer, incoming, shapes[node.key])
             if weights > max_weights:
                 raise _too_large(f"{node.label} (line {node.line}) brings the weights to", weights, max_weights,
