@@ -1,9 +1,11 @@
-"""Runtime benchmark: Keras import time, check_model per model, and the cold cost of `confirm`.
+"""Runtime benchmark, per Keras backend: import time, check_model per model, the cold cost of `confirm`.
 
-    python benchmarks/bench_runtime.py [--repeat 30]
+    python benchmarks/bench_runtime.py [--repeat 30] [--backends numpy,jax,tensorflow]
 
-Goals (from the runtime issue): check_model at most 15 ms on the seed model and on a 10-layer
-MLP once Keras is imported; `confirm` cold at most 3 s and 550 MiB on TensorFlow.
+Goals: check_model at most 15 ms on the seed model and on a 10-layer MLP once Keras is
+imported; `confirm` on one file at most 1.5 s cold where JAX is installed (the command then
+picks Keras's NumPy backend, see runtime/backend.py). Beside each check_model figure, one bare
+forward pass of the same batch: the floor that Keras's per-layer call overhead sets.
 """
 
 from __future__ import annotations
@@ -33,9 +35,18 @@ IMPORT_PROBE = textwrap.dedent(
 )
 
 
-def import_time() -> dict:
+def _env(backend: str | None) -> dict[str, str]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, env=env, check=True)
+    env.pop("KERAS_BACKEND", None)
+    if backend:
+        env["KERAS_BACKEND"] = backend
+    return env
+
+
+def import_time(backend: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, env=_env(backend), check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -66,6 +77,8 @@ def check_model_times(repeat: int) -> dict[str, dict[str, float]]:
     hidden = [layers.Dense(64) for _ in range(9)]  # noqa: KA101  (linear on purpose)
     linear_mlp = keras.Sequential([keras.Input(shape=(32,))] + hidden + [layers.Dense(1)])  # noqa: KA103
     models = {"seed model (4 Dense, affine)": seed, "10-layer MLP (relu)": mlp, "10-layer MLP (linear)": linear_mlp}
+    import numpy as np
+
     out = {}
     for name, model in models.items():
         check_model(model)  # first call: the backend's one-off set-up for this model
@@ -74,6 +87,13 @@ def check_model_times(repeat: int) -> dict[str, dict[str, float]]:
             start = time.perf_counter()
             check_model(model)
             times.append(time.perf_counter() - start)
+        # the floor: one plain call on a batch of the trial rows' size (25 rows)
+        batch = keras.ops.convert_to_tensor(np.ones((25, model.inputs[0].shape[1]), dtype="float32"))
+        forward = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            model(batch, training=False)
+            forward.append(time.perf_counter() - start)
         tracemalloc.start()
         check_model(model)
         _, peak = tracemalloc.get_traced_memory()
@@ -82,11 +102,12 @@ def check_model_times(repeat: int) -> dict[str, dict[str, float]]:
             "median_ms": statistics.median(times) * 1000,
             "min_ms": min(times) * 1000,
             "peak_mib": peak / 2**20,
+            "forward_ms": statistics.median(forward) * 1000,
         }
     return out
 
 
-def confirm_cold() -> dict[str, float]:
+def confirm_cold(backend: str | None) -> dict[str, float]:
     """`flake8-keras-activation confirm examples/collapsed_mlp.py` in a fresh process: wall time and max RSS."""
     wrapper = textwrap.dedent(
         """
@@ -105,6 +126,7 @@ def confirm_cold() -> dict[str, float]:
             capture_output=True,
             text=True,
             check=True,
+            env=_env(backend),
         )
         runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
     return {
@@ -116,19 +138,33 @@ def confirm_cold() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--backends", default="numpy,jax,tensorflow")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # check_model figures of one backend, as JSON
     args = parser.parse_args(argv)
-    imported = import_time()
-    print(
-        f"import keras ({imported['backend']} backend, Keras {imported['version']}): "
-        f"{imported['seconds']:.2f} s, {imported['rss_mib']:.0f} MiB"
-    )
-    for name, figures in check_model_times(args.repeat).items():
+    if args.child:
+        print(json.dumps(check_model_times(args.repeat)))
+        return 0
+    cold = confirm_cold(None)
+    print(f"confirm, cold, the backend it picks itself: {cold['median_s']:.2f} s, max RSS {cold['max_rss_mib']:.0f} MiB"
+          "   goal <= 1.5 s where JAX is installed")
+    for backend in args.backends.split(","):
+        imported = import_time(backend)
         print(
-            f"check_model on the {name}: median {figures['median_ms']:.1f} ms (min {figures['min_ms']:.1f}), "
-            f"peak traced {figures['peak_mib']:.1f} MiB   goal <= 15 ms"
+            f"[{backend}] import keras (Keras {imported['version']}): "
+            f"{imported['seconds']:.2f} s, {imported['rss_mib']:.0f} MiB"
         )
-    cold = confirm_cold()
-    print(f"confirm, cold: {cold['median_s']:.2f} s, max RSS {cold['max_rss_mib']:.0f} MiB   goal <= 3 s and 550 MiB")
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", backend, "--repeat", str(args.repeat)],
+            capture_output=True, text=True, check=True, env=_env(backend),
+        )
+        for name, figures in json.loads(result.stdout.strip().splitlines()[-1]).items():
+            print(
+                f"[{backend}] check_model on the {name}: median {figures['median_ms']:.1f} ms "
+                f"(min {figures['min_ms']:.1f}; one bare forward pass {figures['forward_ms']:.1f}), "
+                f"peak traced {figures['peak_mib']:.1f} MiB   goal <= 15 ms"
+            )
+        cold = confirm_cold(backend)
+        print(f"[{backend}] confirm, cold: {cold['median_s']:.2f} s, max RSS {cold['max_rss_mib']:.0f} MiB")
     print(f"this process: max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 

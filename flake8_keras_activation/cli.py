@@ -17,7 +17,7 @@ from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
 from .discovery import discover
-from .documents import Document, DocumentError, Located, Problem, load, write_atomically
+from .documents import Document, DocumentError, Located, NotWritten, Problem, load, write_fixed
 from .notebook import split_lines
 from .selection import Selection, parse_codes
 
@@ -55,8 +55,25 @@ def _call(value: str) -> str:
     return value
 
 
+def _shape(value: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+    except ValueError:
+        shape = ()
+    if not shape or any(d <= 0 for d in shape):
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {value!r}")
+    return shape
+
+
 def _codes(value: str) -> list[str]:
-    return list(parse_codes(value))
+    # as ruff does: a code or prefix that matches none of ours is a typo, not an empty selection
+    codes = list(parse_codes(value))
+    unknown = [code for code in codes if not any(known.startswith(code) for known in CODES)]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown code or prefix {', '.join(unknown)} (the codes are {', '.join(CODES)})"
+        )
+    return codes
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -118,10 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     confirm = commands.add_parser(
         "confirm",
         help="confirm findings by building the models with Keras (needs the runtime extra)",
-        description="Build the models with Keras and confirm the static findings on the real layers.",
+        description="Build the models with Keras and confirm the static findings on the real layers. "
+        "Exit status: 1 when a collapse is confirmed, 2 when any error occurred (a missing file, a model "
+        "Keras refuses, a failed check), else 0.",
     )
-    confirm.add_argument("paths", nargs="*", metavar="PATH")
+    confirm.add_argument("paths", nargs="*", metavar="PATH", help="files, or directories to walk (as check does)")
     confirm.add_argument("--call", type=_call, metavar="MODULE:FUNCTION", help="a function that returns a model")
+    confirm.add_argument(
+        "--input-shape",
+        type=_shape,
+        metavar="N[,N...]",
+        help="the shape of one input sample of the --call model, for subclassed models not yet called (5, or 28,28,1)",
+    )
     return parser
 
 
@@ -138,6 +163,9 @@ def _documents(paths: Sequence[str], problems: list[Problem]) -> Iterable[Docume
     discovered = discover(paths)
     for missing in discovered.missing:
         _problem(problems, Problem(missing, "no such file or directory"))
+    if not discovered.files:
+        # never a silent no-op: an empty directory, or one whose files are all excluded
+        print(f"{PROG}: nothing checked: no Python file or notebook in {', '.join(paths)}", file=sys.stderr)
     for path in discovered.files:
         try:
             document = load(path)
@@ -228,7 +256,10 @@ def run_fix(args: argparse.Namespace) -> int:
             sys.stdout.write(_diff(document.path, outcome.old, outcome.new))
             continue
         try:
-            write_atomically(document.path, document.encode(outcome.new))
+            write_fixed(document.path, document.encode(outcome.new), document.stamp)
+        except NotWritten as reason:
+            _problem(problems, Problem(document.path, str(reason), label=""))
+            continue
         except (OSError, UnicodeError) as error:
             _problem(problems, Problem(document.path, f"cannot be written: {error}"))
             continue
@@ -291,13 +322,19 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_confirm(args: argparse.Namespace) -> int:
-    # The runtime half needs TensorFlow; it is imported only when asked for.
+    # The runtime half needs Keras; it is imported only when asked for, on the lightest backend.
+    if args.input_shape is not None and not args.call:
+        print(f"{PROG} confirm: error: --input-shape is for the model of --call", file=sys.stderr)
+        return EXIT_USAGE
     try:
+        from .runtime.backend import prepare_process
+
+        prepare_process()
         confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
     except ImportError as error:
         print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)
         return EXIT_USAGE
-    return int(confirm.main(list(args.paths), args.call))
+    return int(confirm.main(list(args.paths), args.call, input_shape=args.input_shape))
 
 
 def run_server(args: argparse.Namespace) -> int:

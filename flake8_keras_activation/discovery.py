@@ -84,7 +84,10 @@ def discover(arguments: Iterable[str]) -> Discovered:
     for argument in arguments:
         if os.path.isdir(argument):
             found = list(_walk(argument))
-            ignored = git_ignored(argument, found)
+            # a directory named on the command line is checked even when git ignores it, as a
+            # named file is: then git would ignore everything under it, and it is not consulted
+            named_ignored = bool(git_ignored(argument, [os.path.join(argument, "")]))
+            ignored = set() if named_ignored else git_ignored(argument, found)
             candidates = [path for path in found if path not in ignored]
         elif os.path.exists(argument):
             candidates = [argument]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import codecs
 import dataclasses
+import hashlib
 import io
 import os
 import re
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 
 from .codes import Finding
 from .notebook import Notebook, NotebookError, read_notebook, unmask
+from .screen import LIMIT_TEXT, may_hold_finding, too_large
 from .selection import Selection, reported
 from .source import analyze_source
 
@@ -35,6 +37,30 @@ class DocumentError(Exception):
     """A file that cannot be read or understood; the message is one line."""
 
 
+class NotWritten(Exception):
+    """A fixed file left as it was on purpose (read-only, changed meanwhile); the message is one line."""
+
+
+# Beyond this size a file is not even read (a string literal costs its size once in memory);
+# below it, the analysis has a limit of its own (screen.MAX_SYNTAX_UNITS), which flake8 keeps too.
+MAX_FILE_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a file was when it was read: enough to notice an edit made since."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    digest: str
+
+    @classmethod
+    def of(cls, info: os.stat_result, data: bytes) -> Stamp:
+        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something about a file that needs the user's attention and is not a finding."""
@@ -42,10 +68,11 @@ class Problem:
     path: str
     message: str
     cell: int | None = None
+    label: str = "error"  # "" for a file left alone on purpose (`path: not fixed: read-only`)
 
     def __str__(self) -> str:
         where = f"{self.path}:cell_{self.cell}" if self.cell is not None else self.path
-        return f"{where}: error: {self.message}"
+        return f"{where}: {self.label}: {self.message}" if self.label else f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -106,6 +133,7 @@ class PythonFile:
     path: str
     text: str
     encoding: str  # the codec that gives the file's bytes back, "utf-8-sig" keeping a BOM
+    stamp: Stamp | None = None  # the file as it was read, checked again before a fix writes
 
     @property
     def module(self) -> str:
@@ -143,6 +171,7 @@ class NotebookFile:
     path: str
     notebook: Notebook
     bom: bool
+    stamp: Stamp | None = None
 
     @property
     def text(self) -> str:
@@ -222,13 +251,57 @@ def decode_python(data: bytes) -> tuple[str, str]:
         raise DocumentError(f"cannot be decoded as {encoding}: {error}") from None
 
 
-def load(path: str) -> Document:
-    """Read a Python file or a notebook; DocumentError with a one-line reason when that fails."""
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"))
+
+
+def _not_regular(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bytes(path: str) -> tuple[bytes, Stamp]:
+    """A regular file's bytes and stamp; DocumentError for anything else, which is never opened.
+
+    Opening a FIFO blocks until a writer comes, and a device may never end: the kind is taken
+    from `stat` first, and checked again on the open descriptor in case the path changed between.
+    """
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
+        info = os.stat(path)
     except OSError as error:
         raise DocumentError(f"cannot be read: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DocumentError(f"skipped: {_not_regular(info.st_mode)}, not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise DocumentError(f"skipped: {info.st_size} bytes, over the limit of {MAX_FILE_BYTES} bytes")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(descriptor, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise DocumentError(f"skipped: {_not_regular(info.st_mode)}, not a regular file")
+            data = _read_bounded(stream)
+    except OSError as error:
+        raise DocumentError(f"cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"skipped: over the limit of {MAX_FILE_BYTES} bytes")
+    return data, Stamp.of(info, data)
+
+
+def _read_bounded(stream: io.BufferedReader) -> bytes:
+    # read(n) would reserve n bytes up front, whatever the file's size: read in chunks instead
+    chunks, size = [], 0
+    while size <= MAX_FILE_BYTES:
+        chunk = stream.read(2**20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def load(path: str) -> Document:
+    """Read a Python file or a notebook; DocumentError with a one-line reason when that fails."""
+    data, stamp = read_bytes(path)
     if is_notebook(path):
         bom = data.startswith(codecs.BOM_UTF8)
         try:
@@ -236,10 +309,13 @@ def load(path: str) -> Document:
         except UnicodeDecodeError as error:
             raise DocumentError(f"a notebook must be UTF-8: {error}") from None
         try:
-            return NotebookFile(path, read_notebook(text), bom)
+            notebook = NotebookFile(path, read_notebook(text), bom, stamp)
         except NotebookError as error:
             raise DocumentError(str(error)) from None
+        _within_limit(notebook.module)
+        return notebook
     text, encoding = decode_python(data)
+    _within_limit(text)
     try:
         ast.parse(text)
     except SyntaxError as error:
@@ -247,21 +323,71 @@ def load(path: str) -> Document:
         raise DocumentError(f"does not parse: {error.msg}{where}") from None
     except (ValueError, MemoryError, RecursionError) as error:
         raise DocumentError(f"does not parse: {error}") from None
-    return PythonFile(path, text, encoding)
+    return PythonFile(path, text, encoding, stamp)
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Replace the file's content in one step, keeping its mode (and the file a symlink points to)."""
+def _within_limit(text: str) -> None:
+    # the screen first: a large file that cannot hold a finding costs nothing, as in flake8
+    if may_hold_finding(text) and too_large(text):
+        raise DocumentError(f"skipped: {LIMIT_TEXT}")
+
+
+def _read_back(path: str) -> Stamp | None:
+    try:
+        return read_bytes(path)[1]
+    except DocumentError:
+        return None
+
+
+def _keeps_owner(info: os.stat_result) -> bool:
+    """Whether a new file made by this process can be given the old one's owner and group."""
+    if not hasattr(os, "chown"):
+        return True  # no owners to keep (Windows)
+    if os.geteuid() == 0:
+        return True
+    return info.st_uid == os.geteuid() and (info.st_gid == os.getegid() or info.st_gid in os.getgroups())
+
+
+def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
+    """Write a fixed file, keeping its owner, group, mode and hard links; never half-written.
+
+    NotWritten when the file is read-only or no longer what was read (an edit made while fix
+    ran); OSError when writing fails, and then the file is as it was.
+    """
     target = os.path.realpath(path)
+    info = os.stat(target)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotWritten(f"not fixed: it is now {_not_regular(info.st_mode)}")
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+        raise NotWritten("not fixed: read-only")
+    if info.st_nlink == 1 and _keeps_owner(info):
+        try:
+            _replace(target, data, info, stamp)
+            return
+        except PermissionError:
+            pass  # a directory we may not create files in: rewrite the file itself
+    _rewrite_in_place(target, data, stamp)
+
+
+def _check_unchanged(target: str, stamp: Stamp | None) -> None:
+    if stamp is not None and _read_back(target) != stamp:
+        raise NotWritten("not fixed: it changed on disk while fix ran; run fix again")
+
+
+def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None) -> None:
+    """A complete new file with the old one's owner, group and mode, renamed over it in one step."""
     directory = os.path.dirname(target)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+            if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                os.fchown(stream.fileno(), info.st_uid, info.st_gid)
+            # after chown, which clears set-id bits
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        _check_unchanged(target, stamp)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -269,3 +395,45 @@ def write_atomically(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None) -> None:
+    """Rewrite the file's own content (its inode, so its links, owner and mode stay).
+
+    A copy of the old bytes is kept beside it until the new ones are on disk, where the directory
+    allows it, so that an interrupted write can be undone by hand.
+    """
+    with open(target, "r+b") as stream:
+        info = os.fstat(stream.fileno())
+        old = stream.read()
+        if stamp is not None and Stamp.of(info, old) != stamp:
+            raise NotWritten("not fixed: it changed on disk while fix ran; run fix again")
+        backup = _backup(target, old)
+        try:
+            stream.seek(0)
+            stream.write(data)
+            stream.truncate()
+            stream.flush()
+            os.fsync(stream.fileno())
+        except BaseException:
+            stream.seek(0)
+            stream.write(old)
+            stream.truncate()
+            stream.flush()
+            raise
+    if backup is not None:
+        os.unlink(backup)
+
+
+def _backup(target: str, old: bytes) -> str | None:
+    try:
+        descriptor, backup = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".orig"
+        )
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(old)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return backup

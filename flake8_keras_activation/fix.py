@@ -356,8 +356,14 @@ def fix_source(
     except Exception as error:  # libcst reports its own syntax errors; any failure leaves the text alone
         first = str(error).strip().splitlines()
         raise FixError(f"libcst cannot parse it: {first[0] if first else type(error).__name__}") from None
+    # libcst drops a file's final lone "\r" (a classic-Mac line ending); anything else that does
+    # not come back byte for byte is a text we must not rewrite.
+    echoed = module.code
+    if echoed != text and not (text.startswith(echoed) and text[len(echoed) :] == "\r"):
+        raise FixError("libcst does not reproduce it byte for byte; left unchanged")
+    lost = text[len(echoed) :]
     fixer = _Fixer(plans, activation, quote or preferred_quote(text))
-    new = MetadataWrapper(module, unsafe_skip_copy=True).visit(fixer).code
+    new = MetadataWrapper(module, unsafe_skip_copy=True).visit(fixer).code + lost
     skipped = list(fixer.skipped)
     for plan in plans.values():
         if not plan.done:

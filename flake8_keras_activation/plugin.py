@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import __version__
-from .screen import OFF_BY_DEFAULT, may_hold_finding
+from .screen import LIMIT_TEXT, OFF_BY_DEFAULT, may_hold_finding, too_large
 
 if TYPE_CHECKING:
     from .codes import Finding
@@ -39,7 +39,9 @@ class KerasActivationChecker:
         cls.confirm = bool(getattr(options, "keras_confirm", False))
         if cls.confirm:
             try:
-                from . import runtime  # noqa: F401  (quiets TensorFlow's start-up log)
+                from .runtime.backend import prepare_process  # (also quiets TensorFlow's start-up log)
+
+                prepare_process()
                 import keras  # noqa: F401  (once, before flake8 forks its workers)
             except ImportError:
                 sys.exit(
@@ -47,12 +49,19 @@ class KerasActivationChecker:
                     "pip install 'flake8-keras-activation[runtime]'"
                 )
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str], filename: str = "stdin") -> None:
         self.tree = tree
         self.lines = lines
+        self.filename = filename
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
-        if not may_hold_finding("".join(self.lines)):
+        text = "".join(self.lines)
+        if not may_hold_finding(text):
+            return
+        if too_large(text):
+            LOG.warning(  # shown on stderr: one line, and the file gets no KA findings
+                "%s: flake8-keras-activation skipped it: %s", self.filename, LIMIT_TEXT
+            )
             return
         from .source import analyze_graphs, extract_graphs  # only now: most files never get here
 

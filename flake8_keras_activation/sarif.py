@@ -101,7 +101,8 @@ def sarif_log(findings: Sequence[Located], problems: Sequence[Problem] = (), roo
                 "columnKind": "unicodeCodePoints",
                 "invocations": [
                     {
-                        "executionSuccessful": True,
+                        # a file that could not be read was not checked: the run did not do its job
+                        "executionSuccessful": not problems,
                         "toolExecutionNotifications": [notification(p, base) for p in problems],
                     }
                 ],

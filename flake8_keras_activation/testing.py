@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+RUNTIME_HINT = "assert_not_affine needs Keras: pip install 'flake8-keras-activation[runtime]'"
+
 
 def assert_not_affine(
     model: Any,
@@ -18,7 +20,10 @@ def assert_not_affine(
     hidden layer before a softmax head, say). `input_shape` is the shape of one sample, needed
     for subclassed models. Imports Keras.
     """
-    from .runtime import check_model
+    try:
+        from .runtime import check_model
+    except ImportError as error:  # the runtime extra is missing: say what to install, not which module
+        raise ImportError(f"{RUNTIME_HINT} (missing: {error.name or error})") from None
 
     report = check_model(model, input_shape=input_shape)
     if report.is_affine:

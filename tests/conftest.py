@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,6 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# The runtime extra installs Keras with JAX, and Keras falls back to TensorFlow when nothing is
+# chosen: the tests that build models in this process use JAX (which also trains, unlike the
+# NumPy backend), unless KERAS_BACKEND says otherwise. test_backends.py runs the others.
+if importlib.util.find_spec("jax") is not None:
+    os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,13 @@ PROBE = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("backend", ["jax", "numpy"])
+@pytest.mark.parametrize("backend", ["jax", "numpy", "tensorflow"])
 def test_runtime_check_on_other_backends(backend: str) -> None:
     if importlib.util.find_spec("keras") is None:
         pytest.skip("Keras is not installed")
-    if importlib.util.find_spec("jax") is None:
+    if backend == "tensorflow" and importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("TensorFlow is not installed (pip install '.[tensorflow]')")
+    if backend != "tensorflow" and importlib.util.find_spec("jax") is None:
         pytest.skip("the jax and numpy backends of Keras 3 need jax installed")
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=False)

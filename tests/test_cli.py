@@ -103,7 +103,6 @@ def test_text_output_is_flake8s_output(capsys: pytest.CaptureFixture[str]) -> No
         (("--select", "KA", "--ignore", "KA101,KA104"), ["KA103", "KA102"]),
         (("--select", "KA101", "--ignore", "KA"), ["KA101", "KA101"]),
         (("--select", "KA10", "--extend-ignore", "KA103", "--ignore", "KA102"), ["KA104", "KA101", "KA101"]),
-        (("--select", "E501"), []),
     ],
 )
 def test_selection_follows_flake8(
@@ -295,6 +294,10 @@ def test_exit_zero_keeps_the_output(tmp_path: Path, capsys: pytest.CaptureFixtur
         ("fix", "--activation", "re lu", "x.py"),
         ("confirm", "--call", "no_colon"),
         ("lint", "x.py"),
+        ("check", "--select", "E501", "x.py"),
+        ("check", "--ignore", "KA1O1", "x.py"),
+        ("fix", "--extend-select", "KA105", "x.py"),
+        ("check", "--select", "KA101,KB", "x.py"),
     ],
 )
 def test_usage_errors_exit_two(args: tuple[str, ...]) -> None:
@@ -397,3 +400,128 @@ def test_characters_the_terminal_cannot_show_are_escaped_not_fatal(tmp_path: Pat
     assert "mod\\xe8le.py:5:" in result.stdout
     as_json = command("check", "--format", "json", str(tmp_path), env=env)
     assert json.loads(as_json.stdout)[0]["path"] == str(path)
+
+
+# ---- paths that are not regular files, and files too large to read -------------------------------
+
+
+def _special_files(tmp_path: Path) -> list[tuple[Path, str]]:
+    """A FIFO, a socket and a device, each named like a Python file, with the kind we report."""
+    import socket
+
+    made = []
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.py")
+        made.append((tmp_path / "fifo.py", "a FIFO"))
+    if hasattr(socket, "AF_UNIX") and len(str(tmp_path / "sock.py")) < 100:
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(tmp_path / "sock.py"))
+        made.append((tmp_path / "sock.py", "a socket"))
+    if os.path.exists("/dev/zero"):
+        (tmp_path / "zero.py").symlink_to("/dev/zero")  # reading it would never end
+        made.append((tmp_path / "zero.py", "a character device"))
+    if not made:
+        pytest.skip("this system has neither FIFOs, Unix sockets nor /dev/zero")
+    return made
+
+
+@pytest.mark.parametrize("verb", ["check", "fix"])
+def test_fifos_sockets_and_devices_are_skipped_with_a_message_never_opened(tmp_path: Path, verb: str) -> None:
+    special = _special_files(tmp_path)
+    (tmp_path / "model.py").write_text(SEED)
+    for paths in ([str(tmp_path)], [str(path) for path, _ in special]):
+        # a FIFO opened for reading blocks until a writer comes: the timeout turns a hang into a failure
+        result = subprocess.run(
+            [sys.executable, "-m", "flake8_keras_activation", verb, *paths],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        for path, kind in special:
+            assert f"{path}: error: skipped: {kind}, not a regular file" in result.stderr.splitlines()
+    if verb == "fix":
+        assert 'activation="relu"' in (tmp_path / "model.py").read_text()
+
+
+def test_a_file_over_the_analysis_limit_is_skipped_with_one_line_and_no_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flake8_keras_activation.screen import LIMIT_TEXT, MAX_SYNTAX_UNITS
+
+    path = tmp_path / "generated.py"
+    models = MAX_SYNTAX_UNITS // 7 + 1  # each line: one newline, three calls, two commas, a bracket
+    path.write_text(SEED + "".join(f"m{i} = Sequential([Dense(20, input_dim=2), Dense(1)])\n" for i in range(models)))
+    status, out, err = run(capsys, "check", str(path))
+    assert (status, out) == (1, "")
+    assert err == f"{path}: error: skipped: {LIMIT_TEXT}\n"
+    result = run_flake8([path], "--select=KA")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == f"{path}: flake8-keras-activation skipped it: {LIMIT_TEXT}\n"
+
+
+def test_a_long_string_literal_is_within_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "data.py"
+    path.write_text(SEED + "blob = '" + "a" * 10_000_000 + "'\n")
+    assert codes_of(run(capsys, "check", str(path))[1]) == ["KA103", "KA101", "KA101", "KA102"]
+
+
+def test_a_file_over_the_read_limit_is_skipped_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from flake8_keras_activation.documents import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.py"
+    with open(path, "wb") as stream:
+        stream.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    status, _, err = run(capsys, "check", str(path))
+    assert status == 1
+    assert err == f"{path}: error: skipped: {MAX_FILE_BYTES + 1} bytes, over the limit of {MAX_FILE_BYTES} bytes\n"
+
+
+def test_analysis_time_grows_linearly_with_the_number_of_models() -> None:
+    import gc
+    import time
+
+    from flake8_keras_activation.source import analyze_source
+
+    def seconds(models: int) -> float:
+        text = "import keras\nfrom keras.layers import Dense\n" + "".join(
+            f"m{i} = keras.Sequential([Dense(20, input_dim=2), Dense(1)])\n" for i in range(models)
+        )
+        # Python's cyclic collector adds its own mild growth on a heap this size: measured apart
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            assert len(analyze_source(text)) == 2 * models
+            return time.perf_counter() - start
+        finally:
+            gc.enable()
+
+    small, large = min(seconds(1000) for _ in range(3)), min(seconds(8000) for _ in range(2))
+    assert large < 8 * small * 2, (small, large)  # 8 times the models; quadratic would be 64 times
+
+
+def test_an_unknown_code_is_named_in_the_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["check", "--select", "KA1,XY12", "x.py"])
+    assert stop.value.code == 2
+    assert f"unknown code or prefix XY12 (the codes are {', '.join(CODES)})" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_git_ignored_directory_named_on_the_command_line_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "model.py").write_text(SEED)
+    status, out, err = run(capsys, "check", str(tmp_path / "generated"))
+    assert (status, codes_of(out), err) == (1, ["KA103", "KA101", "KA101", "KA102"], "")
+    assert run(capsys, "check", str(tmp_path))[1] == ""  # walked from above, it stays ignored
+
+
+def test_nothing_checked_is_said_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("no code here")
+    for verb in ("check", "fix"):
+        status, out, err = run(capsys, verb, str(tmp_path))
+        assert (status, out) == (0, "")
+        assert err == f"flake8-keras-activation: nothing checked: no Python file or notebook in {tmp_path}\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ import pytest
 
 pytest.importorskip("keras", reason="confirming needs Keras: pip install '.[runtime]'")
 
+from flake8_keras_activation.runtime import check_model  # noqa: E402
 from flake8_keras_activation.runtime.confirm import main  # noqa: E402
 from tests.conftest import run_flake8  # noqa: E402
 
@@ -118,3 +120,234 @@ def test_flake8_keras_confirm_without_keras_fails_with_one_line(tmp_path: Path) 
     assert result.stderr.strip().splitlines() == [
         "flake8-keras-activation: --keras-confirm needs Keras: pip install 'flake8-keras-activation[runtime]'"
     ]
+
+
+# ---- one line per failing model, and the exit status --------------------------------------------
+
+COLLAPSING = "keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3), layers.Dense(1)])"
+
+
+def test_a_model_keras_refuses_is_one_line_and_the_others_are_still_checked(tmp_path: Path) -> None:
+    source = f"import keras\nfrom keras import layers\n\nbad = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(-3), layers.Dense(1)])\ngood = {COLLAPSING}\n"
+    status, text = confirm(tmp_path, source)
+    assert status == 2
+    lines = text.splitlines()
+    assert "model.py:4: Sequential model: error: Keras could not build it: ValueError: " in lines[0]
+    assert "Traceback" not in text
+    assert any(line.endswith("model.py:5: Sequential model: rebuilt from its literal layers and checked") for line in lines)
+
+
+def test_exit_status_is_two_for_a_missing_file_or_no_file(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main([str(tmp_path / "gone.py")], out=out) == 2
+    assert out.getvalue() == f"{tmp_path / 'gone.py'}: error: no such file or directory\n"
+    out = io.StringIO()
+    assert main([], out=out) == 2
+    assert "nothing to confirm" in out.getvalue()
+    (tmp_path / "empty").mkdir()
+    assert main([str(tmp_path / "empty")], out=io.StringIO()) == 2
+
+
+def test_exit_status_is_zero_without_collapse_and_one_with(tmp_path: Path) -> None:
+    clean = "import keras\nfrom keras import layers\nm = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3, activation='relu'), layers.Dense(1)])\n"
+    assert confirm(tmp_path, clean)[0] == 0
+    assert confirm(tmp_path, f"import keras\nfrom keras import layers\nm = {COLLAPSING}\n")[0] == 1
+
+
+# ---- bounded before anything is allocated ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("keras.Sequential([keras.Input(shape=(4,)), layers.Dense(10**9), layers.Dense(1)])",
+         "Dense(10**9) (line 3) brings the weights to: 5,000,000,000 values, over the limit of 67,108,864 (max_weights)"),
+        ("keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(100000, 3), layers.Dense(1)])",
+         "Conv2D(100000) (line 3) holds 90,000,000 values per sample; the trial rows need: 630,000,000 values, over the limit of 2,097,152 (max_elements)"),
+        ("keras.Sequential([keras.Input(shape=(1, 1, 512)), layers.Conv2D(100000, 3, padding='same'), layers.Flatten(), layers.Dense(1)])",
+         "brings the weights to: 460,900,000 values, over the limit of 67,108,864 (max_weights)"),
+        ("keras.Sequential([keras.Input(shape=(100000, 100000)), layers.Dense(4), layers.Dense(1)])",
+         "holds 10,000,000,000 values per sample; the trial rows need: 70,000,000,000 values, over the limit of 2,097,152 (max_elements)"),
+    ],
+)
+def test_oversized_models_are_refused_with_the_figure_and_the_limit(tmp_path: Path, model: str, expected: str) -> None:
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    status, text = confirm(tmp_path, f"import keras\nfrom keras import layers\nm = {model}\n")
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert status == 0
+    assert "model.py:3: Sequential model: not rebuilt: " in text and expected in text, text
+    assert elapsed < 10 and peak < 50 * 2**20, (elapsed, peak)
+
+
+def test_check_model_refuses_trial_inputs_beyond_max_elements() -> None:
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"one input sample holds 100,000,000 values, so the 7 trial rows would hold "
+                       r"700,000,000, over max_elements=2,097,152"):
+        check_model(model, input_shape=(10_000, 10_000))
+
+
+# ---- no file I/O from the analysed source --------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize(
+    "layer",
+    ['layers.StringLookup(vocabulary="{path}")', 'layers.IntegerLookup(vocabulary="{path}")',
+     'layers.TextVectorization(vocabulary="{path}")', 'layers.StringLookup(None, 1, None, "[UNK]", "{path}")'],
+)
+def test_layers_that_read_a_path_are_refused_never_opened(tmp_path: Path, layer: str) -> None:
+    fifo = tmp_path / "vocabulary.txt"
+    os.mkfifo(fifo)  # opening it to read would block forever
+    source = (
+        "import keras\nfrom keras import layers\n"
+        f"m = keras.Sequential([keras.Input(shape=(1,), dtype='string'), {layer.format(path=fifo)}, "
+        "layers.Dense(3), layers.Dense(1)])\n"
+    )
+    (tmp_path / "model.py").write_text(source)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_activation", "confirm", str(tmp_path / "model.py")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert "reads a file when given a string (vocabulary=...); it is not rebuilt" in result.stdout, result.stdout
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+# ---- confirm reads what check reads ---------------------------------------------------------------
+
+
+def test_confirm_reads_notebooks_walks_like_check_and_honours_pep_263(tmp_path: Path) -> None:
+    import json
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# a model\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": ["import keras\n", "from keras import layers\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 2,
+         "source": ["%matplotlib inline\n", f"model = {COLLAPSING}\n"]},
+    ]
+    (tmp_path / "train.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (tmp_path / "latin.py").write_bytes(
+        f"# -*- coding: latin-1 -*-\n# caf\xe9\nimport keras\nfrom keras import layers\nm = {COLLAPSING}\n".encode("latin-1")
+    )
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "vendored.py").write_text(f"import keras\nfrom keras import layers\nm = {COLLAPSING}\n")
+    out = io.StringIO()
+    assert main([str(tmp_path)], out=out) == 1
+    text = out.getvalue()
+    assert f"{tmp_path / 'train.ipynb'}:cell_3:2: Sequential model: rebuilt from its literal layers and checked" in text
+    assert f"{tmp_path / 'latin.py'}:5: Sequential model: rebuilt from its literal layers and checked" in text
+    assert "vendored" not in text and "error" not in text
+
+
+# ---- --call with --input-shape; check_model reads a built model's shape ------------------------
+
+SUBCLASSED = textwrap.dedent(
+    """\
+    import keras
+
+    class Linear(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = keras.layers.Dense(4)
+            self.b = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.b(self.a(x))
+
+    def make():
+        return Linear()
+    """
+)
+
+
+def test_call_of_a_subclassed_factory_takes_input_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "subclassed_factory.py").write_text(SUBCLASSED)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert main([], call="subclassed_factory:make", out=out) == 2
+    assert "give the shape of one sample with --input-shape" in out.getvalue()
+    assert "Traceback" not in out.getvalue()
+    out = io.StringIO()
+    assert main([], call="subclassed_factory:make", out=out, input_shape=(5,)) == 1
+    assert "affine: one affine map 5 -> 2, rank 2" in out.getvalue()
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_activation", "confirm", "--call", "subclassed_factory:make",
+         "--input-shape", "3,2"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    # Dense maps the last axis: three rows of 2 through 4 back to 2, one block-diagonal map 6 -> 6
+    assert result.returncode == 1 and "affine: one affine map 6 -> 6, rank 6" in result.stdout, result.stdout
+
+
+def test_check_model_reads_the_input_shape_of_a_called_or_fitted_subclassed_model(tmp_path: Path) -> None:
+    import numpy as np
+
+    namespace: dict[str, object] = {}
+    exec(compile(SUBCLASSED, "subclassed", "exec"), namespace)  # the test's own model, not a user's file
+    called = namespace["make"]()  # type: ignore[operator]
+    called(np.zeros((1, 5), dtype="float32"))
+    assert check_model(called).map_text() == "one affine map 5 -> 2, rank 2"
+    fitted = namespace["make"]()  # type: ignore[operator]
+    fitted.compile(optimizer="sgd", loss="mse")
+    fitted.fit(np.zeros((4, 7), dtype="float32"), np.zeros((4, 2), dtype="float32"), verbose=0)
+    assert check_model(fitted).input_width == 7
+
+
+def test_multi_input_functional_models_are_refused_with_a_clear_message(tmp_path: Path) -> None:
+    import keras
+
+    a, b = keras.Input(shape=(2,)), keras.Input(shape=(3,))
+    model = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
+    with pytest.raises(ValueError, match="has 2 inputs; check_model checks single-input models"):
+        check_model(model)
+    source = (
+        "import keras\nfrom keras import layers\na = keras.Input(shape=(2,))\nb = keras.Input(shape=(3,))\n"
+        "m = keras.Model([a, b], layers.Dense(1)(layers.Concatenate()([a, b])))\n"
+    )
+    status, text = confirm(tmp_path, source)
+    assert "not rebuilt: the model has 2 inputs; only single-input models are rebuilt" in text, text
+    assert status == 0
+
+
+# ---- the lightest backend -------------------------------------------------------------------------
+
+
+def test_confirm_loads_the_lightest_backend_unless_keras_backend_is_set(tmp_path: Path) -> None:
+    pytest.importorskip("jax", reason="the NumPy backend needs jax")
+    probe = (
+        "import sys\nfrom flake8_keras_activation.cli import main\n"
+        "status = main(['confirm', sys.argv[1]])\n"
+        "import keras\nprint(keras.backend.backend(), 'tensorflow' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    example = str(ROOT / "examples" / "collapsed_mlp.py")
+    result = subprocess.run([sys.executable, "-c", probe, example], capture_output=True, text=True, env=env, check=False)
+    assert result.stdout.splitlines()[-1] == "numpy False", result.stdout + result.stderr
+    env["KERAS_BACKEND"] = "jax"
+    result = subprocess.run([sys.executable, "-c", probe, example], capture_output=True, text=True, env=env, check=False)
+    assert result.stdout.splitlines()[-1] == "jax False", result.stdout + result.stderr
+
+
+def test_a_model_too_deep_for_keras_is_one_line_and_exit_two(tmp_path: Path) -> None:
+    deep = ", ".join(["layers.Dense(2)"] * 2000)
+    status, text = confirm(tmp_path, f"import keras\nfrom keras import layers\nm = keras.Sequential([keras.Input(shape=(2,)), {deep}])\ngood = {COLLAPSING}\n")
+    assert status == 2
+    lines = text.splitlines()
+    assert lines[0].endswith("model.py:3: Sequential model: error: Keras could not build it: too deep for Python's recursion limit")
+    assert lines[1].endswith("model.py:4: Sequential model: rebuilt from its literal layers and checked")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_confirm_skips_a_fifo_without_opening_it(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "model.py")
+    out = io.StringIO()
+    assert main([str(tmp_path / "model.py")], out=out) == 2
+    assert out.getvalue() == f"{tmp_path / 'model.py'}: error: skipped: a FIFO, not a regular file\n"

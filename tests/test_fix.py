@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import stat
 import subprocess
 import sys
@@ -579,6 +580,23 @@ def _run_fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
             .replace("\n", "\r\n")
             .encode(),
         ),
+        (
+            "cr-only",
+            SEED.replace("\n", "\r").encode(),
+            SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .replace("\n", "\r")
+            .encode(),
+        ),
+        (
+            "cr-only-no-final-newline",
+            SEED.rstrip("\n").replace("\n", "\r").encode(),
+            SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")')
+            .replace("Dense(100, input_dim=2)", 'Dense(100, activation="relu")')
+            .rstrip("\n")
+            .replace("\n", "\r")
+            .encode(),
+        ),
     ],
 )
 def test_fix_keeps_encoding_bom_and_line_endings(
@@ -680,3 +698,95 @@ def test_every_rule_table_case_is_fixed_completely_and_idempotently(source: str)
     fixed = fix_text(source)
     assert fixed != source
     _assert_fixed_well(source, fixed)
+
+
+# ---- the file keeps its identity ------------------------------------------------------------
+
+FIXED_SEED_LINE = 'Dense(100, activation="relu")'
+
+
+def _only(tmp_path: Path, *names: str) -> None:
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names), "no temporary or backup file left"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_fix_keeps_the_owner_and_group_of_a_file_owned_by_another_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    os.chown(path, 12345, 23456)
+    path.chmod(0o664)
+    assert _run_fix(capsys, str(path))[0] == 1
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (12345, 23456, 0o664)
+    assert FIXED_SEED_LINE in path.read_text()
+    _only(tmp_path, "model.py")
+
+
+def test_fix_keeps_hard_links_and_every_name_sees_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    path.chmod(0o640)
+    other = tmp_path / "same_file.txt"
+    os.link(path, other)
+    inode = path.stat().st_ino
+    assert _run_fix(capsys, str(path))[0] == 1
+    assert path.stat().st_ino == inode and path.stat().st_nlink == 2
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert other.read_text() == path.read_text() and FIXED_SEED_LINE in other.read_text()
+    _only(tmp_path, "model.py", "same_file.txt")
+
+
+def test_read_only_file_is_left_untouched_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    path.chmod(0o444)
+    code, _, err = _run_fix(capsys, str(path))
+    assert (code, err) == (1, f"{path}: not fixed: read-only\n")
+    assert path.read_text() == SEED and stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert _run_fix(capsys, "--diff", str(path))[0] == 1  # --diff writes nothing, so it still shows the fix
+
+
+def test_a_file_edited_while_fix_runs_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flake8_keras_activation.fix as fixer
+
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    edited = SEED + "# the user's edit, saved while fix was running\n"
+    real = fixer.fix_source
+
+    def fix_then_edit(*args: object, **kwargs: object) -> fixer.FixResult:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        path.write_text(edited)
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", fix_then_edit)
+    code, _, err = _run_fix(capsys, str(path))
+    assert code == 1
+    assert err == f"{path}: not fixed: it changed on disk while fix ran; run fix again\n"
+    assert path.read_text() == edited
+    _only(tmp_path, "model.py")
+
+
+def test_a_hard_linked_file_edited_while_fix_runs_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flake8_keras_activation.fix as fixer
+
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    os.link(path, tmp_path / "other.py")
+    real = fixer.fix_source
+
+    def fix_then_edit(*args: object, **kwargs: object) -> fixer.FixResult:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        path.write_text(SEED.replace("Dense(1)", "Dense(2)"))  # same size: the digest tells
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", fix_then_edit)
+    code, _, err = _run_fix(capsys, str(path))
+    assert (code, "changed on disk" in err) == (1, True)
+    assert path.read_text() == SEED.replace("Dense(1)", "Dense(2)")

@@ -204,3 +204,63 @@ def test_linear_models_are_recognized_on_any_weights() -> None:
         keras.utils.set_random_seed(seed)
         model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4), layers.BatchNormalization(), layers.Dense(2)])
         assert check_model(model, seed=seed).is_affine, seed
+
+
+def test_assert_not_affine_without_the_runtime_extra_fails_with_one_line_naming_it() -> None:
+    import subprocess
+    import sys
+
+    hide = (
+        "import importlib.abc, sys\n"
+        "class Hide(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('numpy', 'keras', 'tensorflow', 'jax'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "from flake8_keras_activation.testing import assert_not_affine\n"
+        "try:\n"
+        "    assert_not_affine(object())\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, check=False)
+    assert result.stdout == (
+        "assert_not_affine needs Keras: pip install 'flake8-keras-activation[runtime]' (missing: numpy)\n"
+    ), result.stdout + result.stderr
+
+
+def test_sequential_and_functional_structure_is_read_from_the_keras_graph_as_a_trace_reads_it() -> None:
+    from flake8_keras_activation.runtime.check import _call_model, _to_tensor
+    from flake8_keras_activation.runtime.structure import read_graph, trace
+
+    inputs = keras.Input(shape=(4,))
+    hidden = layers.Dense(8)(inputs)
+    merged = layers.Add()([layers.Dense(8)(hidden), hidden])
+    functional = keras.Model(inputs, layers.Dense(2)(layers.Dropout(0.1)(merged)))
+    for model in (seed_model(), functional):
+        read = read_graph(model)
+        assert read is not None
+        batch = _to_tensor(np.ones((3, model.inputs[0].shape[1]), dtype="float32"))
+        traced = trace(model, batch, _call_model(model)).graph
+
+        def shape(graph):  # the same graph up to node numbering: labels along each edge
+            label = {node.key: (node.label, node.kind, node.activation) for node in graph.nodes}
+            return sorted((label[a], label[b]) for a, b in graph.edges), sorted(label[o] for o in graph.outputs)
+
+        assert shape(read.graph) == shape(traced)
+
+
+def test_subclassed_models_are_traced_not_read() -> None:
+    from flake8_keras_activation.runtime.structure import read_graph
+
+    class Linear(keras.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = layers.Dense(3)
+
+        def call(self, x):
+            return self.a(x)
+
+    model = Linear()
+    model(np.zeros((1, 2), dtype="float32"))
+    assert read_graph(model) is None

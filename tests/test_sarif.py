@@ -166,3 +166,10 @@ def test_off_by_default_code_is_reported_only_when_selected(project: Path, capsy
     status, log = sarif(capsys, "--select", "KA104", "models/bottleneck.py")
     assert status == 1
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["KA104"]
+
+
+def test_execution_is_successful_only_when_every_file_was_read(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, log = sarif(capsys, "models", "notebooks")
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is True
+    _, log = sarif(capsys, "models", "broken.py")
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False

@@ -12,10 +12,11 @@ from ..catalog import Kind
 from ..collapse import collapsed_runs, is_affine
 from .compose import compose
 from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
-from .structure import Application, Trace, trace
+from .structure import Application, Trace, read_graph, trace
 from .training import ModelFinding, graph_findings, losses_of
 
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
+MIN_TRIAL_ROWS = 7  # the zero input and the smallest set of trial triples (measure.trial_rows)
 
 
 def _map_text(inputs: int, outputs: int | None, rank: int | None, lower_bound: bool) -> str:
@@ -108,21 +109,44 @@ def _to_tensor(array: np.ndarray) -> Any:
         return array
 
 
+class NeedsInputShape(ValueError):
+    """The model does not say the shape of its input, and none was given."""
+
+
+def _known(shape: Any) -> tuple[int, ...] | None:
+    try:
+        dims = tuple(shape)[1:]
+    except TypeError:
+        return None
+    return dims if dims and all(isinstance(d, int) for d in dims) else None
+
+
 def _input_shape(model: Any, input_shape: Sequence[int] | None) -> tuple[int, ...]:
     if input_shape is not None:
         return tuple(int(d) for d in input_shape)
-    inputs = getattr(model, "inputs", None)
     try:
-        if inputs and len(inputs) == 1:
-            shape = tuple(inputs[0].shape)[1:]
-            if all(isinstance(d, int) for d in shape):
-                return shape
-    except (AttributeError, TypeError, ValueError):
-        pass
-    raise ValueError(
+        inputs = getattr(model, "inputs", None)
+    except (AttributeError, ValueError):  # a subclassed model never called raises here in some versions
+        inputs = None
+    if inputs and len(inputs) > 1:
+        raise ValueError(
+            f"{getattr(model, 'name', 'the model')} has {len(inputs)} inputs; check_model checks "
+            "single-input models (check each branch as a model of its own)"
+        )
+    if inputs:
+        shape = _known(getattr(inputs[0], "shape", None))
+        if shape is not None:
+            return shape
+    # A model Keras has built by calling or fitting it (a subclassed one too) keeps the shapes
+    # it was built for; one positional input is what check_model can feed.
+    built = getattr(model, "_build_shapes_dict", None)
+    if isinstance(built, dict) and len(built) == 1:
+        shape = _known(next(iter(built.values())))
+        if shape is not None:
+            return shape
+    raise NeedsInputShape(
         "check_model needs the shape of one input sample: pass input_shape=(...), "
-        "for example input_shape=(2,) (subclassed models and models with unknown dimensions "
-        "do not say it themselves)"
+        "for example input_shape=(2,) (a subclassed model says it only once it has been called or fitted)"
     )
 
 
@@ -193,18 +217,28 @@ def check_model(
     """
     shape = _input_shape(model, input_shape)
     n = math.prod(shape)
+    if MIN_TRIAL_ROWS * n > max_elements:
+        raise ValueError(
+            f"one input sample holds {n:,} values, so the {MIN_TRIAL_ROWS} trial rows would hold "
+            f"{MIN_TRIAL_ROWS * n:,}, over max_elements={max_elements:,}"
+        )
     notes: list[str] = []
     trials = trial_rows(n, seed, max_elements)
     batch = _to_tensor(trials.rows.astype("float32").reshape((-1,) + shape))
     if not getattr(model, "built", True):
         model(batch, training=False)  # build first, so that the traced call is the eager one
-    traced: Trace | None = None
-    try:
-        traced = trace(model, batch, _call_model(model))
-        output = traced.output
-    except Exception as failure:  # a layer that does not tolerate being traced: measure only
-        notes.append(f"structure not read ({type(failure).__name__}: {failure})")
+    # Sequential and functional models: the structure from Keras's own graph, and a plain call;
+    # subclassed ones (and models nesting others): one traced call gives both.
+    traced: Trace | None = read_graph(model)
+    if traced is not None:
         output = model(batch, training=False)
+    else:
+        try:
+            traced = trace(model, batch, _call_model(model))
+            output = traced.output
+        except Exception as failure:  # a layer that does not tolerate being traced: measure only
+            notes.append(f"structure not read ({type(failure).__name__}: {failure})")
+            output = model(batch, training=False)
     out = _to_numpy(output).reshape(len(trials.rows), -1).astype(np.float64)
     error = affine_error(trials, out)
     measured_affine = error <= AFFINE_TOLERANCE

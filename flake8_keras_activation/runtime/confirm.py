@@ -8,11 +8,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Callable, Sequence, TextIO
 
+from ..discovery import discover
+from ..documents import Document, DocumentError, NotebookFile, load
 from ..graph import LayerNode, ModelGraph
 from ..source import extract_graphs, source_lines
-from .check import CollapsedRun, Report, check_model
+from .check import CollapsedRun, NeedsInputShape, Report, check_model
 from .rebuild import NotRebuildable, Rebuilt, rebuild
 
 
@@ -24,6 +26,7 @@ class Confirmation:
     report: Report | None
     reason: str = ""  # why it was not rebuilt
     sources: dict[int, LayerNode] = field(default_factory=dict)  # id of a rebuilt layer -> its node
+    error: bool = False  # the reason is a failure (Keras refused it, the check failed), not a refusal
 
     def run_text(self, run: CollapsedRun) -> str:
         names = []
@@ -33,8 +36,24 @@ class Confirmation:
         return f"{' -> '.join(names)}: {run.map_text()}"
 
 
+def _failure(error: BaseException) -> str:
+    """One line for whatever Keras or the measurement raised (never a traceback)."""
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    if isinstance(error, RecursionError):
+        return "too deep for Python's recursion limit"
+    text = " ".join(str(error).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def confirm_graphs(graphs: Sequence[ModelGraph]) -> list[Confirmation]:
-    """Rebuild and check every model graph that is literal; say why for the others."""
+    """Rebuild and check every model graph that is literal; say why for the others.
+
+    A model that Keras refuses, or whose check fails, gets an `error` and the others are still
+    checked: one bad model never costs the rest.
+    """
     out = []
     for graph in graphs:
         if graph.line is None:
@@ -44,11 +63,16 @@ def confirm_graphs(graphs: Sequence[ModelGraph]) -> list[Confirmation]:
         except NotRebuildable as reason:
             out.append(Confirmation(graph, None, str(reason)))
             continue
-        except (TypeError, ValueError) as error:  # Keras refused the literal arguments
-            out.append(Confirmation(graph, None, f"Keras could not build it: {error}"))
+        except Exception as error:  # noqa: BLE001 - Keras refused the literal arguments
+            out.append(Confirmation(graph, None, f"Keras could not build it: {_failure(error)}", error=True))
             continue
         sources = {id(layer): graph.node(key) for key, layer in rebuilt.layers.items()}
-        out.append(Confirmation(graph, check_model(rebuilt.model), sources=sources))
+        try:
+            report = check_model(rebuilt.model)
+        except Exception as error:  # noqa: BLE001 - out of memory, a dtype error, a recursion error
+            out.append(Confirmation(graph, None, f"the check failed: {_failure(error)}", sources, error=True))
+            continue
+        out.append(Confirmation(graph, report, sources=sources))
     return out
 
 
@@ -75,26 +99,59 @@ def _print_report(report: Report, out: TextIO, indent: str = "  ") -> None:
         out.write(f"{indent}{line}\n")
 
 
-def confirm_file(path: Path, out: TextIO) -> tuple[int, int]:
-    """Print what each model in the file measures; returns (models checked, models that collapse)."""
+@dataclass
+class Tally:
+    """What a confirm run found, for its exit status."""
+
+    checked: int = 0
+    collapsing: int = 0
+    errors: int = 0
+
+    @property
+    def status(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.collapsing else 0
+
+
+def _source(document: Document) -> tuple[str, Callable[[int], str]]:
+    """The Python text of a file or notebook, and how a line of it is shown (`cell_2:5` in a notebook)."""
+    if isinstance(document, NotebookFile):
+        notebook = document.notebook
+
+        def place(line: int) -> str:
+            cell, in_cell = notebook.locate(line)
+            return f"cell_{cell.number}:{in_cell}"
+
+        return document.module, place
+    return document.text, str
+
+
+def confirm_document(document: Document, out: TextIO, tally: Tally) -> None:
+    """Print what each model of one file or notebook measures."""
+    text, place = _source(document)
+    path = document.path
     try:
-        source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as error:
-        out.write(f"{path}: not read: {error}\n")
-        return 0, 0
-    graphs = [g for g in extract_graphs(tree, source_lines(source)) if g.line is not None]
+        tree = ast.parse(text)
+        graphs = [g for g in extract_graphs(tree, source_lines(text)) if g.line is not None]
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        out.write(f"{path}: error: not analysed: {_failure(error)}\n")
+        tally.errors += 1
+        return
     if not graphs:
         out.write(f"{path}: no Keras model found\n")
-        return 0, 0
-    checked = collapsing = 0
+        return
     for confirmation in confirm_graphs(graphs):
         graph = confirmation.graph
-        out.write(f"{path}:{graph.line}: {graph.label}")
+        out.write(f"{path}:{place(graph.line or 0)}: {graph.label}")
         if confirmation.report is None:
-            out.write(f": not rebuilt: {confirmation.reason}\n")
+            if confirmation.error:
+                tally.errors += 1
+                out.write(f": error: {confirmation.reason}\n")
+            else:
+                out.write(f": not rebuilt: {confirmation.reason}\n")
             continue
-        checked += 1
+        tally.checked += 1
         report = confirmation.report
         out.write(": rebuilt from its literal layers and checked\n")
         if report.is_affine:
@@ -103,11 +160,22 @@ def confirm_file(path: Path, out: TextIO) -> tuple[int, int]:
             out.write(f"  collapsed: {confirmation.run_text(run)}\n")
         if not report.is_affine and not report.collapsed:
             out.write("  no collapse: every hidden affine layer is followed by a nonlinearity\n")
-        collapsing += bool(report.is_affine or report.collapsed)
-    return checked, collapsing
+        tally.collapsing += bool(report.is_affine or report.collapsed)
 
 
-def call_factory(spec: str, out: TextIO) -> int:
+def confirm_file(path: Path, out: TextIO) -> tuple[int, int]:
+    """Print what each model in the file measures; returns (models checked, models that collapse)."""
+    tally = Tally()
+    try:
+        document = load(str(path))
+    except DocumentError as error:
+        out.write(f"{path}: error: {error}\n")
+        return 0, 0
+    confirm_document(document, out, tally)
+    return tally.checked, tally.collapsing
+
+
+def call_factory(spec: str, out: TextIO, input_shape: Sequence[int] | None = None) -> int:
     """Import `module:function` (from the current directory too), call it, check the model it returns.
 
     This runs the user's code: it is the explicit opt-in of `confirm --call`.
@@ -119,29 +187,61 @@ def call_factory(spec: str, out: TextIO) -> int:
     sys.path.insert(0, os.getcwd())
     try:
         factory = getattr(importlib.import_module(module_name), function_name)
-    except (ImportError, AttributeError) as error:
-        out.write(f"--call {spec}: {error}\n")
+    except Exception as error:  # noqa: BLE001 - the user's module may raise anything on import
+        out.write(f"--call {spec}: error: {_failure(error)}\n")
         return 2
-    model = factory()
-    report = check_model(model)
+    try:
+        model = factory()
+    except Exception as error:  # noqa: BLE001
+        out.write(f"--call {spec}: error: the factory raised {_failure(error)}\n")
+        return 2
+    try:
+        report = check_model(model, input_shape=input_shape)
+    except NeedsInputShape:
+        out.write(
+            f"--call {spec}: error: the model does not say its input shape (a subclassed model not yet "
+            "called): give the shape of one sample with --input-shape, e.g. --input-shape 5 or 28,28,1\n"
+        )
+        return 2
+    except Exception as error:  # noqa: BLE001
+        out.write(f"--call {spec}: error: the check failed: {_failure(error)}\n")
+        return 2
     out.write(f"{spec}: {getattr(model, 'name', 'model')}\n")
     _print_report(report, out)
     return 1 if report.is_affine or report.collapsed else 0
 
 
-def main(paths: Sequence[str], call: str | None = None, out: TextIO | None = None) -> int:
-    """`flake8-keras-activation confirm`: 1 when a collapse is confirmed, 0 when none, 2 on errors."""
+def main(
+    paths: Sequence[str], call: str | None = None, out: TextIO | None = None, input_shape: Sequence[int] | None = None
+) -> int:
+    """`flake8-keras-activation confirm`: 1 when a collapse is confirmed, 2 when any error occurred, else 0.
+
+    Files are found as `check` finds them (the same walk and excludes, notebooks, PEP 263
+    encodings); a missing path, or no path and no --call at all, is an error.
+    """
     stream = out or sys.stdout
-    status = 0
+    if not paths and not call:
+        stream.write("confirm: error: nothing to confirm: give files or directories, or --call MODULE:FUNCTION\n")
+        return 2
+    tally = Tally()
     if call:
-        status = call_factory(call, stream)
-        if status == 2:
-            return 2
-    for name in paths:
-        path = Path(name)
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for file in files:
-            _, collapsing = confirm_file(file, stream)
-            if collapsing:
-                status = max(status, 1)
-    return status
+        status = call_factory(call, stream, input_shape)
+        tally.errors += status == 2
+        tally.collapsing += status == 1
+    if paths:
+        discovered = discover(paths)
+        for missing in discovered.missing:
+            stream.write(f"{missing}: error: no such file or directory\n")
+            tally.errors += 1
+        if not discovered.files and not discovered.missing:
+            stream.write(f"confirm: error: nothing checked: no Python file or notebook in {', '.join(paths)}\n")
+            tally.errors += 1
+        for name in discovered.files:
+            try:
+                document = load(name)
+            except DocumentError as error:
+                stream.write(f"{name}: error: {error}\n")
+                tally.errors += 1
+                continue
+            confirm_document(document, stream, tally)
+    return tally.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,17 @@ from ..graph import LayerConfig, LayerNode, ModelGraph
 
 class NotRebuildable(Exception):
     """Why a model cannot be rebuilt from its source alone; the message says it to the user."""
+
+
+# Weights a rebuilt model may hold (256 MiB as float32): checked from the source's widths and
+# kernel sizes before any layer is built, since building allocates them.
+DEFAULT_MAX_WEIGHTS = 2**26
+
+# Keras layers that open a file when a literal argument is a string: the lookup layers take a
+# path to a vocabulary file for `vocabulary` (keras/src/layers/preprocessing/index_lookup.py),
+# and TextVectorization hands its `vocabulary` to one of them. A string anywhere in their
+# arguments is refused, positional ones included: linting never opens a path the code names.
+READS_PATHS = frozenset({"StringLookup", "IntegerLookup", "TextVectorization"})
 
 
 @dataclass
@@ -44,10 +56,62 @@ def _value(value: Any) -> Any:
     return value
 
 
+def _strings(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_strings(v) for v in value)
+    return False
+
+
 def build_layer(config: LayerConfig) -> Any:
-    """One Keras layer from the literal arguments its call had in the source."""
-    kwargs = {name: _value(value) for name, value in config.kwargs if name not in INPUT_SHAPE_ARGS}
+    """One Keras layer from the literal arguments its call had in the source (nothing is built yet)."""
+    name = config.key.split(".", 1)[-1]
+    if name in READS_PATHS:
+        given = [*config.args, *(value for key, value in config.kwargs if key not in ("name", "dtype"))]
+        if any(_strings(value) for value in given):
+            raise NotRebuildable(f"{name} reads a file when given a string (vocabulary=...); it is not rebuilt")
+    kwargs = {key: _value(value) for key, value in config.kwargs if key not in INPUT_SHAPE_ARGS}
     return _layer_class(config.key)(*(_value(a) for a in config.args), **kwargs)
+
+
+def _count(shape: Any) -> int:
+    return math.prod(int(d) for d in shape[1:] if d is not None)
+
+
+def _last(shape: Any) -> int:
+    return int(shape[-1]) if len(shape) > 1 and shape[-1] is not None else 1
+
+
+def weight_count(layer: Any, input_shape: Any, output_shape: Any) -> int:
+    """How many weights building the layer will allocate, from its configuration alone."""
+    name = type(layer).__name__
+    if name == "TimeDistributed":
+        inner = tuple(input_shape[:1]) + tuple(input_shape[2:])
+        return weight_count(layer.layer, inner, layer.layer.compute_output_shape(inner))
+    if isinstance(input_shape, list) or isinstance(output_shape, list):
+        return 0  # merges have no weights
+    n_in, n_out = _last(input_shape), _last(output_shape)
+    kernel = math.prod(getattr(layer, "kernel_size", None) or (1,))
+    if "Separable" in name:
+        depth = kernel * n_in * layer.depth_multiplier
+        return depth + n_in * layer.depth_multiplier * n_out + n_out
+    if "Depthwise" in name:
+        return kernel * n_in * layer.depth_multiplier + n_out
+    if name == "EinsumDense":
+        return n_in * _count((None, *output_shape[1:])) + _count((None, *output_shape[1:]))
+    if name == "Embedding":
+        return int(layer.input_dim) * int(layer.output_dim)
+    if "Normalization" in name:
+        return 4 * n_in
+    if name.startswith("LocallyConnected"):
+        return _count(output_shape) * kernel * n_in + _count(output_shape)
+    if name in ("LSTM", "GRU", "SimpleRNN"):
+        gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[name]
+        return gates * (n_in + n_out + 2) * n_out
+    if not hasattr(layer, "kernel_size") and not hasattr(layer, "units"):
+        return 0  # a layer without a kernel (pooling, dropout, reshaping, activations)
+    return kernel * n_in * n_out + n_out  # Dense and the convolutions
 
 
 def _input_shape(node: LayerNode) -> tuple[int, ...] | None:
@@ -79,8 +143,34 @@ def _order(graph: ModelGraph) -> list[LayerNode]:
     return order
 
 
-def rebuild(graph: ModelGraph) -> Rebuilt:
-    """The Keras model a Sequential or functional graph describes, if every layer call is literal."""
+def _shape_of_input(node: LayerNode) -> tuple[Any, ...]:
+    assert node.config is not None
+    args, kwargs = node.config.args, dict(node.config.kwargs)
+    shape = kwargs.get("shape", args[0] if args else None)
+    if shape is None and "batch_shape" in kwargs:
+        shape = tuple(kwargs["batch_shape"])[1:]
+    if not isinstance(shape, (tuple, list)) or not all(isinstance(d, int) or d is None for d in shape):
+        raise NotRebuildable(f"{node.label} (line {node.line}) has no literal shape")
+    return (None, *shape)
+
+
+def _too_large(what: str, figure: int, limit: int, option: str) -> NotRebuildable:
+    return NotRebuildable(f"{what}: {figure:,} values, over the limit of {limit:,} ({option})")
+
+
+def rebuild(
+    graph: ModelGraph, *, max_weights: int = DEFAULT_MAX_WEIGHTS, max_elements: int | None = None
+) -> Rebuilt:
+    """The Keras model a Sequential or functional graph describes, if every layer call is literal.
+
+    Every layer is made and its output shape worked out before any is built, so a model whose
+    weights exceed `max_weights`, or one sample of whose activations would keep check_model's
+    trial rows over `max_elements`, is refused with the figure and the limit, having allocated
+    nothing.
+    """
+    from .check import DEFAULT_MAX_ELEMENTS, MIN_TRIAL_ROWS as TRIAL_ROWS
+
+    elements = DEFAULT_MAX_ELEMENTS if max_elements is None else max_elements
     if graph.kind not in ("sequential", "functional"):
         raise NotRebuildable("subclassed models are not rebuilt from source; check them with --call")
     if not graph.complete:
@@ -88,39 +178,79 @@ def rebuild(graph: ModelGraph) -> Rebuilt:
     for node in graph.nodes:
         if node.kind is Kind.UNKNOWN or node.config is None:
             raise NotRebuildable(f"{node.label} (line {node.line}) is not a Keras layer call with literal arguments")
+    # the plan: layer objects and shapes, nothing allocated
+    order = _order(graph)
+    shapes: dict[int, Any] = {}
+    layers: dict[int, Any] = {}
+    sources: dict[int, tuple[Any, ...]] = {}  # a first layer's own input shape
+    weights = 0
+    for node in order:
+        assert node.config is not None
+        predecessors = graph.predecessors(node.key)
+        if node.config.key in INPUTS or node.kind is Kind.INPUT:
+            shapes[node.key] = _shape_of_input(node)
+            incoming: Any = shapes[node.key]
+        else:
+            if not predecessors:
+                given = _input_shape(node)
+                if given is None:
+                    raise NotRebuildable(
+                        f"the input shape is not in the source (no keras.Input, and {node.label} "
+                        f"on line {node.line} has no input_shape or input_dim)"
+                    )
+                sources[node.key] = (None, *given)
+                incoming = sources[node.key]
+            elif len(predecessors) == 1:
+                incoming = shapes[predecessors[0]]
+            elif node.kind is Kind.MERGE:
+                incoming = [shapes[p] for p in predecessors]
+            else:
+                raise NotRebuildable(f"{node.label} (line {node.line}) receives several inputs")
+            layer = build_layer(node.config)
+            layers[node.key] = layer
+            try:
+                shapes[node.key] = tuple(layer.compute_output_shape(incoming))
+            except Exception as error:  # noqa: BLE001 - Keras says why in its own words
+                refusal = f"{node.label} (line {node.line}): Keras refuses its input shape: {error}"
+                raise NotRebuildable(refusal) from None
+            weights += weight_count(layer, incoming, shapes[node.key])
+            if weights > max_weights:
+                raise _too_large(f"{node.label} (line {node.line}) brings the weights to", weights, max_weights,
+                                 "max_weights")
+        for shape in incoming if isinstance(incoming, list) else [incoming]:
+            if TRIAL_ROWS * _count(shape) > elements or TRIAL_ROWS * _count(shapes[node.key]) > elements:
+                widest = max(_count(shape), _count(shapes[node.key]))
+                raise _too_large(
+                    f"{node.label} (line {node.line}) holds {widest:,} values per sample; the trial rows need",
+                    TRIAL_ROWS * widest, elements, "max_elements",
+                )
+    sources_count = len(sources) + sum(1 for node in order if node.key not in layers)
+    if sources_count > 1:
+        raise NotRebuildable(f"the model has {sources_count} inputs; only single-input models are rebuilt")
     keras = _keras()
     rebuilt = Rebuilt(model=None)
     tensors: dict[int, Any] = {}
     inputs = []
-    for node in _order(graph):
+    for node in order:
         assert node.config is not None
         predecessors = graph.predecessors(node.key)
-        if node.config.key in INPUTS or node.kind is Kind.INPUT:
+        if node.key not in layers:
             tensor = keras.Input(*(_value(a) for a in node.config.args), **dict(node.config.kwargs))
             inputs.append(tensor)
             tensors[node.key] = tensor
             continue
-        if not predecessors:
-            shape = _input_shape(node)
-            if shape is None:
-                raise NotRebuildable(
-                    f"the input shape is not in the source (no keras.Input, and {node.label} "
-                    f"on line {node.line} has no input_shape or input_dim)"
-                )
-            source = keras.Input(shape=shape)
+        if node.key in sources:
+            source = keras.Input(shape=sources[node.key][1:])
             inputs.append(source)
-            incoming: Any = source
+            incoming = source
         elif len(predecessors) == 1:
             incoming = tensors[predecessors[0]]
-        elif node.kind is Kind.MERGE:
-            incoming = [tensors[p] for p in predecessors]
         else:
-            raise NotRebuildable(f"{node.label} (line {node.line}) receives several inputs")
-        layer = build_layer(node.config)
-        rebuilt.layers[node.key] = layer
-        tensors[node.key] = layer(incoming)
+            incoming = [tensors[p] for p in predecessors]
+        rebuilt.layers[node.key] = layers[node.key]
+        tensors[node.key] = layers[node.key](incoming)
     outputs = [tensors[key] for key in graph.outputs] or [tensors[order_key] for order_key in list(tensors)[-1:]]
     if not inputs:
         raise NotRebuildable("the model has no input")
-    rebuilt.model = keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs)
+    rebuilt.model = keras.Model(inputs[0], outputs[0] if len(outputs) == 1 else outputs)
     return rebuilt

@@ -128,6 +128,68 @@ def _same_values(a: Any, b: Any) -> bool:
         return False
 
 
+def _functional(model: Any) -> Any:
+    """The Functional graph Keras keeps for a Sequential or functional model, or None (subclassed)."""
+    graph = getattr(model, "_functional", None) if type(model).__name__ == "Sequential" else model
+    if graph is None or not hasattr(graph, "operations") or not hasattr(graph, "_nodes"):
+        return None
+    return graph
+
+
+def read_graph(model: Any) -> Trace | None:
+    """The structure of a Sequential or functional model from the graph Keras built for it.
+
+    No call is needed (the forward pass for the measurement runs without wrappers), so this is
+    the cheaper way in; None when the model is subclassed, nests models or custom layers (which
+    only a traced call opens), or has several inputs.
+    """
+    graph = _functional(model)
+    if graph is None:
+        return None
+    try:
+        inputs, outputs, operations = list(graph.inputs), list(graph.outputs), list(graph.operations)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if len(inputs) != 1:
+        return None
+    producer: dict[int, int] = {id(inputs[0]): 0}
+    channels = _last_axis(getattr(inputs[0], "shape", None))
+    nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input", channels=channels)]
+    edges: set[tuple[int, int]] = set()
+    applications: dict[int, Application] = {}
+    for layer in operations:
+        if layer_key(layer) == "layers.InputLayer":
+            continue
+        if _leaves(layer) != [layer] or not layer_key(layer):
+            return None  # a container: its inside is read by tracing a call
+        for inbound in getattr(layer, "_inbound_nodes", ()):
+            received = _tensors(list(inbound.input_tensors))
+            if not received or any(id(t) not in producer for t in received):
+                continue  # the layer applied in another model
+            key = len(nodes)
+            produced = list(inbound.output_tensors)
+            nodes.append(layer_node(layer, key, produced[0] if len(produced) == 1 else None))
+            edges.update((producer[id(t)], key) for t in received)
+            for tensor in produced:
+                producer[id(tensor)] = key
+            applications[key] = Application(layer, received, produced[0] if len(produced) == 1 else produced)
+    found = [producer.get(id(t)) for t in outputs]
+    if any(o is None for o in found):
+        return None
+    return Trace(
+        ModelGraph(
+            "runtime",
+            getattr(model, "name", "model"),
+            tuple(nodes),
+            frozenset(edges),
+            inputs=(0,),
+            outputs=tuple(o for o in found if o is not None),
+            heads=tuple((o,) for o in found if o is not None),
+        ),
+        applications,
+    )
+
+
 def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
     """Run `call(inputs)` once with every leaf layer recording what it receives and returns.
 
