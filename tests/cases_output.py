@@ -194,6 +194,26 @@ INVALID = [
         """,
         ((14, 37, "KA202"),),
     ),
+    Case(
+        "model-passed-to-a-training-function-of-the-file",
+        """
+        import keras
+        from keras import layers
+
+        def run_experiment(model):
+            model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+            return model.fit(x_train, y_train)
+
+        def create_model():
+            inputs = keras.Input(shape=(4,))
+            x = layers.Dense(8, activation="relu")(inputs)
+            outputs = layers.Dense(3, activation="softmax")(x)
+            return keras.Model(inputs, outputs)
+
+        run_experiment(create_model())
+        """,
+        ((5, 41, "KA202"),),
+    ),
     # ---- KA203: probabilities expected, none given
     Case(
         "bce-string-on-linear-output",

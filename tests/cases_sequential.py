@@ -6,6 +6,19 @@ from tests.conftest import Case
 
 INVALID = [
     Case(
+        "passed-to-a-function-of-the-file-that-may-change-it",
+        """
+        import keras
+
+        def add_head(m):
+            m.add(keras.layers.Dense(1, activation="sigmoid"))
+
+        model = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(4)])
+        add_head(model)
+        """,
+        ((6, 26, "KA101"),),
+    ),
+    Case(
         "seed-add-chain",
         """
         from keras.models import Sequential

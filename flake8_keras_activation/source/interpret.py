@@ -93,6 +93,8 @@ class Interpreter:
         self.returns: list[tuple[Value, ast.expr]] | None = None
         self.compiles: dict[int, tuple[Loss, ...]] = {}  # a model's origin -> the losses of its compile() calls
         self.made_by: dict[int, int] = {}  # a function of the file -> the origin of the model it returns
+        self.passed: dict[int, set[int]] = {}  # a function's parameter -> the models calls pass to it
+        self.parameters: dict[int, int] = {}  # a parameter's input node -> the parameter's origin
         self.own_training: set[int] = set()  # subclassed models whose train_step decides the loss
         self.loop_depth = 0
         self._trigger_lines: list[int] | None = None
@@ -137,12 +139,16 @@ class Interpreter:
         for function, origin in self.made_by.items():
             if origin == graph.origin:
                 losses += self.compiles.get(function, ())
+        for parameter, origins in self.passed.items():
+            if graph.origin in origins or any(self.made_by.get(origin) == graph.origin for origin in origins):
+                losses += self.compiles.get(parameter, ())
         return graph.with_losses(graph.losses + losses) if losses else graph
 
     def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
-        """Whether the definition's text names an affine layer, an input shape or a model."""
+        """Whether the definition's text names an affine layer, an input shape or a model, or
+        compiles one (a function that compiles the model it is given)."""
         if self._trigger_lines is None:
-            words = TRIGGERS + self._aliases
+            words = TRIGGERS + self._aliases + (".compile(",)
             self._trigger_lines = [
                 number for number, line in enumerate(self.lines, 1) if any(w in line for w in words)
             ]
@@ -168,6 +174,7 @@ class Interpreter:
             else:
                 node = LayerNode(key=id(arg), kind=Kind.INPUT, label=arg.arg, line=arg.lineno, col=arg.col_offset)
                 env[arg.arg] = Tensor(self.flow.apply(node, frozenset()))
+                self.parameters[id(arg)] = _parameter_origin(function, index)
         for arg in arguments.kwonlyargs:
             env[arg.arg] = UNKNOWN
         for star in (arguments.vararg, arguments.kwarg):
@@ -578,6 +585,11 @@ class Interpreter:
             base = self.eval(func.value, env)
             if isinstance(base, Record):
                 return self.call_method(node, func.attr, base, dotted_name(func.value), env)
+            if isinstance(base, Tensor) and len(base.producers) == 1:
+                # a parameter that calls of the function give models: `def train(model): model.compile(...)`
+                parameter = self.parameters.get(next(iter(base.producers)))
+                if parameter is not None and parameter in self.passed:
+                    base = ModelVal(parameter)
             if isinstance(base, ModelVal):
                 args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
                 kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
@@ -587,6 +599,10 @@ class Interpreter:
             callee = self.eval(func, env)
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+        if isinstance(callee, FuncVal):
+            # a function of the file may change the models it receives, and may compile them
+            self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
+            self._pass_models(callee, args)
         meaning = self.keras.call(node, callee, args, kwargs)
         if meaning is not None:
             return meaning
@@ -594,6 +610,12 @@ class Interpreter:
             return UNKNOWN
         self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
         return self.keras.unknown_call(node, args, kwargs)
+
+    def _pass_models(self, function: FuncVal, args: list[Value]) -> None:
+        """Models handed to a function of the file: a compile() on its parameter compiles them."""
+        for index, value in enumerate(args):
+            if isinstance(value, ModelVal):
+                self.passed.setdefault(_parameter_origin(function.node, index), set()).add(value.origin)
 
     def _escape(self, expressions: Iterable[ast.expr], env: Env) -> None:
         """Models handed to code we cannot follow may be changed there."""
@@ -664,6 +686,11 @@ def _lineage(cls: ClassVal) -> list[ClassVal]:
             out.append(current)
             stack.extend(current.bases)
     return out
+
+
+def _parameter_origin(function: ast.FunctionDef | ast.AsyncFunctionDef, index: int) -> int:
+    """A key for the `index`-th positional parameter of a function, as compile() targets are keyed."""
+    return hash(("parameter", id(function), index))
 
 
 def _self_name(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
