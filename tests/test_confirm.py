@@ -351,3 +351,23 @@ def test_confirm_skips_a_fifo_without_opening_it(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main([str(tmp_path / "model.py")], out=out) == 2
     assert out.getvalue() == f"{tmp_path / 'model.py'}: error: skipped: a FIFO, not a regular file\n"
+
+
+def test_the_weight_count_from_the_configuration_is_never_below_what_keras_allocates() -> None:
+    import math
+
+    from keras import layers as L
+
+    from flake8_keras_activation.runtime.rebuild import weight_count
+
+    cases = [
+        (L.Dense(7), (None, 5)), (L.Conv2D(4, 3), (None, 8, 8, 3)), (L.Conv1D(4, 5), (None, 10, 2)),
+        (L.Conv2DTranspose(4, 3), (None, 8, 8, 3)), (L.SeparableConv2D(6, 3, depth_multiplier=2), (None, 8, 8, 3)),
+        (L.DepthwiseConv2D(3, depth_multiplier=2), (None, 8, 8, 3)), (L.EinsumDense("ab,bc->ac", 8, bias_axes="c"), (None, 4)),
+        (L.Embedding(100, 8), (None, 5)), (L.BatchNormalization(), (None, 6)), (L.LSTM(4), (None, 3, 5)),
+        (L.GRU(4), (None, 3, 5)), (L.TimeDistributed(L.Dense(4)), (None, 3, 5)), (L.Conv3D(2, 3), (None, 5, 5, 5, 1)),
+    ]
+    for layer, shape in cases:
+        estimate = weight_count(layer, shape, layer.compute_output_shape(shape))
+        layer.build(shape)
+        assert estimate >= sum(math.prod(w.shape) for w in layer.weights), type(layer).__name__
