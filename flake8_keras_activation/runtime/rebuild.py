@@ -229,9 +229,6 @@ def rebuild(
                     f"{node.label} (line {node.line}) holds {widest:,} values per sample; the trial rows need",
                     TRIAL_ROWS * widest, elements, "max_elements",
                 )
-    sources_count = len(sources) + sum(1 for node in order if node.key not in layers)
-    if sources_count > 1:
-        raise NotRebuildable(f"the model has {sources_count} inputs; only single-input models are rebuilt")
     keras = _keras()
     rebuilt = Rebuilt(model=None)
     tensors: dict[int, Any] = {}
@@ -257,5 +254,5 @@ def rebuild(
     outputs = [tensors[key] for key in graph.outputs] or [tensors[order_key] for order_key in list(tensors)[-1:]]
     if not inputs:
         raise NotRebuildable("the model has no input")
-    rebuilt.model = keras.Model(inputs[0], outputs[0] if len(outputs) == 1 else outputs)
+    rebuilt.model = keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs)
     return rebuilt
