@@ -298,6 +298,8 @@ def test_exit_zero_keeps_the_output(tmp_path: Path, capsys: pytest.CaptureFixtur
         ("check", "--ignore", "KA1O1", "x.py"),
         ("fix", "--extend-select", "KA105", "x.py"),
         ("check", "--select", "KA101,KB", "x.py"),
+        ("confirm", "--call", "m:f", "--input-shape", "0"),
+        ("confirm", "--call", "m:f", "--input-shape", "five"),
     ],
 )
 def test_usage_errors_exit_two(args: tuple[str, ...]) -> None:
@@ -525,3 +527,10 @@ def test_nothing_checked_is_said_on_stderr(tmp_path: Path, capsys: pytest.Captur
         status, out, err = run(capsys, verb, str(tmp_path))
         assert (status, out) == (0, "")
         assert err == f"flake8-keras-activation: nothing checked: no Python file or notebook in {tmp_path}\n"
+
+
+def test_confirm_input_shape_without_call_is_a_usage_error() -> None:
+    result = command("confirm", "--input-shape", "5", "x.py")
+    assert (result.returncode, result.stderr) == (
+        2, "flake8-keras-activation confirm: error: --input-shape is for the model of --call\n"
+    )

@@ -301,20 +301,30 @@ def test_check_model_reads_the_input_shape_of_a_called_or_fitted_subclassed_mode
     assert check_model(fitted).input_width == 7
 
 
-def test_multi_input_functional_models_are_refused_with_a_clear_message(tmp_path: Path) -> None:
+def test_multi_input_functional_models_are_checked_over_their_concatenated_inputs(tmp_path: Path) -> None:
     import keras
+    import numpy as np
 
-    a, b = keras.Input(shape=(2,)), keras.Input(shape=(3,))
-    model = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
-    with pytest.raises(ValueError, match="has 2 inputs; check_model checks single-input models"):
-        check_model(model)
+    a, b = keras.Input(shape=(2,), name="a"), keras.Input(shape=(3,), name="b")
+    hidden = keras.layers.Dense(4)(keras.layers.Concatenate()([a, b]))  # noqa: KA101  (linear on purpose)
+    model = keras.Model([a, b], keras.layers.Dense(1)(hidden))  # noqa: KA103
+    report = check_model(model)
+    assert report.is_affine and report.map_text() == "one affine map 5 -> 1, rank 1"
+    assert "2 inputs, flattened and concatenated in this order: a (2 values, kernel rows 0-1), " \
+        "b (3 values, kernel rows 2-4)" in report.notes
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype("float32")
+    expected = keras.ops.convert_to_numpy(model([x[:, :2], x[:, 2:]]))
+    assert np.abs(x @ report.kernel + report.bias - expected).max() < 1e-4
+    relu = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Dense(4, activation="relu")(
+        keras.layers.Concatenate()([a, b]))))
+    assert not check_model(relu).is_affine
     source = (
         "import keras\nfrom keras import layers\na = keras.Input(shape=(2,))\nb = keras.Input(shape=(3,))\n"
-        "m = keras.Model([a, b], layers.Dense(1)(layers.Concatenate()([a, b])))\n"
+        "m = keras.Model([a, b], layers.Dense(1)(layers.Dense(4)(layers.Concatenate()([a, b]))))\n"
     )
     status, text = confirm(tmp_path, source)
-    assert "not rebuilt: the model has 2 inputs; only single-input models are rebuilt" in text, text
-    assert status == 0
+    assert "affine end to end: one affine map 5 -> 1, rank 1" in text, text
+    assert status == 1
 
 
 # ---- the lightest backend -------------------------------------------------------------------------
@@ -351,3 +361,23 @@ def test_confirm_skips_a_fifo_without_opening_it(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main([str(tmp_path / "model.py")], out=out) == 2
     assert out.getvalue() == f"{tmp_path / 'model.py'}: error: skipped: a FIFO, not a regular file\n"
+
+
+def test_the_weight_count_from_the_configuration_is_never_below_what_keras_allocates() -> None:
+    import math
+
+    from keras import layers as L
+
+    from flake8_keras_activation.runtime.rebuild import weight_count
+
+    cases = [
+        (L.Dense(7), (None, 5)), (L.Conv2D(4, 3), (None, 8, 8, 3)), (L.Conv1D(4, 5), (None, 10, 2)),
+        (L.Conv2DTranspose(4, 3), (None, 8, 8, 3)), (L.SeparableConv2D(6, 3, depth_multiplier=2), (None, 8, 8, 3)),
+        (L.DepthwiseConv2D(3, depth_multiplier=2), (None, 8, 8, 3)), (L.EinsumDense("ab,bc->ac", 8, bias_axes="c"), (None, 4)),
+        (L.Embedding(100, 8), (None, 5)), (L.BatchNormalization(), (None, 6)), (L.LSTM(4), (None, 3, 5)),
+        (L.GRU(4), (None, 3, 5)), (L.TimeDistributed(L.Dense(4)), (None, 3, 5)), (L.Conv3D(2, 3), (None, 5, 5, 5, 1)),
+    ]
+    for layer, shape in cases:
+        estimate = weight_count(layer, shape, layer.compute_output_shape(shape))
+        layer.build(shape)
+        assert estimate >= sum(math.prod(w.shape) for w in layer.weights), type(layer).__name__

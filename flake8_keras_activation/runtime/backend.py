@@ -6,8 +6,8 @@ import importlib.util
 import os
 
 # Lightest first, measured by benchmarks/bench_runtime.py on one file: `confirm` costs about
-# 1.2 s and 222 MiB cold on the NumPy backend, 2.5 s and 318 MiB on JAX (its first call of each
-# operation compiles it) and 3.6 s and 629 MiB on TensorFlow. Keras's NumPy backend needs JAX
+# 1.2 s and 217 MiB cold on the NumPy backend, 2.05 s and 312 MiB on JAX (its first call of
+# each operation compiles it) and 3.1 s and 624 MiB on TensorFlow. Keras's NumPy backend needs JAX
 # installed (it borrows JAX's convolutions), so it comes with JAX or not at all. Any of them
 # rebuilds and measures a literal model alike.
 PREFERENCE = (("numpy", "jax"), ("jax", "jax"), ("tensorflow", "tensorflow"), ("torch", "torch"))

@@ -121,33 +121,43 @@ def _known(shape: Any) -> tuple[int, ...] | None:
     return dims if dims and all(isinstance(d, int) for d in dims) else None
 
 
-def _input_shape(model: Any, input_shape: Sequence[int] | None) -> tuple[int, ...]:
+def _input_shapes(model: Any, input_shape: Sequence[int] | None) -> list[tuple[int, ...]]:
+    """The shape of one sample of each input, in the model's order."""
     if input_shape is not None:
-        return tuple(int(d) for d in input_shape)
+        return [tuple(int(d) for d in input_shape)]
     try:
         inputs = getattr(model, "inputs", None)
     except (AttributeError, ValueError):  # a subclassed model never called raises here in some versions
         inputs = None
-    if inputs and len(inputs) > 1:
-        raise ValueError(
-            f"{getattr(model, 'name', 'the model')} has {len(inputs)} inputs; check_model checks "
-            "single-input models (check each branch as a model of its own)"
-        )
     if inputs:
-        shape = _known(getattr(inputs[0], "shape", None))
-        if shape is not None:
-            return shape
+        shapes = [_known(getattr(tensor, "shape", None)) for tensor in inputs]
+        if all(shape is not None for shape in shapes):
+            return [shape for shape in shapes if shape is not None]
     # A model Keras has built by calling or fitting it (a subclassed one too) keeps the shapes
     # it was built for; one positional input is what check_model can feed.
     built = getattr(model, "_build_shapes_dict", None)
     if isinstance(built, dict) and len(built) == 1:
         shape = _known(next(iter(built.values())))
         if shape is not None:
-            return shape
+            return [shape]
     raise NeedsInputShape(
         "check_model needs the shape of one input sample: pass input_shape=(...), "
         "for example input_shape=(2,) (a subclassed model says it only once it has been called or fitted)"
     )
+
+
+def _feed(shapes: Sequence[tuple[int, ...]]) -> Callable[[np.ndarray], Any]:
+    """Flat rows -> what the model takes: one tensor, or one per input (the rows' columns in order)."""
+    sizes = [math.prod(shape) for shape in shapes]
+
+    def feed(rows: np.ndarray) -> Any:
+        rows = rows.astype("float32")
+        if len(shapes) == 1:
+            return _to_tensor(rows.reshape((-1,) + tuple(shapes[0])))
+        parts = np.split(rows, np.cumsum(sizes)[:-1], axis=1)
+        return [_to_tensor(part.reshape((-1,) + tuple(shape))) for part, shape in zip(parts, shapes)]
+
+    return feed
 
 
 def _call_model(model: Any) -> Callable[[Any], Any]:
@@ -157,12 +167,11 @@ def _call_model(model: Any) -> Callable[[Any], Any]:
     return call
 
 
-def _flat(f: Callable[[Any], Any], shape: tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
+def _flat(f: Callable[[Any], Any], feed: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], np.ndarray]:
     """`f` on rows of flat float64 probes, as flat float64 outputs."""
 
     def call(rows: np.ndarray) -> np.ndarray:
-        batch = _to_tensor(rows.astype("float32").reshape((-1,) + shape))
-        return _to_numpy(f(batch)).reshape(len(rows), -1).astype(np.float64)
+        return _to_numpy(f(feed(rows))).reshape(len(rows), -1).astype(np.float64)
 
     return call
 
@@ -215,16 +224,27 @@ def check_model(
     `max_elements` values at once; beyond it the rank is measured from fewer random probes, and
     the report says so.
     """
-    shape = _input_shape(model, input_shape)
-    n = math.prod(shape)
+    shapes = _input_shapes(model, input_shape)
+    shape = shapes[0]
+    n = sum(math.prod(one) for one in shapes)
+    feed = _feed(shapes)
     if MIN_TRIAL_ROWS * n > max_elements:
         raise ValueError(
             f"one input sample holds {n:,} values, so the {MIN_TRIAL_ROWS} trial rows would hold "
             f"{MIN_TRIAL_ROWS * n:,}, over max_elements={max_elements:,}"
         )
     notes: list[str] = []
+    if len(shapes) > 1:
+        names = [getattr(t, "name", f"input {i + 1}") for i, t in enumerate(getattr(model, "inputs", None) or [])]
+        names += [f"input {i + 1}" for i in range(len(names), len(shapes))]
+        at, parts = 0, []
+        for name, one in zip(names, shapes):
+            size = math.prod(one)
+            parts.append(f"{name} ({size} values, kernel rows {at}-{at + size - 1})")
+            at += size
+        notes.append(f"{len(shapes)} inputs, flattened and concatenated in this order: " + ", ".join(parts))
     trials = trial_rows(n, seed, max_elements)
-    batch = _to_tensor(trials.rows.astype("float32").reshape((-1,) + shape))
+    batch = feed(trials.rows)
     if not getattr(model, "built", True):
         model(batch, training=False)  # build first, so that the traced call is the eager one
     # Sequential and functional models: the structure from Keras's own graph, and a plain call;
@@ -254,15 +274,15 @@ def check_model(
     weights: dict[Any, Any] = {}
     if measured_affine:
         bias = out[0]
-        chain = _chain(traced) if traced is not None and len(shape) == 1 else None
+        chain = _chain(traced) if traced is not None and len(shapes) == 1 and len(shape) == 1 else None
         composed = compose(chain, n, max_elements, weights) if chain is not None else None
         if composed is not None and fit_error(trials, out, *composed) <= AFFINE_TOLERANCE:
             kernel, bias = composed[0], out[0]
         else:
             widest = _widest(traced, n) if traced is not None else max(n, out.shape[1])
             probed = probe_kernel(
-                _flat(_call_model(model), shape),
-                shape,
+                _flat(_call_model(model), feed),
+                (n,),
                 bias,
                 max_elements=max_elements,
                 width_hint=widest,
@@ -341,7 +361,7 @@ def _collapsed(
                 zero = np.zeros((1,) + shape, dtype="float32")
                 origin = _to_numpy(f(_to_tensor(zero))).reshape(-1)
                 probed = probe_kernel(
-                    _flat(f, shape),
+                    _flat(f, _feed([shape])),
                     shape,
                     origin,
                     max_elements=max_elements,

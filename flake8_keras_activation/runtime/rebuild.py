@@ -83,13 +83,18 @@ def _last(shape: Any) -> int:
     return int(shape[-1]) if len(shape) > 1 and shape[-1] is not None else 1
 
 
+def _several(shape: Any) -> bool:
+    """A list of shapes (a merge's inputs), not one shape (which some layers give as a list)."""
+    return isinstance(shape, list) and bool(shape) and isinstance(shape[0], (list, tuple))
+
+
 def weight_count(layer: Any, input_shape: Any, output_shape: Any) -> int:
     """How many weights building the layer will allocate, from its configuration alone."""
     name = type(layer).__name__
     if name == "TimeDistributed":
         inner = tuple(input_shape[:1]) + tuple(input_shape[2:])
         return weight_count(layer.layer, inner, layer.layer.compute_output_shape(inner))
-    if isinstance(input_shape, list) or isinstance(output_shape, list):
+    if _several(input_shape) or _several(output_shape):
         return 0  # merges have no weights
     n_in, n_out = _last(input_shape), _last(output_shape)
     kernel = math.prod(getattr(layer, "kernel_size", None) or (1,))
@@ -224,9 +229,6 @@ def rebuild(
                     f"{node.label} (line {node.line}) holds {widest:,} values per sample; the trial rows need",
                     TRIAL_ROWS * widest, elements, "max_elements",
                 )
-    sources_count = len(sources) + sum(1 for node in order if node.key not in layers)
-    if sources_count > 1:
-        raise NotRebuildable(f"the model has {sources_count} inputs; only single-input models are rebuilt")
     keras = _keras()
     rebuilt = Rebuilt(model=None)
     tensors: dict[int, Any] = {}
@@ -252,5 +254,5 @@ def rebuild(
     outputs = [tensors[key] for key in graph.outputs] or [tensors[order_key] for order_key in list(tensors)[-1:]]
     if not inputs:
         raise NotRebuildable("the model has no input")
-    rebuilt.model = keras.Model(inputs[0], outputs[0] if len(outputs) == 1 else outputs)
+    rebuilt.model = keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs)
     return rebuilt

@@ -140,8 +140,8 @@ def read_graph(model: Any) -> Trace | None:
     """The structure of a Sequential or functional model from the graph Keras built for it.
 
     No call is needed (the forward pass for the measurement runs without wrappers), so this is
-    the cheaper way in; None when the model is subclassed, nests models or custom layers (which
-    only a traced call opens), or has several inputs.
+    the cheaper way in; None when the model is subclassed, or nests models or custom layers
+    (which only a traced call opens).
     """
     graph = _functional(model)
     if graph is None:
@@ -150,10 +150,10 @@ def read_graph(model: Any) -> Trace | None:
         inputs, outputs, operations = list(graph.inputs), list(graph.outputs), list(graph.operations)
     except (AttributeError, TypeError, ValueError):
         return None
-    if len(inputs) != 1:
+    if not inputs:
         return None
-    producer: dict[int, int] = {id(inputs[0]): 0}
-    channels = _last_axis(getattr(inputs[0], "shape", None))
+    producer: dict[int, int] = {id(tensor): 0 for tensor in inputs}  # every input is "the input", as in a trace
+    channels = _last_axis(getattr(inputs[0], "shape", None)) if len(inputs) == 1 else None
     nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input", channels=channels)]
     edges: set[tuple[int, int]] = set()
     applications: dict[int, Application] = {}
