@@ -7,7 +7,7 @@ literal, an output made on several paths) is never answered with a finding.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from . import catalog, codes
 from .catalog import Kind
@@ -37,8 +37,9 @@ def _is_activation(node: LayerNode) -> bool:
     return node.kind is not Kind.AFFINE and bool(node.act_name)
 
 
-def channels_into(graph: ModelGraph, node: LayerNode) -> int | None:
-    """The size of the last axis of what `node` receives, where the single layer before it says it."""
+def _first_before(graph: ModelGraph, node: LayerNode, through: Callable[[LayerNode], bool]) -> LayerNode | None:
+    """The first node before `node`, along single predecessors, that `through` does not pass;
+    None where a node has several inputs (or none) first."""
     seen = {node.key}
     key = node.key
     while True:
@@ -47,11 +48,21 @@ def channels_into(graph: ModelGraph, node: LayerNode) -> int | None:
             return None
         seen.add(before)
         previous = graph.node(before)
-        if previous.kind in (Kind.AFFINE, Kind.INPUT):
-            return previous.channels
-        if not (previous.layer in catalog.WIDTH_PRESERVING or _is_activation(previous)):
-            return None
+        if not through(previous):
+            return previous
         key = before
+
+
+def _keeps_width(node: LayerNode) -> bool:
+    if node.kind in (Kind.AFFINE, Kind.INPUT):
+        return False
+    return node.layer in catalog.WIDTH_PRESERVING or _is_activation(node)
+
+
+def channels_into(graph: ModelGraph, node: LayerNode) -> int | None:
+    """The size of the last axis of what `node` receives, where the layer that sets it says it."""
+    source = _first_before(graph, node, _keeps_width)
+    return source.channels if source is not None and source.kind in (Kind.AFFINE, Kind.INPUT) else None
 
 
 def applied(graph: ModelGraph, node: LayerNode) -> Step | None:
@@ -123,22 +134,17 @@ def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
     return list(found.values())
 
 
+def _positionwise(node: LayerNode) -> bool:
+    if node.layer in catalog.SPATIAL_LAYERS:
+        return False
+    return node.layer in catalog.POSITIONWISE_LAYERS or _is_activation(node)
+
+
 def _spatial_source(graph: ModelGraph, node: LayerNode) -> LayerNode | None:
     """The convolution or pooling layer whose feature map reaches `node` through layers that act on
     each position alone, or None when something flattens, pools globally or is unknown first."""
-    seen = {node.key}
-    key = node.key
-    while True:
-        before = _only_predecessor(graph, key)
-        if before is None or before in seen:
-            return None
-        seen.add(before)
-        previous = graph.node(before)
-        if previous.layer in catalog.SPATIAL_LAYERS:
-            return previous
-        if previous.layer not in catalog.POSITIONWISE_LAYERS and not _is_activation(previous):
-            return None
-        key = before
+    source = _first_before(graph, node, _positionwise)
+    return source if source is not None and source.layer in catalog.SPATIAL_LAYERS else None
 
 
 def _unflattened_heads(graph: ModelGraph) -> list[Finding]:
