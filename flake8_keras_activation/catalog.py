@@ -304,17 +304,17 @@ def loss_family(key: str | None) -> str | None:
     return LOSS_FAMILY.get(key[len("losses.") :] if key.startswith("losses.") else key)
 
 
-# Layers whose output keeps the spatial positions of a feature map (a Dense after them acts per position).
+# Layers whose output keeps the spatial positions of an image or a volume (a Dense after them acts
+# per position). One-dimensional feature maps are sequences, where a prediction per step is a
+# common design (taggers, forecasters, CTC heads), so they are left out.
 SPATIAL_LAYERS = frozenset(
     "layers." + name
     for name in (
-        "Conv1D Conv2D Conv3D Convolution1D Convolution2D Convolution3D Conv1DTranspose Conv2DTranspose "
-        "Conv3DTranspose Convolution1DTranspose Convolution2DTranspose Convolution3DTranspose SeparableConv1D "
-        "SeparableConv2D SeparableConvolution1D SeparableConvolution2D DepthwiseConv1D DepthwiseConv2D "
-        "LocallyConnected1D LocallyConnected2D MaxPooling1D MaxPooling2D MaxPooling3D MaxPool1D MaxPool2D "
-        "MaxPool3D AveragePooling1D AveragePooling2D AveragePooling3D AvgPool1D AvgPool2D AvgPool3D "
-        "UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D "
-        "Cropping2D Cropping3D SpatialDropout1D SpatialDropout2D SpatialDropout3D"
+        "Conv2D Conv3D Convolution2D Convolution3D Conv2DTranspose Conv3DTranspose Convolution2DTranspose "
+        "Convolution3DTranspose SeparableConv2D SeparableConvolution2D DepthwiseConv2D LocallyConnected2D "
+        "MaxPooling2D MaxPooling3D MaxPool2D MaxPool3D AveragePooling2D AveragePooling3D AvgPool2D AvgPool3D "
+        "UpSampling2D UpSampling3D ZeroPadding2D ZeroPadding3D Cropping2D Cropping3D SpatialDropout2D "
+        "SpatialDropout3D"
     ).split()
 )
 # Layers that act on each position alone: what they receive keeps its positions.

@@ -412,7 +412,7 @@ KA206 = Code(
     summary="A Dense output head on a feature map that was never flattened or pooled",
     what=(
         "Reports a `Dense` layer that makes a model's output (through its activation, dropout or "
-        "noise only) when what it receives is the output of a convolution or pooling layer, "
+        "noise only) when what it receives is the output of a 2D or 3D convolution or pooling layer, "
         "through layers that act on each position alone (other `Dense` layers, batch or layer "
         "normalization, activations, dropout), without a `Flatten`, a global pooling layer, a "
         "`Reshape` or a recurrent layer in between."
@@ -442,10 +442,12 @@ KA206 = Code(
     ),
     fix="No automatic fix: `Flatten()` and `GlobalAveragePooling2D()` both fit, and they differ.",
     limits=(
-        "A `Dense` that feeds a global pooling or a `Flatten` is fine and not reported. A model that "
-        "predicts per position on purpose (segmentation with a `Dense` head, a tagger on a "
-        "convolution over a sequence) is reported: silence it with `# noqa: KA206`. Per-position "
-        "heads are usually 1x1 convolutions, which are never reported."
+        "A `Dense` that feeds a global pooling or a `Flatten` is fine and not reported. One-dimensional "
+        "feature maps are sequences, where a prediction per step is a common design (taggers, "
+        "forecasters, CTC heads), so a `Dense` head after `Conv1D` or 1D pooling is never reported, "
+        "and neither is a missing `GlobalMaxPooling1D` in a text classifier. A model that predicts "
+        "per pixel on purpose with a `Dense` head is reported: silence it with `# noqa: KA206`; "
+        "per-pixel heads are usually 1x1 convolutions, which are never reported."
     ),
 )
 

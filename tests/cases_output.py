@@ -89,6 +89,16 @@ INVALID = [
         ((4, 11, "KA201"),),
     ),
     Case(
+        "one-filter-conv1d-with-softmax",
+        """
+        from keras import layers
+
+        def tag(x):
+            return layers.Conv1D(filters=1, kernel_size=3, activation="softmax")(x)
+        """,
+        ((4, 11, "KA201"),),
+    ),
+    Case(
         "softmax-activation-function-object",
         """
         import keras
@@ -651,6 +661,19 @@ VALID = [
         outputs = layers.Dense(9, activation="softmax")(x)
         model = keras.Model(inputs, outputs)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        """,
+    ),
+    Case(
+        "dense-head-on-a-conv1d-sequence-predicts-per-step",
+        """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(None, 8))
+        x = layers.Conv1D(32, 5, padding="causal", activation="relu")(inputs)
+        outputs = layers.Dense(1)(x)
+        forecaster = keras.Model(inputs, outputs)
+        forecaster.compile(optimizer="adam", loss="mse")
         """,
     ),
     Case(

@@ -476,7 +476,8 @@ class KerasSemantics:
         if key == "layers.Dense" or key in catalog.INPUTS:
             return self._width(key, args, kwargs)
         info = catalog.layer_info(key)
-        if key in catalog.SPATIAL_LAYERS and info is not None and info.kind is Kind.AFFINE and "Depthwise" not in key:
+        convolution = key.startswith(("layers.Conv", "layers.Separable", "layers.LocallyConnected", "layers.Deconv"))
+        if convolution and info is not None and info.kind is Kind.AFFINE:
             layout = kwargs.get("data_format")
             if layout is not None and layout != Const("channels_last"):
                 return None
