@@ -565,3 +565,11 @@ def test_every_rule_table_case_is_fixed_completely_and_idempotently(source: str)
     fixed = fix_text(source)
     assert fixed != source
     _assert_fixed_well(source, fixed)
+
+
+def test_locally_connected_gets_its_activation_at_the_sixth_position_not_data_format() -> None:
+    head = "from tensorflow.keras import Sequential\nfrom tensorflow.keras.layers import Dense, Flatten, LocallyConnected1D\n"
+    source = head + 'model = Sequential([LocallyConnected1D(16, 3, 1, "valid", None, None), Flatten(), Dense(1)])\n'
+    assert fix_text(source) == head + (
+        'model = Sequential([LocallyConnected1D(16, 3, 1, "valid", None, "relu"), Flatten(), Dense(1)])\n'
+    )

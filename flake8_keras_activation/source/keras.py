@@ -300,7 +300,8 @@ class KerasSemantics:
     def make_layer(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerNode:
         info = catalog.layer_info(key)
         kind = info.kind if info is not None else Kind.UNKNOWN
-        activation, given = Act.LINEAR, False
+        activation = info.default_activation if info is not None else Act.LINEAR
+        given = False
         dynamic = any(type(a) is ast.Starred for a in node.args) or None in kwargs
         if key in catalog.WRAPPERS:
             inner = args[0] if args else kwargs.get("layer")
@@ -312,6 +313,10 @@ class KerasSemantics:
             kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
                 self.classify_activation(function), Kind.UNKNOWN
             )
+        elif key == catalog.MASKING and not dynamic:
+            value = args[0] if args else kwargs.get("mask_value", Const(0.0))
+            if isinstance(value, Const) and type(value.value) in (int, float) and value.value == 0:
+                kind = Kind.PASS
         elif kind is Kind.AFFINE and info is not None:
             index = info.activation_arg
             chosen: Value | None = kwargs.get("activation")
@@ -321,6 +326,8 @@ class KerasSemantics:
                 activation, given = self.classify_activation(chosen), True
             elif dynamic:
                 activation = Act.UNKNOWN
+            if activation is not Act.LINEAR and info.default_activation is not Act.LINEAR:
+                kind = Kind.NONLINEAR  # a recurrent layer (SimpleRNN) is affine only with a linear activation
         shape_args = tuple(
             kw.arg
             for kw in node.keywords
