@@ -36,10 +36,18 @@ class LayerNode(NamedTuple):
     layer: str = ""  # the catalog key ("layers.Dense"), or "" for what is not a Keras layer
     bias: bool = True  # False for a literal use_bias=False
     kernel: int | None = None  # the largest literal kernel dimension of a convolution
+    # The layer object this node applies, when the node is one application of it (0: the node's key).
+    # Applications of one object are judged together; a layer made anew on each pass of a loop is
+    # one object per pass.
+    origin: int = 0
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""
-        return self._replace(key=key)
+        return self._replace(key=key, origin=self.origin or self.key)
+
+    @property
+    def layer_object(self) -> int:
+        return self.origin or self.key
 
     @property
     def is_linear_affine(self) -> bool:

@@ -139,7 +139,10 @@ class KerasSemantics:
             info = catalog.layer_info(key)
             return self.op_node(node, info.kind if info else Kind.UNKNOWN, self.tensor_inputs(node, args, kwargs))
         if catalog.is_keras_layer(key) or key in catalog.INPUTS:
-            return LayerVal(self.make_layer(node, key, args, kwargs))
+            layer = self.make_layer(node, key, args, kwargs)
+            if self.interpreter.instance:  # a later pass of a loop makes another layer object
+                layer = layer._replace(key=hash((layer.key, self.interpreter.instance)))
+            return LayerVal(layer)
         activation = catalog.activation_function(key)
         if activation is not None and args:
             kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
