@@ -194,6 +194,38 @@ def _has_what(node: LayerNode) -> str:
     return "has a linear activation" if node.activation_given else "has no activation"
 
 
+def _shape_findings(graph: ModelGraph, node: LayerNode) -> list[Finding]:
+    """KA102, at each input-shape argument that Keras ignores (or, in Keras 3, refuses)."""
+    assert node.line is not None
+    remedy = None
+    if graph.kind == "sequential":
+        ignored = node.key in graph.preceded
+        where = "it is not the first layer of its Sequential model"
+    else:
+        ignored = node.called  # a layer called on a tensor takes that tensor's shape
+        where = "the layer is called on a tensor, whose shape it takes"
+        remedy = "remove it; the keras.Input the tensor comes from gives the shape"
+    found = []
+    positions = node.shape_positions or ((node.line, node.col or 0),) * len(node.shape_args)
+    for name, (line, col) in zip(node.shape_args, positions):
+        call = (node.line, node.col or 0)
+        # Keras 3 takes input_dim and input_shape from a layer's keyword arguments one at a time:
+        # input_dim wins and input_shape is left over, as is batch_input_shape, and Layer raises.
+        together = name == "input_dim" and "input_shape" in node.shape_args
+        if node.keras3 and (name == "batch_input_shape" or together):
+            message = codes.ka102_raises(name, node.label, together)
+            # the fix removes what Keras would ignore elsewhere; on a first layer batch_input_shape
+            # is the model's shape, and only the author can move it to keras.Input(batch_shape=...)
+            removable = ignored or together
+            found.append(Finding(line, col, "KA102", message, node.layer, (name,) if removable else (), call))
+        elif ignored and not (name == "input_shape" and "input_dim" in node.shape_args and node.keras3):
+            message = codes.ka102(name, node.label, where) if remedy is None else codes.ka102(
+                name, node.label, where, remedy
+            )
+            found.append(Finding(line, col, "KA102", message, node.layer, (name,), call))
+    return found
+
+
 def analyze(graph: ModelGraph) -> list[Finding]:
     """All findings for one model graph, in source order."""
     findings = []
@@ -223,12 +255,9 @@ def analyze(graph: ModelGraph) -> list[Finding]:
                 tuple(node.label for node in collapse.via),
             )
         findings.append(Finding(source.line, source.col, "KA101", message, source.layer))
-    if graph.kind == "sequential":
-        for node in graph.nodes:
-            if node.shape_args and node.key in graph.preceded and node.line is not None:
-                argument = " and ".join(node.shape_args)
-                message = codes.ka102(argument, node.label, "Sequential")
-                findings.append(Finding(node.line, node.col or 0, "KA102", message, node.layer, node.shape_args))
+    for node in graph.nodes:
+        if node.shape_args and node.line is not None and node.kind is not Kind.INPUT:
+            findings.extend(_shape_findings(graph, node))
     deliberate_only = bool(judged) and all(why is not None for _, why in judged)
     if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
         findings.append(

@@ -40,6 +40,9 @@ class LayerNode(NamedTuple):
     # Applications of one object are judged together; a layer made anew on each pass of a loop is
     # one object per pass.
     origin: int = 0
+    shape_positions: tuple[tuple[int, int], ...] = ()  # (line, col) of each of shape_args
+    called: bool = False  # applied to a tensor at a call site (functional code, a subclass's call())
+    keras3: bool = False  # the file spells Keras 3 (imports keras, not tf_keras)
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""

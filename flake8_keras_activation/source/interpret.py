@@ -122,6 +122,7 @@ class Interpreter:
         self.loop_exits: list[tuple[list[Env], list[Env]]] = []  # continue and break states, innermost last
         self.last_iteration: list[tuple[str, Callable[[ast.expr], bool]]] = []
         self.instance = 0  # nonzero while a loop's later pass constructs new layer objects
+        self._imports_keras = self._imports_tf_keras = False
         self._instances = 0
         self._trigger_lines: list[int] | None = None
         self._aliases: tuple[str, ...] = ()
@@ -153,6 +154,18 @@ class Interpreter:
             if self._relevant(function):
                 self.exec_function(function, method)
         return self.graphs + [self.keras.sequential_graph(record) for record in self.records.values()]
+
+    def _spelling(self, qualified: str) -> None:
+        root = qualified.split(".", 1)[0]
+        if root == "tf_keras" or qualified.startswith(("keras._tf_keras", "keras.api._v2")):
+            self._imports_tf_keras = True
+        elif root == "keras":
+            self._imports_keras = True
+
+    @property
+    def keras3(self) -> bool:
+        """The file spells Keras 3: it imports keras itself, and not tf_keras (Keras 2)."""
+        return self._imports_keras and not self._imports_tf_keras
 
     def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         """Whether the definition's text names an affine layer, an input shape or a model."""
@@ -256,6 +269,7 @@ class Interpreter:
             self.exec_augassign(node, env)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for local, qualified in import_bindings(node):
+                self._spelling(qualified)
                 if local == STAR:
                     key = catalog.canonical(qualified)
                     if key is not None:

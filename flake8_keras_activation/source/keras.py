@@ -331,12 +331,13 @@ class KerasSemantics:
                 activation = Act.UNKNOWN
             if activation is not Act.LINEAR and info.default_activation is not Act.LINEAR:
                 kind = Kind.NONLINEAR  # a recurrent layer (SimpleRNN) is affine only with a linear activation
-        shape_args = tuple(
-            kw.arg
+        shape_keywords = [
+            kw
             for kw in node.keywords
             if kw.arg in catalog.INPUT_SHAPE_ARGS
             and not (kw.arg == "input_dim" and key in catalog.INPUT_DIM_IS_NOT_A_SHAPE)
-        )
+        ]
+        shape_args = tuple(str(kw.arg) for kw in shape_keywords)
         name = key.rsplit(".", 1)[-1]
         return LayerNode(
             key=id(node),
@@ -354,6 +355,8 @@ class KerasSemantics:
             kernel=self._kernel(kwargs.get("kernel_size") or _positional(args, 0 if "Depthwise" in key else 1))
             if key.startswith(("layers.Conv", "layers.Separable", "layers.Depthwise"))
             else None,
+            shape_positions=tuple((kw.lineno, self.text.column(kw)) for kw in shape_keywords),
+            keras3=self.interpreter.keras3,
         )
 
     @staticmethod
