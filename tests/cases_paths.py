@@ -114,6 +114,21 @@ INVALID = [
         """,
         ((9, 8, "KA101"), (11, 11, "KA103")),
     ),
+    Case(
+        "layer-added-on-every-iteration-but-the-last-feeds-the-next-one",
+        """
+        import keras
+        from keras import layers
+
+        def net(x, n):
+            for i in range(n):
+                x = layers.Dense(32, activation="relu")(x)
+                if i < n - 1:
+                    x = layers.Dense(64)(x)
+            return x
+        """,
+        ((8, 16, "KA101"),),
+    ),
 ]
 
 VALID = [
@@ -254,6 +269,20 @@ VALID = [
             for _ in range(3):
                 x = shared(x)
             return layers.ReLU()(x)
+        """,
+    ),
+    Case(
+        "layer-added-on-the-last-iteration-only-feeds-no-next-iteration",
+        """
+        import keras
+        from keras import layers
+
+        def net(x, n):
+            for i in range(n):
+                x = layers.Dense(32, activation="relu")(x)
+                if i == n - 1:
+                    x = layers.Dense(64)(x)
+            return x
         """,
     ),
 ]

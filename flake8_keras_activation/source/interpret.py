@@ -14,7 +14,7 @@ import bisect
 import builtins
 import contextlib
 from collections import Counter
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .. import catalog
 from ..graph import LayerNode, ModelGraph
@@ -69,6 +69,15 @@ def _runs_at_most_once(node: ast.expr) -> bool:
     return False
 
 
+class _LastIndex(NamedTuple):
+    """A loop variable, how to recognize its last value, and what the current pass knows of it."""
+
+    name: str
+    is_last_index: Callable[[ast.expr], bool]
+    mode: str  # "probe" (either pass: note the test), "earlier" or "last"
+    seen: list[bool]  # one new list per loop: the probe met a last-index test
+
+
 def _last_index(target: ast.expr, iterated: ast.expr) -> tuple[str, Callable[[ast.expr], bool]] | None:
     """For `for i in range(n)` and `for i, v in enumerate(xs)`: the loop variable, and a test of
     whether an expression is `n - 1` (`len(xs) - 1`), the variable's value on the last pass."""
@@ -120,7 +129,7 @@ class Interpreter:
         self.returns: list[tuple[Value, ast.expr]] | None = None
         self.loop_depth = 0
         self.loop_exits: list[tuple[list[Env], list[Env]]] = []  # continue and break states, innermost last
-        self.last_iteration: list[tuple[str, Callable[[ast.expr], bool]]] = []
+        self.last_iteration: list[_LastIndex] = []  # the loops whose pass knows its last-index tests
         self.instance = 0  # nonzero while a loop's later pass constructs new layer objects
         self._imports_keras = self._imports_tf_keras = False
         self._instances = 0
@@ -452,26 +461,31 @@ class Interpreter:
         first = dict(env)
         if target is not None:
             self.assign(target, element, first)
-        breaks = self._iteration(body, first)
+        # The first pass stands for any iteration (a loop may run once); it only notes whether the
+        # body tests for the last iteration. If it does, an earlier iteration is run apart, and the
+        # last one starts from where an earlier one ends: `if i == n - 1: x = Dense(1)(x)` then
+        # does not feed the next iteration.
+        probe = _LastIndex(*last, "probe", []) if last is not None else None
+        breaks = self._pass(body, first, probe)
+        seed = first
+        if probe is not None and probe.seen and repeats and self.loop_depth <= _PASS_LIMIT:
+            seed = dict(env)
+            if target is not None:
+                self.assign(target, element, seed)
+            breaks += self._pass(body, seed, probe._replace(mode="earlier"))
         looped = {
             name: value
-            for name, value in first.items()
+            for name, value in seed.items()
             if isinstance(value, Tensor) and value != env.get(name)
         }
         end = first
-        if repeats and looped and _DEAD not in first and self.loop_depth <= _PASS_LIMIT:
+        if repeats and looped and _DEAD not in seed and self.loop_depth <= _PASS_LIMIT:
             second = dict(env)
             second.update(looped)
             if target is not None:
                 self.assign(target, element, second)
-            if last is not None:
-                self.last_iteration.append(last)
-            try:
-                with self._new_instances():
-                    breaks += self._iteration(body, second)
-            finally:
-                if last is not None:
-                    self.last_iteration.pop()
+            with self._new_instances():
+                breaks += self._pass(body, second, probe._replace(mode="last") if probe is not None else None)
             if _DEAD not in second:
                 end = dict(first)
                 end.update((name, value) for name, value in second.items() if isinstance(value, Tensor))
@@ -481,6 +495,15 @@ class Interpreter:
         self.exec_block(orelse, end)  # `for ... else` runs when no break left the loop
         exits = [self._after_loop(env, state, repeats) for state in (end, *breaks)]
         self._join_into(env, exits)
+
+    def _pass(self, body: list[ast.stmt], env: Env, facts: _LastIndex | None) -> list[Env]:
+        if facts is None:
+            return self._iteration(body, env)
+        self.last_iteration.append(facts)
+        try:
+            return self._iteration(body, env)
+        finally:
+            self.last_iteration.pop()
 
     def _after_loop(self, before: Env, state: Env, repeats: bool) -> Env:
         """What the names hold after the loop, on a path that left it in `state`."""
@@ -499,19 +522,25 @@ class Interpreter:
         return out
 
     def _on_last_iteration(self, test: ast.expr) -> bool | None:
-        """The value of `i == n - 1` (and the like) on the last pass of `for i in range(n)`, or None."""
+        """The value of `i == n - 1` (and the like) on the last pass of `for i in range(n)`, or on
+        an earlier one, or None where the pass may be either."""
         if not self.last_iteration or not isinstance(test, ast.Compare) or len(test.ops) != 1:
             return None
-        name, is_last_index = self.last_iteration[-1]
         left, op, right = test.left, test.ops[0], test.comparators[0]
-        if isinstance(right, ast.Name) and right.id == name and isinstance(op, (ast.Eq, ast.NotEq)):
+        if isinstance(right, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq)):
             left, right = right, left
-        if not (isinstance(left, ast.Name) and left.id == name and is_last_index(right)):
+        if not isinstance(left, ast.Name) or not isinstance(op, (ast.Eq, ast.NotEq, ast.Lt)):
             return None
-        if isinstance(op, ast.Eq):
-            return True
-        if isinstance(op, (ast.NotEq, ast.Lt)):
-            return False
+        for facts in reversed(self.last_iteration):  # the innermost loop of that name
+            if facts.name != left.id:
+                continue
+            if not facts.is_last_index(right):
+                return None
+            if facts.mode == "probe":
+                facts.seen.append(True)
+                return None
+            on_last = isinstance(op, ast.Eq)
+            return on_last if facts.mode == "last" else not on_last
         return None
 
     def exec_augassign(self, node: ast.AugAssign, env: Env) -> None:
