@@ -30,6 +30,9 @@ class LayerInfo:
     kind: Kind
     # Index of `activation` among the positional parameters, for affine layers.
     activation_arg: int | None = None
+    # What an affine layer's activation is when no argument sets it: linear for all but SimpleRNN,
+    # which counts as affine only when its activation is linear (like LSTM otherwise).
+    default_activation: Act = Act.LINEAR
 
 
 # The prefixes under which Keras's public API lives. Order matters: longest first.
@@ -86,6 +89,8 @@ def canonical(qualname: str) -> str | None:
     return rest
 
 
+# Checked against the constructors of Keras 3 and tf_keras (tests/test_runtime_catalog.py builds
+# each layer from positional arguments and reads its config back).
 _AFFINE = {
     # name: positional index of `activation`
     "Dense": 1,
@@ -108,9 +113,19 @@ _AFFINE = {
     "SeparableConvolution2D": 7,
     "DepthwiseConv1D": 6,
     "DepthwiseConv2D": 6,
-    "LocallyConnected1D": 4,
-    "LocallyConnected2D": 4,
+    # tf_keras only: filters, kernel_size, strides, padding, data_format, activation
+    "LocallyConnected1D": 5,
+    "LocallyConnected2D": 5,
+    # Keras 2 aliases of the transposed convolutions. In Keras 2, Conv3DTranspose had no
+    # dilation_rate, so its activation came one place earlier.
+    "Deconvolution2D": 7,
+    "Deconv2D": 7,
+    "Deconvolution3D": 6,
+    "Deconv3D": 6,
+    # h_t = f(W x_t + U h_(t-1) + b): affine in its input sequence when f is linear (tanh by default)
+    "SimpleRNN": 1,
 }
+_NONLINEAR_BY_DEFAULT = frozenset({"SimpleRNN"})
 
 _PASS = (
     "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D AlphaDropout GaussianDropout "
@@ -119,7 +134,14 @@ _PASS = (
     "GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D GlobalAvgPool1D "
     "GlobalAvgPool2D GlobalAvgPool3D AdaptiveAveragePooling1D AdaptiveAveragePooling2D "
     "AdaptiveAveragePooling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D "
-    "Cropping3D UpSampling1D UpSampling2D UpSampling3D Identity Rescaling Normalization"
+    "Cropping3D UpSampling1D UpSampling2D UpSampling3D Identity Rescaling Normalization "
+    # batch normalization with statistics shared across devices: the same map at inference
+    "SyncBatchNormalization "
+    # image resizing and cropping: a fixed linear map of the pixels (interpolation weights)
+    "Resizing CenterCrop "
+    # random augmentation: the identity at inference (RandomCrop: a center crop and resize)
+    "RandomFlip RandomRotation RandomTranslation RandomZoom RandomCrop RandomContrast "
+    "RandomBrightness RandomHeight RandomWidth"
 ).split()
 
 _MERGE = "Add Subtract Concatenate Average add subtract concatenate average".split()
@@ -130,7 +152,7 @@ _NONLINEAR = (
     "GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D AdaptiveMaxPooling1D AdaptiveMaxPooling2D "
     "AdaptiveMaxPooling3D LayerNormalization GroupNormalization UnitNormalization "
     "RMSNormalization Attention AdditiveAttention MultiHeadAttention GroupQueryAttention "
-    "SimpleRNN LSTM GRU RNN ConvLSTM1D ConvLSTM2D ConvLSTM3D CuDNNLSTM CuDNNGRU Bidirectional "
+    "LSTM GRU RNN ConvLSTM1D ConvLSTM2D ConvLSTM3D CuDNNLSTM CuDNNGRU Bidirectional "
     "Multiply Dot Maximum Minimum multiply dot maximum minimum Embedding ReversibleEmbedding "
     "Masking CategoryEncoding Discretization Hashing HashedCrossing IntegerLookup StringLookup "
     "TextVectorization"
@@ -138,7 +160,8 @@ _NONLINEAR = (
 
 LAYERS: dict[str, LayerInfo] = {}
 for _name, _index in _AFFINE.items():
-    LAYERS["layers." + _name] = LayerInfo(Kind.AFFINE, _index)
+    _default = Act.NONLINEAR if _name in _NONLINEAR_BY_DEFAULT else Act.LINEAR
+    LAYERS["layers." + _name] = LayerInfo(Kind.AFFINE, _index, _default)
 for _name in _PASS:
     LAYERS["layers." + _name] = LayerInfo(Kind.PASS)
 for _name in _MERGE:
@@ -150,7 +173,12 @@ for _name in ("layers.Input", "layers.InputLayer", "models.Input"):
 
 # Layers whose kind depends on their arguments; the source and runtime halves decide them.
 ACTIVATION_LAYER = "layers.Activation"
-WRAPPERS = frozenset({"layers.TimeDistributed"})
+# Wrappers whose layer is the wrapped one at inference (SpectralNormalization divides the kernel
+# by a stored norm): affine when the wrapped layer is.
+WRAPPERS = frozenset({"layers.TimeDistributed", "layers.SpectralNormalization"})
+# Masking zeroes the time steps whose features all equal mask_value: with the default 0.0 that
+# changes no value (it only sets a mask), with another value it is a nonlinear step.
+MASKING = "layers.Masking"
 SEQUENTIAL = "models.Sequential"
 MODEL = frozenset({"models.Model", "models.Functional"})
 INPUTS = frozenset({"layers.Input", "models.Input", "layers.InputLayer"})
@@ -233,7 +261,7 @@ def star_members(module_key: str) -> frozenset[str]:
 
 _LAYER_NAMES = frozenset(
     key[len("layers.") :] for key in LAYERS if key.startswith("layers.")
-) | frozenset({"Activation", "TimeDistributed", "Lambda", "Layer", "Input"})
+) | frozenset({"Activation", "TimeDistributed", "SpectralNormalization", "Lambda", "Layer", "Input"})
 
 
 # ---- outputs and losses (the KA2xx rules) ---------------------------------------------------

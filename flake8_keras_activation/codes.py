@@ -32,6 +32,7 @@ class Finding:
     message: str  # without the code
     layer: str = ""  # the catalog key of the reported layer ("layers.Dense"), for fixes
     arguments: tuple[str, ...] = ()  # KA102: the input-shape keywords to remove
+    call: tuple[int, int] | None = None  # the call that holds the reported argument (KA102), for fixes
 
     @property
     def text(self) -> str:
@@ -49,8 +50,14 @@ KA101 = Code(
         "or through `Dropout`, noise layers, `BatchNormalization`, `Flatten`, `Reshape`, "
         "`Permute`, `RepeatVector`, average pooling, padding, cropping, up-sampling, "
         "`Activation(\"linear\")`, or an `Add`/`Concatenate`/`Average` of affine inputs. "
-        "The finding is reported at the layer's constructor call and names the layer it "
-        "collapses into."
+        "Every path out of the layer must reach an affine layer so: when one path meets a "
+        "nonlinear or unknown step first, or leaves the model as it is, the layer shapes a "
+        "feature that is used for itself (a ResNet stem feeding both BatchNormalization -> ReLU "
+        "and a 1x1 shortcut) and it is not reported. A layer constructed in a loop body is a new "
+        "layer on each iteration, judged per iteration (the last one by the paths that leave the "
+        "loop); a layer object applied several times is one layer, judged by all its "
+        "applications. The finding is reported at the layer's constructor call and names the "
+        "layer it collapses into."
     ),
     why=(
         "The composition of two affine maps is one affine map: `W2 (W1 x + b1) + b2` is "
@@ -89,25 +96,32 @@ KA101 = Code(
         "cannot resolve to a constant (a function parameter, `**kwargs`) is never reported. "
         "Layers added in a loop are assumed to be added at least twice, so a layer added in "
         "a loop feeds itself; a deliberate low-rank factorization is reported too: silence "
-        "it with `# noqa: KA101`."
+        "it with `# noqa: KA101`. Which iteration is the last is known only from tests such as "
+        "`i == n - 1` in `for i in range(n)` or `enumerate(xs)`; otherwise every pass may be it."
     ),
 )
 
 KA102 = Code(
     code="KA102",
     slug="misplaced-input-shape",
-    summary="Input shape argument on a layer that is not the first of its Sequential model",
+    summary="Input shape argument that Keras ignores or refuses",
     what=(
         "Reports `input_dim`, `input_shape` or `batch_input_shape` given to a layer that is "
-        "not the first of its `Sequential` model. A `keras.Input` or `InputLayer` entry "
-        "counts as the first layer. `Embedding(input_dim=...)` is a vocabulary size, not a "
-        "shape, and is never reported."
+        "not the first of its `Sequential` model, or to a layer called on a tensor (functional "
+        "code, a subclassed model's `call`). A `keras.Input` or `InputLayer` entry counts as the "
+        "first layer. Where the file imports `keras` itself (Keras 3 spellings), it also reports "
+        "`batch_input_shape` on any layer but `Input`/`InputLayer`, and `input_dim` together with "
+        "`input_shape`, which raise there. The finding points at the argument itself. "
+        "`Embedding(input_dim=...)` is a vocabulary size, not a shape, and is never reported."
     ),
     why=(
         "Only the first layer of a Sequential model receives the model's input; Keras "
-        "ignores the argument anywhere else. Code that passes it further down usually "
-        "reflects a belief that it sets the shape of that layer, and the belief hides "
-        "the real shape the layer receives."
+        "ignores the argument anywhere else, and a layer called on a tensor takes that tensor's "
+        "shape (Keras 3 warns on each such layer, tf_keras says nothing). Code that passes it "
+        "further down usually reflects a belief that it sets the shape of that layer, and the "
+        "belief hides the real shape the layer receives. Keras 3 takes `input_dim` and "
+        "`input_shape` from a layer's keyword arguments one at a time, and refuses what is "
+        "left over: `batch_input_shape`, or `input_shape` after `input_dim`."
     ),
     example=(
         "model = Sequential()\n"
@@ -122,12 +136,16 @@ KA102 = Code(
         "model.add(Dense(1))\n"
     ),
     fix=(
-        "`flake8-keras-activation fix` removes the argument. Keras ignored it, so the "
-        "model is unchanged."
+        "`flake8-keras-activation fix` removes the argument where Keras ignored it (the model "
+        "is unchanged), and `input_dim` where `input_shape` is given too (tf_keras used "
+        "`input_shape`). `batch_input_shape` on the first layer of a Keras 3 model has no "
+        "automatic fix: it is the model's batch shape; move it to `keras.Input(batch_shape=...)`."
     ),
     limits=(
-        "Only Sequential models are checked. A layer added inside a loop is not reported "
-        "when the loop may add it first (for example under `if i == 0:`)."
+        "A layer added inside a loop is not reported when the loop may add it first (for "
+        "example under `if i == 0:`). A layer that is made but never placed in a model or called "
+        "on a tensor is not checked. `import keras` is taken for Keras 3 unless the file also "
+        "imports `tf_keras`."
     ),
 )
 
@@ -171,9 +189,10 @@ KA104 = Code(
     slug="linear-factorization",
     summary="Two affine layers compose into one map, in a way that looks deliberate",
     what=(
-        "Reports, instead of KA101, a linear affine layer feeding another affine layer when the "
-        "pair looks like a deliberate factorization of one map: the linear layer is narrower than "
-        "both its input and the layer it feeds (a rank limit, as in a bottleneck, LoRA or a "
+        "Reports, instead of KA101 (under the same every-path rule), a linear affine layer feeding "
+        "another affine layer when the pair looks like a deliberate factorization of one map: the "
+        "linear layer is narrower than both its input and the layer it feeds (a rank limit, as "
+        "in a bottleneck, LoRA or a "
         "linear autoencoder), or it has `use_bias=False` and feeds the next affine layer without a "
         "normalization in between (its bias would be redundant, and the author removed it), or it "
         "is a pointwise (1x1) convolution feeding a spatial convolution (a channel projection, as "
@@ -478,10 +497,22 @@ def ka104(source: str, target: str, target_line: int | None, why: str) -> str:
     )
 
 
-def ka102(argument: str, layer: str, model: str) -> str:
+_KA102_REMEDY = "give the input shape to the first layer or a keras.Input only"
+
+
+def ka102(argument: str, layer: str, where: str, remedy: str = _KA102_REMEDY) -> str:
+    return f"{argument} on {layer} is ignored: {where}; {remedy}"
+
+
+def ka102_raises(argument: str, layer: str, together: bool) -> str:
+    if together:
+        return (
+            f"input_dim together with input_shape on {layer} raises in Keras 3 (it takes input_dim "
+            "and refuses the input_shape left over); give one of them"
+        )
     return (
-        f"{argument} on {layer} is ignored: it is not the first layer of its {model} model; "
-        "give the input shape to the first layer or a keras.Input only"
+        f"{argument} on {layer} raises in Keras 3: only keras.Input and InputLayer take a batch "
+        "shape; use keras.Input(batch_shape=...)"
     )
 
 

@@ -47,44 +47,65 @@ def _keeps_chain(node: LayerNode, affine: frozenset[int]) -> bool:
 
 
 def find_collapses(graph: ModelGraph, affine: frozenset[int] | None = None) -> list[Collapse]:
-    """Each linear affine layer whose output reaches another affine layer through pass-throughs.
+    """Each linear affine layer all of whose output reaches other affine layers through pass-throughs.
 
-    One collapse per source layer: the nearest target, in breadth-first order.
+    Every path out of the layer must end at an affine layer after affine steps only: a path that
+    meets a nonlinear or unknown step first, or leaves the graph (an output, a returned tensor),
+    means the layer also shapes a feature that is used as it is, and it is not reported. Edges
+    are may-flow edges, so an extra edge only ever silences a layer. One collapse per source
+    layer: the nearest target, in breadth-first order.
     """
     if affine is None:
         affine = affine_outputs(graph)
-    found = []
-    for source in graph.nodes:
-        if not source.is_linear_affine:
-            continue
-        # parent[k]: the node before k on the breadth-first path from `source`
-        parent: dict[int, int] = {}
-        queue: deque[int] = deque()
-        for key in graph.successors(source.key):
+    found: list[Collapse] = []
+    # A layer object applied at several places (shared, or made outside a loop and applied in it)
+    # is one layer: it collapses only when each of its applications does.
+    applications: dict[int, list[LayerNode]] = {}
+    for node in graph.nodes:
+        if node.is_linear_affine:
+            applications.setdefault(node.layer_object, []).append(node)
+    for nodes in applications.values():
+        collapses = [_collapse_from(graph, node, affine) for node in nodes]
+        if all(collapse is not None for collapse in collapses):
+            found.extend(c for c in collapses if c is not None)
+    return found
+
+
+def _collapse_from(graph: ModelGraph, source: LayerNode, affine: frozenset[int]) -> Collapse | None:
+    # parent[k]: the node before k on the breadth-first path from `source`
+    parent: dict[int, int] = {}
+    queue: deque[int] = deque()
+    successors = graph.successors(source.key)
+    if not successors:
+        return None
+    for key in successors:
+        if key not in parent:
             parent[key] = source.key
             queue.append(key)
-        target = None
-        while queue:
-            key = queue.popleft()
-            node = graph.node(key)
-            if node.kind is Kind.AFFINE:
-                target = node
-                break
-            if not _keeps_chain(node, affine):
-                continue
-            for nxt in graph.successors(key):
-                if nxt not in parent:
-                    parent[nxt] = key
-                    queue.append(nxt)
-        if target is None:
+    target = None
+    while queue:
+        key = queue.popleft()
+        node = graph.node(key)
+        if node.kind is Kind.AFFINE:
+            target = target or node
             continue
-        via = []
-        step = parent[target.key]
-        while step != source.key:
-            via.append(graph.node(step))
-            step = parent[step]
-        found.append(Collapse(source, target, tuple(reversed(via))))
-    return found
+        if not _keeps_chain(node, affine):
+            return None  # this path meets a nonlinear or unknown step first
+        following = graph.successors(key)
+        if not following:
+            return None  # this path leaves the graph with the layer's output unchanged
+        for nxt in following:
+            if nxt not in parent:
+                parent[nxt] = key
+                queue.append(nxt)
+    if target is None:
+        return None
+    via = []
+    step = parent[target.key]
+    while step != source.key:
+        via.append(graph.node(step))
+        step = parent[step]
+    return Collapse(source, target, tuple(reversed(via)))
 
 
 def affine_applications(graph: ModelGraph) -> int:
@@ -173,19 +194,53 @@ def _has_what(node: LayerNode) -> str:
     return "has a linear activation" if node.activation_given else "has no activation"
 
 
+def _shape_findings(graph: ModelGraph, node: LayerNode) -> list[Finding]:
+    """KA102, at each input-shape argument that Keras ignores (or, in Keras 3, refuses)."""
+    assert node.line is not None
+    remedy = None
+    if graph.kind == "sequential":
+        ignored = node.key in graph.preceded
+        where = "it is not the first layer of its Sequential model"
+    else:
+        ignored = node.called  # a layer called on a tensor takes that tensor's shape
+        where = "the layer is called on a tensor, whose shape it takes"
+        remedy = "remove it; the keras.Input the tensor comes from gives the shape"
+    found = []
+    positions = node.shape_positions or ((node.line, node.col or 0),) * len(node.shape_args)
+    for name, (line, col) in zip(node.shape_args, positions):
+        call = (node.line, node.col or 0)
+        # Keras 3 takes input_dim and input_shape from a layer's keyword arguments one at a time:
+        # input_dim wins and input_shape is left over, as is batch_input_shape, and Layer raises.
+        together = name == "input_dim" and "input_shape" in node.shape_args
+        if node.keras3 and (name == "batch_input_shape" or together):
+            message = codes.ka102_raises(name, node.label, together)
+            # the fix removes what Keras would ignore elsewhere; on a first layer batch_input_shape
+            # is the model's shape, and only the author can move it to keras.Input(batch_shape=...)
+            removable = ignored or together
+            found.append(Finding(line, col, "KA102", message, node.layer, (name,) if removable else (), call))
+        elif ignored and not (name == "input_shape" and "input_dim" in node.shape_args and node.keras3):
+            message = codes.ka102(name, node.label, where) if remedy is None else codes.ka102(
+                name, node.label, where, remedy
+            )
+            found.append(Finding(line, col, "KA102", message, node.layer, (name,), call))
+    return found
+
+
 def analyze(graph: ModelGraph) -> list[Finding]:
     """All findings for one model graph, in source order."""
     findings = []
     affine = affine_outputs(graph)
     collapses = find_collapses(graph, affine)
-    factorizations = 0
-    for collapse in collapses:
+    # Several nodes can share a constructor call (its applications, its instances in a loop's
+    # passes): the call is reported once, KA101 if any of them is a plain collapse.
+    judged = sorted(((c, deliberate(graph, c)) for c in collapses), key=lambda pair: pair[1] is not None)
+    reported: set[tuple[int, int]] = set()
+    for collapse, why in judged:
         source = collapse.source
-        if source.line is None or source.col is None:
+        if source.line is None or source.col is None or (source.line, source.col) in reported:
             continue
-        why = deliberate(graph, collapse)
+        reported.add((source.line, source.col))
         if why is not None:
-            factorizations += 1
             message = codes.ka104(source.label, collapse.target.label, collapse.target.line, why)
             findings.append(Finding(source.line, source.col, "KA104", message, source.layer))
             continue
@@ -200,13 +255,10 @@ def analyze(graph: ModelGraph) -> list[Finding]:
                 tuple(node.label for node in collapse.via),
             )
         findings.append(Finding(source.line, source.col, "KA101", message, source.layer))
-    if graph.kind == "sequential":
-        for node in graph.nodes:
-            if node.shape_args and node.key in graph.preceded and node.line is not None:
-                argument = " and ".join(node.shape_args)
-                message = codes.ka102(argument, node.label, "Sequential")
-                findings.append(Finding(node.line, node.col or 0, "KA102", message, node.layer, node.shape_args))
-    deliberate_only = bool(collapses) and factorizations == len(collapses)
+    for node in graph.nodes:
+        if node.shape_args and node.line is not None and node.kind is not Kind.INPUT:
+            findings.extend(_shape_findings(graph, node))
+    deliberate_only = bool(judged) and all(why is not None for _, why in judged)
     if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
         findings.append(
             Finding(graph.line, graph.col or 0, "KA103", codes.ka103(graph.label, affine_applications(graph)))

@@ -208,7 +208,7 @@ class NotebookFile:
         problems: list[Problem] = []
         for cell in self.notebook.cells:
             here = {
-                dataclasses.replace(item.finding, line=item.line): item
+                dataclasses.replace(item.finding, line=item.line, call=_shifted(item.finding, item.line)): item
                 for item in findings
                 if item.cell == cell.number
             }
@@ -437,3 +437,8 @@ def _backup(target: str, old: bytes) -> str | None:
         stream.flush()
         os.fsync(stream.fileno())
     return backup
+def _shifted(finding: Finding, line: int) -> tuple[int, int] | None:
+    """A finding's call position, counted like its line (a cell's lines instead of the module's)."""
+    if finding.call is None:
+        return None
+    return finding.call[0] - finding.line + line, finding.call[1]

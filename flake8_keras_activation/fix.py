@@ -208,6 +208,9 @@ class _Fixer(cst.CSTTransformer):
         plan.done = True
         call = updated_node
         for finding in plan.remove:
+            if not finding.arguments:
+                self.skipped.append(Skipped(finding, "no automatic fix: give the batch shape to keras.Input"))
+                continue
             before = call
             for name in finding.arguments:
                 call = _remove_keyword(call, name)
@@ -330,14 +333,15 @@ def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
     for finding in findings:
         if finding.code not in FIXABLE:
             continue
-        plan = plans.setdefault((finding.line, finding.col), _Plan())
+        # a KA102 finding points at its argument; the fix needs the call that holds it
+        plan = plans.setdefault(finding.call or (finding.line, finding.col), _Plan())
         if finding.code == "KA101":
             plan.activation = plan.activation or finding
         elif finding.code == "KA201":
             plan.sigmoid = plan.sigmoid or finding
         elif finding.code in ("KA202", "KA203"):
             plan.logits = plan.logits or finding
-        elif finding.arguments:
+        else:
             plan.remove.append(finding)
     return plans
 

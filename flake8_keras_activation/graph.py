@@ -51,10 +51,21 @@ class LayerNode(NamedTuple):
     act_name: str = ""  # the activation this node applies to its last axis ("softmax", "linear"), "" if unknown
     channels: int | None = None  # the size of the output's last axis, where a literal says it
     name: str | None = None  # the layer's literal `name=`
+    # The layer object this node applies, when the node is one application of it (0: the node's key).
+    # Applications of one object are judged together; a layer made anew on each pass of a loop is
+    # one object per pass.
+    origin: int = 0
+    shape_positions: tuple[tuple[int, int], ...] = ()  # (line, col) of each of shape_args
+    called: bool = False  # applied to a tensor at a call site (functional code, a subclass's call())
+    keras3: bool = False  # the file spells Keras 3 (imports keras, not tf_keras)
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""
-        return self._replace(key=key)
+        return self._replace(key=key, origin=self.origin or self.key)
+
+    @property
+    def layer_object(self) -> int:
+        return self.origin or self.key
 
     @property
     def is_linear_affine(self) -> bool:

@@ -79,13 +79,25 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
     the command and the fixer are all checked against."""
     from dataclasses import replace
 
-    from tests import cases_functional, cases_output, cases_sequential, cases_subclassed, test_factorization
+    from tests import (
+        cases_catalog,
+        cases_functional,
+        cases_input_shapes,
+        cases_output,
+        cases_paths,
+        cases_sequential,
+        cases_subclassed,
+        test_factorization,
+    )
 
     tables = {
         "sequential": cases_sequential,
         "functional": cases_functional,
         "subclassed": cases_subclassed,
         "output": cases_output,
+        "catalog": cases_catalog,
+        "paths": cases_paths,
+        "input-shapes": cases_input_shapes,
     }
     found = [(name, case) for name, table in tables.items() for case in (*table.INVALID, *table.VALID)]
     if with_factorizations:

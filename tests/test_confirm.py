@@ -381,3 +381,16 @@ def test_the_weight_count_from_the_configuration_is_never_below_what_keras_alloc
         estimate = weight_count(layer, shape, layer.compute_output_shape(shape))
         layer.build(shape)
         assert estimate >= sum(math.prod(w.shape) for w in layer.weights), type(layer).__name__
+def test_confirmed_messages_of_a_deep_model_stay_one_short_line_each(tmp_path: Path) -> None:
+    depth = 60
+    path = tmp_path / "deep.py"
+    path.write_text(
+        "import keras\nfrom keras import layers\n\nmodel = keras.Sequential([\n    keras.Input(shape=(4,)),\n"
+        + "".join("    layers.Dense(4),\n" for _ in range(depth))
+        + "])\n"
+    )
+    result = run_flake8([path], "--select=KA101", "--keras-confirm")
+    lines = result.stdout.splitlines()
+    assert len(lines) == depth - 1
+    assert all("(confirmed: Dense(4) (line 6) -> " in line and "... 56 more ..." in line for line in lines)
+    assert max(len(line) for line in lines) < 400

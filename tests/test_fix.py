@@ -29,13 +29,17 @@ def fix_text(source: str, activation: str = "relu") -> str:
 
 
 def remaining(source: str) -> list[tuple[int, int, str]]:
-    """What is left to fix: every KA101/KA102, and the KA2xx findings that have a mechanical fix here
-    (a string loss or a Softmax layer has none, by design: the fixer says so and leaves them)."""
+    """What is left to fix: every KA101, every KA102 that names arguments to remove (batch_input_shape
+    on a Keras 3 first layer has none: moving it is the author's call), and the KA2xx findings that
+    have a mechanical fix here (a string loss or a Softmax layer has none, by design: the fixer says
+    so and leaves them)."""
     found = [f for f in analyze_source(source) if f.code in FIXABLE]
     outputs = [f for f in found if f.code.startswith("KA2")]
     fixable = {(f.line, f.col, f.code) for f in fix_source(source, outputs).fixed} if outputs else set()
     return [
-        (f.line, f.col, f.code) for f in found if f.code in ("KA101", "KA102") or (f.line, f.col, f.code) in fixable
+        (f.line, f.col, f.code)
+        for f in found
+        if f.code == "KA101" or (f.code == "KA102" and f.arguments) or (f.line, f.col, f.code) in fixable
     ]
 
 
@@ -790,3 +794,27 @@ def test_a_hard_linked_file_edited_while_fix_runs_is_not_overwritten(
     code, _, err = _run_fix(capsys, str(path))
     assert (code, "changed on disk" in err) == (1, True)
     assert path.read_text() == SEED.replace("Dense(1)", "Dense(2)")
+def test_locally_connected_gets_its_activation_at_the_sixth_position_not_data_format() -> None:
+    head = "from tensorflow.keras import Sequential\nfrom tensorflow.keras.layers import Dense, Flatten, LocallyConnected1D\n"
+    source = head + 'model = Sequential([LocallyConnected1D(16, 3, 1, "valid", None, None), Flatten(), Dense(1)])\n'
+    assert fix_text(source) == head + (
+        'model = Sequential([LocallyConnected1D(16, 3, 1, "valid", None, "relu"), Flatten(), Dense(1)])\n'
+    )
+
+
+def test_ka102_points_at_the_argument_and_its_fix_still_finds_the_call() -> None:
+    source = HEAD + "model = keras.Sequential([\n    Dense(8, input_dim=4, activation='relu'),\n    Dense(\n" \
+        "        1,\n        input_dim=8,\n    ),\n])\n"
+    finding = next(f for f in analyze_source(source) if f.code == "KA102")
+    assert (finding.line, finding.col, finding.call) == (8, 8, (6, 4))
+    assert fix_text(source) == HEAD + "model = keras.Sequential([\n    Dense(8, input_dim=4, activation='relu'),\n" \
+        "    Dense(\n        1,\n    ),\n])\n"
+
+
+def test_batch_input_shape_on_a_keras3_first_layer_is_reported_and_skipped_with_a_reason() -> None:
+    source = HEAD + "model = keras.Sequential([Dense(8, batch_input_shape=(4, 2), activation='relu'), Dense(1)])\n"
+    findings = [f for f in analyze_source(source) if f.code == "KA102"]
+    assert [f.arguments for f in findings] == [()]
+    result = fix_source(source, findings)
+    assert result.text == source
+    assert [s.reason for s in result.skipped] == ["no automatic fix: give the batch shape to keras.Input"]

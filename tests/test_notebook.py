@@ -145,7 +145,7 @@ def test_model_built_across_cells_is_reported_in_cell_coordinates(
         'the two collapse into one affine map; add activation="relu"',
         f"{path}:cell_5:2:11: KA101 Dense(100) has no activation and feeds Dense(1) (line 3): "
         'the two collapse into one affine map; add activation="relu"',
-        f"{path}:cell_5:2:11: KA102 input_dim on Dense(100) is ignored: it is not the first layer of its "
+        f"{path}:cell_5:2:29: KA102 input_dim on Dense(100) is ignored: it is not the first layer of its "
         "Sequential model; give the input shape to the first layer or a keras.Input only",
     ]
 

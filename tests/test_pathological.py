@@ -89,3 +89,30 @@ def test_dynamic_code_is_silent() -> None:
         """
     )
     assert analyze_source(source) == []
+
+
+def test_record_versions_keep_their_effects_while_later_versions_share_storage() -> None:
+    import ast as _ast
+
+    from flake8_keras_activation.source.values import AddOp, Const, Record
+
+    origin = _ast.parse("Sequential()").body[0]
+    base = Record(origin, "sequential")
+    one = base.with_ops(AddOp(Const(1), origin))
+    two = one.with_ops(AddOp(Const(2), origin))
+    other = one.with_ops(AddOp(Const(3), origin))  # a branch off an older version
+    assert [op.value.value for op in one.ops] == [1]
+    assert [op.value.value for op in two.ops] == [1, 2]
+    assert [op.value.value for op in other.ops] == [1, 3]
+    assert base.ops == ()
+
+
+def test_an_add_chain_inside_branches_and_loops_keeps_every_layer() -> None:
+    source = HEADER + "model = Sequential()\n" + "".join(
+        f"if flag:\n    model.add(Dense({i}))\nelse:\n    model.add(Dense({i}, activation='relu'))\n"
+        for i in range(300)
+    ) + "for _ in range(2):\n    model.add(Dense(3))\nmodel.add(Dense(1))\n"
+    codes = plugin_findings(source)
+    # the linear arm of every `if` feeds the next layer whichever arm adds it, and the looped
+    # Dense(3) feeds itself and Dense(1)
+    assert codes.count("KA101") == 300 + 1

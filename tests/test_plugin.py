@@ -41,7 +41,7 @@ def test_seed_model_output_lines(tmp_path: Path) -> None:
         'the two collapse into one affine map; add activation="relu"',
         f"{path}:6:11: KA101 Dense(100) has no activation and feeds Dense(1) (line 7): "
         'the two collapse into one affine map; add activation="relu"',
-        f"{path}:6:11: KA102 input_dim on Dense(100) is ignored: it is not the first layer of its Sequential "
+        f"{path}:6:22: KA102 input_dim on Dense(100) is ignored: it is not the first layer of its Sequential "
         "model; give the input shape to the first layer or a keras.Input only",
     ]
 

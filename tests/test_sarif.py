@@ -119,7 +119,7 @@ def test_results_point_at_relative_paths_with_one_based_columns(
         ("models/seed%20model.py", 3, 9, "KA103"),
         ("models/seed%20model.py", 4, 11, "KA101"),
         ("models/seed%20model.py", 5, 11, "KA101"),
-        ("models/seed%20model.py", 5, 11, "KA102"),
+        ("models/seed%20model.py", 5, 22, "KA102"),
     ]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
     assert run["columnKind"] == "unicodeCodePoints"

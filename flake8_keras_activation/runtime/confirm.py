@@ -17,6 +17,10 @@ from .check import CollapsedRun, NeedsInputShape, Report, check_model
 from .rebuild import NotRebuildable, Rebuilt, rebuild
 
 
+_NAMED_LAYERS = 4  # layers named in a message about a collapsed run
+_NAME_LIMIT = 80  # characters of one layer's name in it
+
+
 @dataclass(frozen=True)
 class Confirmation:
     """One model of a source file: rebuilt and checked, or why not."""
@@ -28,11 +32,21 @@ class Confirmation:
     error: bool = False  # the reason is a failure (Keras refused it, the check failed), not a refusal
 
     def run_text(self, run: CollapsedRun) -> str:
+        """One line of bounded length: a run of hundreds of layers is named by its ends, as the
+        message is repeated on each of its layers (all of them would grow with the square of depth)."""
+        objects = list(run.objects)
+        if len(objects) > _NAMED_LAYERS:
+            shown = [*objects[: _NAMED_LAYERS - 1], None, objects[-1]]
+        else:
+            shown = objects
         names = []
-        for layer in run.objects:
+        for layer in shown:
+            if layer is None:
+                names.append(f"... {len(objects) - _NAMED_LAYERS} more ...")
+                continue
             node = self.sources.get(id(layer))
-            names.append(f"{node.label} (line {node.line})" if node is not None else getattr(layer, "name", "?"))
-        return f"{' -> '.join(names)}: {run.map_text()}"
+            names.append(f"{node.label} (line {node.line})" if node is not None else str(getattr(layer, "name", "?")))
+        return f"{' -> '.join(name.replace(chr(10), ' ')[:_NAME_LIMIT] for name in names)}: {run.map_text()}"
 
 
 def _failure(error: BaseException) -> str:

@@ -67,6 +67,8 @@ def layer_node(layer: Any, key: int, output: Any = None) -> LayerNode:
     elif kind is Kind.AFFINE:
         activation = activation_kind(getattr(layer, "activation", None))
         act_name = activation_name(getattr(layer, "activation", None))
+        if activation is not Act.LINEAR and info is not None and info.default_activation is not Act.LINEAR:
+            kind = Kind.NONLINEAR  # SimpleRNN: affine only with a linear activation, as in the source half
     units = getattr(layer, "units", None) or getattr(layer, "filters", None)
     return LayerNode(
         key=key,

@@ -28,7 +28,7 @@ class Dataflow:
         repeated by a loop is one node that feeds itself.
         """
         if site is not None:
-            node = node.with_key(application_key(site, node))
+            node = node.with_key(application_key(site, node))._replace(called=True)
         self.nodes.setdefault(node.key, node)
         for source in inputs:
             if source in self.nodes:  # a tensor from another scope has no node here

@@ -12,8 +12,9 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import contextlib
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .. import catalog
 from ..graph import LayerNode, Loss, ModelGraph
@@ -30,6 +31,7 @@ from .values import (
     Const,
     DictVal,
     FuncVal,
+    LayerVal,
     LoopOp,
     ModelVal,
     Op,
@@ -48,6 +50,8 @@ _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _MATCH = getattr(ast, "Match", None)
 
 Env = dict[str, Value]
+# A name no identifier can be: present in a state that left the block by continue or break.
+_DEAD = "\0dead"
 
 
 def _runs_at_most_once(node: ast.expr) -> bool:
@@ -70,6 +74,43 @@ def _runs_at_most_once(node: ast.expr) -> bool:
 
 # Methods of a subclassed model that replace what compile()'s loss is applied to.
 _CUSTOM_TRAINING = frozenset({"train_step", "compute_loss", "test_step"})
+class _LastIndex(NamedTuple):
+    """A loop variable, how to recognize its last value, and what the current pass knows of it."""
+
+    name: str
+    is_last_index: Callable[[ast.expr], bool]
+    mode: str  # "probe" (either pass: note the test), "earlier" or "last"
+    seen: list[bool]  # one new list per loop: the probe met a last-index test
+
+
+def _last_index(target: ast.expr, iterated: ast.expr) -> tuple[str, Callable[[ast.expr], bool]] | None:
+    """For `for i in range(n)` and `for i, v in enumerate(xs)`: the loop variable, and a test of
+    whether an expression is `n - 1` (`len(xs) - 1`), the variable's value on the last pass."""
+    if not (isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Name) and not iterated.keywords):
+        return None
+    if iterated.func.id == "range" and len(iterated.args) == 1 and isinstance(target, ast.Name):
+        bound = ast.dump(iterated.args[0])
+    elif iterated.func.id == "enumerate" and len(iterated.args) == 1 and isinstance(target, ast.Tuple):
+        if not (target.elts and isinstance(target.elts[0], ast.Name)):
+            return None
+        bound = ast.dump(ast.Call(ast.Name("len", ast.Load()), [iterated.args[0]], []))
+        target = target.elts[0]
+    else:
+        return None
+    assert isinstance(target, ast.Name)
+
+    def is_last_index(expr: ast.expr) -> bool:
+        return (
+            isinstance(expr, ast.BinOp)
+            and isinstance(expr.op, ast.Sub)
+            and isinstance(expr.right, ast.Constant)
+            and expr.right.value == 1
+            and ast.dump(expr.left) == bound
+        )
+
+    return target.id, is_last_index
+
+
 _UNROLL_LIMIT = 32
 _PASS_LIMIT = 3  # loops nested deeper than this get no second pass
 
@@ -97,6 +138,11 @@ class Interpreter:
         self.parameters: dict[int, int] = {}  # a parameter's input node -> the parameter's origin
         self.own_training: set[int] = set()  # subclassed models whose train_step decides the loss
         self.loop_depth = 0
+        self.loop_exits: list[tuple[list[Env], list[Env]]] = []  # continue and break states, innermost last
+        self.last_iteration: list[_LastIndex] = []  # the loops whose pass knows its last-index tests
+        self.instance = 0  # nonzero while a loop's later pass constructs new layer objects
+        self._imports_keras = self._imports_tf_keras = False
+        self._instances = 0
         self._trigger_lines: list[int] | None = None
         self._aliases: tuple[str, ...] = ()
 
@@ -143,6 +189,18 @@ class Interpreter:
             if graph.origin in origins or any(self.made_by.get(origin) == graph.origin for origin in origins):
                 losses += self.compiles.get(parameter, ())
         return graph.with_losses(graph.losses + losses) if losses else graph
+
+    def _spelling(self, qualified: str) -> None:
+        root = qualified.split(".", 1)[0]
+        if root == "tf_keras" or qualified.startswith(("keras._tf_keras", "keras.api._v2")):
+            self._imports_tf_keras = True
+        elif root == "keras":
+            self._imports_keras = True
+
+    @property
+    def keras3(self) -> bool:
+        """The file spells Keras 3: it imports keras itself, and not tf_keras (Keras 2)."""
+        return self._imports_keras and not self._imports_tf_keras
 
     def _relevant(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         """Whether the definition's text names an affine layer, an input shape or a model, or
@@ -250,6 +308,8 @@ class Interpreter:
 
     def exec_block(self, statements: Iterable[ast.stmt], env: Env) -> None:
         for statement in statements:
+            if _DEAD in env:
+                return  # after a continue or break
             self.exec_stmt(statement, env)
 
     def exec_stmt(self, node: ast.stmt, env: Env) -> None:
@@ -266,6 +326,7 @@ class Interpreter:
             self.exec_augassign(node, env)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for local, qualified in import_bindings(node):
+                self._spelling(qualified)
                 if local == STAR:
                     key = catalog.canonical(qualified)
                     if key is not None:
@@ -274,15 +335,23 @@ class Interpreter:
                     self.bind(local, Qual(qualified), env)
         elif isinstance(node, ast.If):
             self.eval(node.test, env)
-            self.exec_branches([node.body, node.orelse], env)
+            known = self._on_last_iteration(node.test)
+            if known is None:
+                self.exec_branches([node.body, node.orelse], env)
+            else:
+                self.exec_block(node.body if known else node.orelse, env)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             iterated = self.eval(node.iter, env)
             self.exec_for(node, iterated, env)
-            self.exec_block(node.orelse, env)
         elif isinstance(node, ast.While):
             self.eval(node.test, env)
-            self.exec_loop(node.body, env, None, UNKNOWN, True)
-            self.exec_block(node.orelse, env)
+            self.exec_loop(node.body, env, None, UNKNOWN, True, node.orelse)
+        elif isinstance(node, (ast.Continue, ast.Break)) and self.loop_exits:
+            # The rest of the body does not run on this path: the state goes to the loop's head
+            # (continue) or past the loop (break).
+            continues, breaks = self.loop_exits[-1]
+            (continues if isinstance(node, ast.Continue) else breaks).append(dict(env))
+            env[_DEAD] = UNKNOWN
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 self.eval(item.context_expr, env)
@@ -340,18 +409,33 @@ class Interpreter:
         self._join_into(env, arms)
 
     def _join_into(self, env: Env, arms: list[Env]) -> None:
-        joined = dict(arms[0])
-        for arm in arms[1:]:
+        """The state after paths that meet again; paths that left by continue or break do not."""
+        live = [arm for arm in arms if _DEAD not in arm]
+        if not live:
+            env.clear()
+            env.update(arms[0])
+            return
+        joined = dict(live[0])
+        for arm in live[1:]:
             for name in joined.keys() | arm.keys():
                 a = joined.get(name) or self._outer_model(name)
                 b = arm.get(name) or self._outer_model(name)
                 if a is not None and b is not None:
+                    a, b = self._alike(a, b)
                     joined[name] = join_values(a, b)
                 elif b is not None:
                     joined[name] = b
         env.clear()
         env.update(joined)
         self._note_all(env)
+
+    def _alike(self, a: Value, b: Value) -> tuple[Value, Value]:
+        """A keras.Input bound to a name and a tensor computed from it meet as two tensors."""
+        if isinstance(a, Tensor) and isinstance(b, LayerVal) and b.node.kind is Kind.INPUT:
+            return a, Tensor(self.flow.apply(b.node, frozenset()))
+        if isinstance(b, Tensor) and isinstance(a, LayerVal) and a.node.kind is Kind.INPUT:
+            return Tensor(self.flow.apply(a.node, frozenset())), b
+        return a, b
 
     def _outer_model(self, name: str) -> Value | None:
         """A module-level model that a function changes keeps its history in the function."""
@@ -362,44 +446,150 @@ class Interpreter:
         if isinstance(iterated, Record) and iterated.kind == "list":
             ops = iterated.ops
             if len(ops) <= _UNROLL_LIMIT and all(isinstance(op, AddOp) for op in ops):
-                # `for layer in [d1, d2, d3]: x = layer(x)`: each pass with its own element
+                # `for layer in [d1, d2, d3]: x = layer(x)`: each pass with its own element, and
+                # a layer made in the body is a new layer on each pass
+                breaks: list[Env] = []
                 for op in ops:
                     assert isinstance(op, AddOp)
                     self.assign(node.target, op.value, env)
-                    self.exec_block(node.body, env)
+                    with self._new_instances():
+                        breaks += self._iteration(node.body, env)
+                    if _DEAD in env:
+                        break
+                self.exec_block(node.orelse, env)
+                self._join_into(env, [env, *breaks])
                 return
             if len(ops) == 1 and isinstance(ops[0], LoopOp) and len(ops[0].body) == 1:
                 # `for block in [Dense(64) for _ in range(n)]`: the same kind of element each pass
                 element = ops[0].body[0]
                 if isinstance(element, AddOp):
-                    self.exec_loop(node.body, env, node.target, element.value, ops[0].repeats)
+                    self.exec_loop(node.body, env, node.target, element.value, ops[0].repeats, node.orelse)
                     return
-        self.exec_loop(node.body, env, node.target, UNKNOWN, not _runs_at_most_once(node.iter))
+        last = _last_index(node.target, node.iter)
+        self.exec_loop(node.body, env, node.target, UNKNOWN, not _runs_at_most_once(node.iter), node.orelse, last)
 
-    def exec_loop(self, body: list[ast.stmt], env: Env, target: ast.expr | None, element: Value, repeats: bool) -> None:
+    def _iteration(self, body: list[ast.stmt], env: Env) -> list[Env]:
+        """One pass of a loop body on `env`, which becomes the state at the end of the pass
+        (joined with every `continue`); returns the states that left by `break`."""
+        self.loop_exits.append(([], []))
+        try:
+            self.exec_block(body, env)
+        finally:
+            continues, breaks = self.loop_exits.pop()
+        if continues:
+            self._join_into(env, [env, *continues])
+        return breaks
+
+    @contextlib.contextmanager
+    def _new_instances(self) -> Iterator[None]:
+        """Layers constructed meanwhile are other objects than those of the pass before."""
+        saved = self.instance
+        self._instances += 1
+        self.instance = self._instances
+        try:
+            yield
+        finally:
+            self.instance = saved
+
+    def exec_loop(
+        self,
+        body: list[ast.stmt],
+        env: Env,
+        target: ast.expr | None,
+        element: Value,
+        repeats: bool,
+        orelse: Sequence[ast.stmt] = (),
+        last: tuple[str, Callable[[ast.expr], bool]] | None = None,
+    ) -> None:
         """One pass records the body's effects; a second pass, from where the first ended, draws
-        the back edges of tensors the body rebinds unconditionally (`x = Dense(64)(x)`)."""
+        the back edges of the tensors the body rebinds (`x = Dense(64)(x)`). The second pass is
+        the loop's last iteration: the layers it constructs are new objects, and the tensors
+        leave the loop from it (or from any `break`)."""
         self.loop_depth += 1
         first = dict(env)
         if target is not None:
             self.assign(target, element, first)
-        self.exec_block(body, first)
+        # The first pass stands for any iteration (a loop may run once); it only notes whether the
+        # body tests for the last iteration. If it does, an earlier iteration is run apart, and the
+        # last one starts from where an earlier one ends: `if i == n - 1: x = Dense(1)(x)` then
+        # does not feed the next iteration.
+        probe = _LastIndex(*last, "probe", []) if last is not None else None
+        breaks = self._pass(body, first, probe)
+        seed = first
+        if probe is not None and probe.seen and repeats and self.loop_depth <= _PASS_LIMIT:
+            seed = dict(env)
+            if target is not None:
+                self.assign(target, element, seed)
+            breaks += self._pass(body, seed, probe._replace(mode="earlier"))
         looped = {
             name: value
-            for name, value in first.items()
-            if isinstance(value, Tensor) and len(value.producers) == 1 and value != env.get(name)
+            for name, value in seed.items()
+            if isinstance(value, Tensor) and value != env.get(name)
         }
-        if repeats and looped and self.loop_depth <= _PASS_LIMIT:
+        end = first
+        if repeats and looped and _DEAD not in seed and self.loop_depth <= _PASS_LIMIT:
             second = dict(env)
             second.update(looped)
             if target is not None:
                 self.assign(target, element, second)
-            self.exec_block(body, second)
+            with self._new_instances():
+                breaks += self._pass(body, second, probe._replace(mode="last") if probe is not None else None)
+            if _DEAD not in second:
+                end = dict(first)
+                end.update((name, value) for name, value in second.items() if isinstance(value, Tensor))
+            else:
+                end = second
         self.loop_depth -= 1
-        for name, value in first.items():
-            before = env.get(name) or self._outer_model(name)
-            env[name] = value if before is None else loop_value(before, value, repeats)
-        self._note_all(env)
+        self.exec_block(orelse, end)  # `for ... else` runs when no break left the loop
+        exits = [self._after_loop(env, state, repeats) for state in (end, *breaks)]
+        self._join_into(env, exits)
+
+    def _pass(self, body: list[ast.stmt], env: Env, facts: _LastIndex | None) -> list[Env]:
+        if facts is None:
+            return self._iteration(body, env)
+        self.last_iteration.append(facts)
+        try:
+            return self._iteration(body, env)
+        finally:
+            self.last_iteration.pop()
+
+    def _after_loop(self, before: Env, state: Env, repeats: bool) -> Env:
+        """What the names hold after the loop, on a path that left it in `state`."""
+        out = dict(before)
+        if _DEAD in state:
+            out[_DEAD] = UNKNOWN
+        for name, value in state.items():
+            if name == _DEAD:
+                continue
+            previous = before.get(name) or self._outer_model(name)
+            if previous is None:
+                out[name] = value
+            else:
+                previous, value = self._alike(previous, value)
+                out[name] = loop_value(previous, value, repeats)
+        return out
+
+    def _on_last_iteration(self, test: ast.expr) -> bool | None:
+        """The value of `i == n - 1` (and the like) on the last pass of `for i in range(n)`, or on
+        an earlier one, or None where the pass may be either."""
+        if not self.last_iteration or not isinstance(test, ast.Compare) or len(test.ops) != 1:
+            return None
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if isinstance(right, ast.Name) and isinstance(op, (ast.Eq, ast.NotEq)):
+            left, right = right, left
+        if not isinstance(left, ast.Name) or not isinstance(op, (ast.Eq, ast.NotEq, ast.Lt)):
+            return None
+        for facts in reversed(self.last_iteration):  # the innermost loop of that name
+            if facts.name != left.id:
+                continue
+            if not facts.is_last_index(right):
+                return None
+            if facts.mode == "probe":
+                facts.seen.append(True)
+                return None
+            on_last = isinstance(op, ast.Eq)
+            return on_last if facts.mode == "last" else not on_last
+        return None
 
     def exec_augassign(self, node: ast.AugAssign, env: Env) -> None:
         current = self.eval(node.target, env)

@@ -231,7 +231,10 @@ class KerasSemantics:
             info = catalog.layer_info(key)
             return self.op_node(node, info.kind if info else Kind.UNKNOWN, self.tensor_inputs(node, args, kwargs))
         if catalog.is_keras_layer(key) or key in catalog.INPUTS:
-            return LayerVal(self.make_layer(node, key, args, kwargs))
+            layer = self.make_layer(node, key, args, kwargs)
+            if self.interpreter.instance:  # a later pass of a loop makes another layer object
+                layer = layer._replace(key=hash((layer.key, self.interpreter.instance)))
+            return LayerVal(layer)
         if key.startswith("losses.") and key[len("losses.") :][:1].isupper() and catalog.loss_family(key):
             return self.new_loss(node, key, args, kwargs)
         activation = catalog.activation_function(key)
@@ -412,7 +415,8 @@ class KerasSemantics:
     def make_layer(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerNode:
         info = catalog.layer_info(key)
         kind = info.kind if info is not None else Kind.UNKNOWN
-        activation, given, act_name = Act.LINEAR, False, ""
+        activation = info.default_activation if info is not None else Act.LINEAR
+        given, act_name = False, ""
         dynamic = any(type(a) is ast.Starred for a in node.args) or None in kwargs
         if key in catalog.WRAPPERS:
             inner = args[0] if args else kwargs.get("layer")
@@ -429,6 +433,10 @@ class KerasSemantics:
             act_name = catalog.ACTIVATION_LAYERS[key]
             if key == "layers.Softmax" and not _last_axis(_positional(args, 0) or kwargs.get("axis")):
                 act_name = ""
+        elif key == catalog.MASKING and not dynamic:
+            value = args[0] if args else kwargs.get("mask_value", Const(0.0))
+            if isinstance(value, Const) and type(value.value) in (int, float) and value.value == 0:
+                kind = Kind.PASS
         elif kind is Kind.AFFINE and info is not None:
             index = info.activation_arg
             chosen: Value | None = kwargs.get("activation")
@@ -439,15 +447,18 @@ class KerasSemantics:
                 act_name = activation_name(chosen)
             elif dynamic:
                 activation = Act.UNKNOWN
-            else:
+            elif info.default_activation is Act.LINEAR:
                 act_name = "linear"
+            if activation is not Act.LINEAR and info.default_activation is not Act.LINEAR:
+                kind = Kind.NONLINEAR  # a recurrent layer (SimpleRNN) is affine only with a linear activation
         given_name = kwargs.get("name")
-        shape_args = tuple(
-            kw.arg
+        shape_keywords = [
+            kw
             for kw in node.keywords
             if kw.arg in catalog.INPUT_SHAPE_ARGS
             and not (kw.arg == "input_dim" and key in catalog.INPUT_DIM_IS_NOT_A_SHAPE)
-        )
+        ]
+        shape_args = tuple(str(kw.arg) for kw in shape_keywords)
         name = key.rsplit(".", 1)[-1]
         return LayerNode(
             key=id(node),
@@ -468,6 +479,8 @@ class KerasSemantics:
             act_name=act_name,
             channels=self._channels(key, args, kwargs),
             name=given_name.value if isinstance(given_name, Const) and isinstance(given_name.value, str) else None,
+            shape_positions=tuple((kw.lineno, self.text.column(kw)) for kw in shape_keywords),
+            keras3=self.interpreter.keras3,
         )
 
     def _channels(self, key: str, args: list[Value], kwargs: Kwargs) -> int | None:

@@ -144,15 +144,33 @@ class Record(Value):
     so that the branches of an `if` can each hold their own version and be joined.
     """
 
-    __slots__ = ("origin", "kind", "ops")
+    __slots__ = ("origin", "kind", "_items", "_length", "_ops")
 
     def __init__(self, origin: ast.AST, kind: str, ops: tuple[Op, ...] = ()) -> None:
         self.origin = origin
         self.kind = kind  # "sequential" or "list"
-        self.ops = ops
+        # The effects are the first `_length` items of a list that later versions of the record may
+        # share and extend: `model.add(...)` in a chain of n adds then costs O(1), not O(n).
+        self._items: list[Op] = list(ops)
+        self._length = len(self._items)
+        self._ops: tuple[Op, ...] | None = tuple(ops)
+
+    @property
+    def ops(self) -> tuple[Op, ...]:
+        if self._ops is None:
+            self._ops = tuple(self._items[: self._length])
+        return self._ops
 
     def with_ops(self, *ops: Op) -> Record:
-        return Record(self.origin, self.kind, self.ops + ops)
+        record = Record.__new__(Record)
+        record.origin, record.kind, record._ops = self.origin, self.kind, None
+        if self._length == len(self._items):
+            record._items = self._items  # nobody extended it past this version: share it
+        else:
+            record._items = self._items[: self._length]
+        record._items.extend(ops)
+        record._length = len(record._items)
+        return record
 
 
 class AddOp:
