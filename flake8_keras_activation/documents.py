@@ -437,6 +437,8 @@ def _backup(target: str, old: bytes) -> str | None:
         stream.flush()
         os.fsync(stream.fileno())
     return backup
+
+
 def _shifted(finding: Finding, line: int) -> tuple[int, int] | None:
     """A finding's call position, counted like its line (a cell's lines instead of the module's)."""
     if finding.call is None:

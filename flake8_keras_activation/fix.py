@@ -349,7 +349,7 @@ def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
 def fix_source(
     text: str, findings: Sequence[Finding], activation: str = DEFAULT_ACTIVATION, quote: str | None = None
 ) -> FixResult:
-    """Apply the fixes for the KA101 and KA102 findings of `text`; every other byte is kept."""
+    """Apply the fixes for the findings of `text` that have one (FIXABLE); every other byte is kept."""
     if not ACTIVATION_NAME.match(activation):
         raise ValueError(f"not an activation name: {activation!r}")
     plans = _plans(findings)

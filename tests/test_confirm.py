@@ -381,6 +381,8 @@ def test_the_weight_count_from_the_configuration_is_never_below_what_keras_alloc
         estimate = weight_count(layer, shape, layer.compute_output_shape(shape))
         layer.build(shape)
         assert estimate >= sum(math.prod(w.shape) for w in layer.weights), type(layer).__name__
+
+
 def test_confirmed_messages_of_a_deep_model_stay_one_short_line_each(tmp_path: Path) -> None:
     depth = 60
     path = tmp_path / "deep.py"

@@ -794,6 +794,8 @@ def test_a_hard_linked_file_edited_while_fix_runs_is_not_overwritten(
     code, _, err = _run_fix(capsys, str(path))
     assert (code, "changed on disk" in err) == (1, True)
     assert path.read_text() == SEED.replace("Dense(1)", "Dense(2)")
+
+
 def test_locally_connected_gets_its_activation_at_the_sixth_position_not_data_format() -> None:
     head = "from tensorflow.keras import Sequential\nfrom tensorflow.keras.layers import Dense, Flatten, LocallyConnected1D\n"
     source = head + 'model = Sequential([LocallyConnected1D(16, 3, 1, "valid", None, None), Flatten(), Dense(1)])\n'

@@ -74,6 +74,8 @@ def _runs_at_most_once(node: ast.expr) -> bool:
 
 # Methods of a subclassed model that replace what compile()'s loss is applied to.
 _CUSTOM_TRAINING = frozenset({"train_step", "compute_loss", "test_step"})
+
+
 class _LastIndex(NamedTuple):
     """A loop variable, how to recognize its last value, and what the current pass knows of it."""
 
