@@ -53,6 +53,34 @@ def test_noqa_silences_one_code(tmp_path: Path) -> None:
     assert codes == ["KA103", "KA101", "KA102"]
 
 
+LOSS_ON_LOGITS = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+model.compile(
+    optimizer="adam",
+    loss="binary_crossentropy",{comment}
+)
+"""
+
+
+@pytest.mark.parametrize(
+    ("comment", "expected"),
+    [
+        ("", ["KA203"]),
+        ("  # noqa: KA203", []),
+        ("  # noqa: KA2", []),
+        ("  # noqa: KA101", ["KA203"]),
+    ],
+)
+def test_noqa_on_the_loss_line_silences_an_output_finding(tmp_path: Path, comment: str, expected: list[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(LOSS_ON_LOGITS.format(comment=comment))
+    result = run_flake8([path], "--select=KA", "--format=%(row)d %(code)s")
+    assert [line.split()[1] for line in result.stdout.splitlines()] == expected
+    assert all(line.split()[0] == "6" for line in result.stdout.splitlines())
+
+
 def test_extend_ignore_and_select_work_by_prefix(tmp_path: Path) -> None:
     path = tmp_path / "seed.py"
     path.write_text(SEED)
