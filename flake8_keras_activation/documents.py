@@ -16,6 +16,7 @@ import re
 import stat
 import tempfile
 import tokenize
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence, Union
 
@@ -23,7 +24,7 @@ from .codes import Finding
 from .notebook import Notebook, NotebookError, read_notebook, unmask
 from .screen import LIMIT_TEXT, may_hold_finding, too_large
 from .selection import Selection, reported
-from .source import analyze_source
+from .source import analyze_graphs, extract_graphs, source_lines
 
 if TYPE_CHECKING:  # the fixer imports libcst: only the fix command loads it
     from .fix import FixResult
@@ -76,6 +77,17 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A layer on a finding's chain, where the user sees it (as Located places a finding)."""
+
+    line: int
+    col: int
+    label: str  # "collapses into Dense(100)"
+    cell: int | None = None
+    file_line: int | None = None
+
+
+@dataclass(frozen=True)
 class Located:
     """A finding where the user sees it: a line of a file, or a line of a notebook cell."""
 
@@ -85,6 +97,9 @@ class Located:
     col: int  # 0-based, in characters
     cell: int | None = None  # the notebook cell's number, 1-based, counting every cell
     file_line: int | None = None  # the line of the notebook's JSON text that shows it
+    related: tuple[Link, ...] = ()  # the chain, when it was asked for (SARIF)
+    end_line: int | None = None  # where the construct ends, when it was asked for
+    end_col: int | None = None
 
     @property
     def place(self) -> str:
@@ -111,9 +126,53 @@ class Fixed:
     problems: tuple[Problem, ...] = ()
 
 
-def _analyze(text: str) -> list[Finding]:
+def parse(text: str) -> ast.Module:
+    """The module's tree; DocumentError with a one-line reason when it does not parse."""
     try:
-        return analyze_source(text)
+        with warnings.catch_warnings():  # the user's invalid escapes are not ours to report
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except SyntaxError as error:
+        where = f" (line {error.lineno})" if error.lineno else ""
+        raise DocumentError(f"does not parse: {error.msg}{where}") from None
+    except (ValueError, MemoryError, RecursionError) as error:
+        raise DocumentError(f"does not parse: {error}") from None
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A reported finding of a module, with where its construct ends and its chain when asked for."""
+
+    finding: Finding
+    end: tuple[int, int] | None = None  # (line, col) in the module
+    links: tuple[Link, ...] = ()
+
+
+def _analyze(text: str, selection: Selection, detail: bool) -> list[Analysed]:
+    """The reported findings of a module; with `detail`, their ends and chains (SARIF, GitHub).
+
+    The screen comes first and the text is parsed once: a file that cannot hold a finding is
+    never parsed (flake8 reports a syntax error in it; we have nothing to say about it).
+    """
+    if not may_hold_finding(text):
+        return []
+    tree = parse(text)
+    try:
+        lines = source_lines(text)
+        graphs = extract_graphs(tree, lines)
+        found = reported(analyze_graphs(graphs), text, selection)
+        if not detail or not found:
+            return [Analysed(finding) for finding in found]
+        from .chains import chain
+        from .spans import highlighted, spans
+
+        ranges = spans(tree, lines, [(f.line, f.col, highlighted(f)) for f in found])
+        out = []
+        for finding in found:
+            span = ranges[(finding.line, finding.col, highlighted(finding))]
+            links = tuple(Link(n.line, n.col or 0, label) for n, label in chain(finding, graphs) if n.line is not None)
+            out.append(Analysed(finding, (span.end_line, span.end_col), links))
+        return out
     except Exception as error:  # a bug of ours must not cost the user the other files
         raise DocumentError(f"the analysis failed ({type(error).__name__}: {error}); please report it") from None
 
@@ -142,9 +201,13 @@ class PythonFile:
     def problems(self) -> tuple[Problem, ...]:
         return ()
 
-    def findings(self, selection: Selection) -> list[Located]:
-        found = reported(_analyze(self.text), self.text, selection)
-        return [Located(self.path, f, f.line, f.col) for f in found]
+    def findings(self, selection: Selection, detail: bool = False) -> list[Located]:
+        out = []
+        for item in _analyze(self.text, selection, detail):
+            f = item.finding
+            end_line, end_col = item.end if item.end is not None else (None, None)
+            out.append(Located(self.path, f, f.line, f.col, related=item.links, end_line=end_line, end_col=end_col))
+        return out
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
@@ -186,14 +249,27 @@ class NotebookFile:
             Problem(self.path, cell.problem, cell.number) for cell in self.notebook.cells if cell.problem is not None
         )
 
-    def locate(self, finding: Finding) -> Located:
+    def locate(self, finding: Finding, analysed: Analysed | None = None) -> Located:
         cell, line = self.notebook.locate(finding.line)
         shown = dataclasses.replace(finding, message=cell_lines(self.notebook, finding.message, cell.number))
-        return Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
+        located = Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
+        if analysed is None:
+            return located
+        end_line, end_col = None, None
+        if analysed.end is not None:
+            end_cell, end_line = self.notebook.locate(analysed.end[0])
+            end_col = analysed.end[1]
+            if end_cell.number != cell.number:  # never: a construct is within one cell
+                end_line, end_col = None, None
+        links = tuple(self._link(link) for link in analysed.links)
+        return dataclasses.replace(located, related=links, end_line=end_line, end_col=end_col)
 
-    def findings(self, selection: Selection) -> list[Located]:
-        found = reported(_analyze(self.module), self.module, selection)
-        return [self.locate(f) for f in found]
+    def _link(self, link: Link) -> Link:
+        cell, line = self.notebook.locate(link.line)
+        return Link(line, link.col, link.label, cell.number, self.notebook.json_line(cell, line))
+
+    def findings(self, selection: Selection, detail: bool = False) -> list[Located]:
+        return [self.locate(item.finding, item) for item in _analyze(self.module, selection, detail)]
 
     def encode(self, text: str) -> bytes:
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
@@ -302,6 +378,11 @@ def _read_bounded(stream: io.BufferedReader) -> bytes:
 def load(path: str) -> Document:
     """Read a Python file or a notebook; DocumentError with a one-line reason when that fails."""
     data, stamp = read_bytes(path)
+    return from_bytes(path, data, stamp)
+
+
+def from_bytes(path: str, data: bytes, stamp: Stamp | None = None) -> Document:
+    """A document from its bytes (a file's, or stdin's named by --stdin-filename); `path` tells its kind."""
     if is_notebook(path):
         bom = data.startswith(codecs.BOM_UTF8)
         try:
@@ -314,15 +395,13 @@ def load(path: str) -> Document:
             raise DocumentError(str(error)) from None
         _within_limit(notebook.module)
         return notebook
+    return python_file(path, data, stamp)
+
+
+def python_file(path: str, data: bytes, stamp: Stamp | None = None) -> PythonFile:
+    """Python source bytes as a document (it is parsed when analysed, and only if the screen passes)."""
     text, encoding = decode_python(data)
     _within_limit(text)
-    try:
-        ast.parse(text)
-    except SyntaxError as error:
-        where = f" (line {error.lineno})" if error.lineno else ""
-        raise DocumentError(f"does not parse: {error.msg}{where}") from None
-    except (ValueError, MemoryError, RecursionError) as error:
-        raise DocumentError(f"does not parse: {error}") from None
     return PythonFile(path, text, encoding, stamp)
 
 

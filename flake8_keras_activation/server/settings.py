@@ -49,7 +49,7 @@ def read_settings(raw: Any) -> Settings:
                 values[name] = codes
     activation = raw.get("activation")
     if activation is not None:
-        from ..fix import ACTIVATION_NAME  # the fixer's own rule for what it may write
+        from ..config import ACTIVATION_NAME  # the fixer's own rule for what it may write
 
         if isinstance(activation, str) and ACTIVATION_NAME.match(activation) and activation not in LINEAR_ACTIVATIONS:
             values["activation"] = activation
