@@ -149,7 +149,9 @@ def from_table(source: str, table: Mapping[str, Any]) -> Config:
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise _fail(source, key, "expected a table of glob = [codes]")
-            values[name] = tuple((str(glob), _toml_codes(source, f"{key}.{glob}", codes)) for glob, codes in value.items())
+            values[name] = tuple(
+                (str(glob), _toml_codes(source, f"{key}.{glob}", codes)) for glob, codes in value.items()
+            )
         else:
             values[name] = _toml_codes(source, key, value)
     return Config(root=os.path.dirname(os.path.abspath(source)), source=source, **values)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence, Union
 
 from .codes import Finding
+from .noqa import add_noqa
 from .notebook import Notebook, NotebookError, read_notebook, unmask
 from .screen import LIMIT_TEXT, may_hold_finding, too_large
 from .selection import Selection, reported
@@ -100,6 +101,7 @@ class Located:
     related: tuple[Link, ...] = ()  # the chain, when it was asked for (SARIF)
     end_line: int | None = None  # where the construct ends, when it was asked for
     end_col: int | None = None
+    source: str | None = None  # the line's text, for --show-source
 
     @property
     def place(self) -> str:
@@ -212,6 +214,13 @@ class PythonFile:
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
 
+    def add_noqa(self, findings: Sequence[Located]) -> tuple[str | None, list[Located]]:
+        """The text with a `# noqa: CODE` on each finding's line (None: unchanged), and the findings
+        whose line cannot take a comment (it ends inside a string)."""
+        by_finding = {item.finding: item for item in findings}
+        new, left = add_noqa(self.text, list(by_finding))
+        return (new if new != self.text else None), [by_finding[f] for f in left]
+
     def fix(self, findings: Sequence[Located], activation: str) -> Fixed:
         from .fix import FixError, fix_source
 
@@ -273,6 +282,20 @@ class NotebookFile:
 
     def encode(self, text: str) -> bytes:
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
+
+    def add_noqa(self, findings: Sequence[Located]) -> tuple[str | None, list[Located]]:
+        """As for a Python file, in each cell's own lines."""
+        new_sources: dict[int, str] = {}
+        left: list[Located] = []
+        for cell in self.notebook.cells:
+            here = {dataclasses.replace(i.finding, line=i.line): i for i in findings if i.cell == cell.number}
+            if not here:
+                continue
+            source, not_silenced = add_noqa(cell.source, list(here), checked=cell.masked)
+            left.extend(here[f] for f in not_silenced)
+            if source != cell.source:
+                new_sources[cell.index] = source
+        return (self.notebook.with_sources(new_sources) if new_sources else None), left
 
     def fix(self, findings: Sequence[Located], activation: str) -> Fixed:
         from .fix import FixError, fix_source, preferred_quote
