@@ -302,20 +302,42 @@ class Configurations:
         return config
 
 
-def signature(path: str) -> tuple[tuple[str, int, int], ...]:
-    """The configuration files that could govern `path`, with their modification times and sizes:
-    when it changes, the configuration must be read again (the server checks it on each analysis)."""
+def _states(path: str) -> dict[str, tuple[int, int] | None]:
+    """Every file that could configure `path`, from its directory up, with its modification time and
+    size (None: absent)."""
     directory = os.path.dirname(os.path.abspath(path))
-    found = []
+    found: dict[str, tuple[int, int] | None] = {}
     while True:
         for name in CONFIG_FILES:
             candidate = os.path.join(directory, name)
             try:
                 info = os.stat(candidate)
+                found[candidate] = (info.st_mtime_ns, info.st_size)
             except OSError:
-                continue
-            found.append((candidate, info.st_mtime_ns, info.st_size))
+                found[candidate] = None
         parent = os.path.dirname(directory)
         if parent == directory:
-            return tuple(found)
+            return found
         directory = parent
+
+
+class Reloading:
+    """Configurations for a long-running process (the language server): read again when any file they
+    came from, or could come from, is created, changed or removed."""
+
+    def __init__(self) -> None:
+        self._current = Configurations()
+        self._known: dict[str, tuple[int, int] | None] = {}
+
+    def forget(self) -> None:
+        """Read everything again next time (a watched configuration file changed)."""
+        self._current = Configurations()
+        self._known = {}
+
+    def for_path(self, path: str) -> Config:
+        """The configuration of `path` as its files are now; ConfigError as Configurations gives it."""
+        states = _states(path)
+        if any(name in self._known and self._known[name] != state for name, state in states.items()):
+            self.forget()
+        self._known.update(states)
+        return self._current.for_path(path)
