@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import importlib
 import os
 import re
@@ -321,6 +320,8 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
 
 
 def _diff(path: str, old: str, new: str) -> str:
+    import difflib
+
     lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=path, tofile=path)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import fnmatch
 import os
 import re
@@ -245,6 +244,8 @@ def read_file(source: str, explicit: bool = False) -> Config | None:
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: [tool.{TABLE}] must be a table")
         return from_table(source, table)
+    import configparser  # only where a project has an INI file
+
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source)

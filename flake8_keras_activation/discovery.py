@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -69,6 +67,9 @@ def excluded(path: str, configurations: Configurations | None) -> bool:
 
 def git_ignored(root: str, paths: Iterable[str]) -> set[str]:
     """The paths (under `root`) that git ignores; empty when git is missing or `root` is no work tree."""
+    import shutil
+    import subprocess  # here: a check of named files never starts git
+
     paths = list(paths)
     git = shutil.which("git")
     if not paths or git is None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import ast
 import codecs
 import dataclasses
-import hashlib
 import io
 import os
 import re
 import stat
-import tempfile
 import tokenize
 import warnings
 from dataclasses import dataclass
@@ -60,6 +58,8 @@ class Stamp:
 
     @classmethod
     def of(cls, info: os.stat_result, data: bytes) -> Stamp:
+        import hashlib  # here, as tempfile below: a one-file check starts in milliseconds
+
         return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
@@ -479,6 +479,8 @@ def _check_unchanged(target: str, stamp: Stamp | None) -> None:
 def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None) -> None:
     """A complete new file with the old one's owner, group and mode, renamed over it in one step."""
     directory = os.path.dirname(target)
+    import tempfile
+
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:
@@ -528,6 +530,8 @@ def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None) -> None:
 
 
 def _backup(target: str, old: bytes) -> str | None:
+    import tempfile
+
     try:
         descriptor, backup = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".orig"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -71,6 +69,9 @@ def check_all(tasks: Sequence[Task], jobs: int) -> Iterator[Outcome]:
     if jobs <= 1:
         yield from map(check, tasks)
         return
+    import multiprocessing  # here: a check of a few files never pays for the pool's modules
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     # fork starts in milliseconds and nothing heavy is loaded yet; elsewhere, the platform's default
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
