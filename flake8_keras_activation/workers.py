@@ -43,7 +43,7 @@ def _with_source(document: Document, item: Located) -> Located:
 def check(task: Task) -> Outcome:
     """One file's findings and problems; never raises for the file's sake."""
     try:
-        document = from_bytes(task.path, task.data) if task.data is not None else load(task.path)
+        document = from_bytes(task.path, task.data) if task.data is not None else load(task.path, stamped=False)
     except DocumentError as error:
         return Outcome(problems=(Problem(task.path, str(error)),))
     problems = list(document.problems())
