@@ -226,3 +226,31 @@ def test_fix_of_stdin_writes_the_fixed_source_to_stdout(tmp_path: Path) -> None:
     broken = command("fix", "-", cwd=tmp_path, stdin=SEED + "model.add(Dense(\n")
     assert broken.returncode == 1 and broken.stdout == SEED + "model.add(Dense(\n"
     assert "does not parse" in broken.stderr and "Traceback" not in broken.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("tests/*: KA101,E501", (("tests/*", ("KA101", "E501")),)),
+        ("a.py b.py:KA1 c.py: KA2, KA3", (("a.py", ("KA1",)), ("b.py", ("KA1",)), ("c.py", ("KA2", "KA3")))),
+        ("\n    tests/*: KA101\n    */legacy.py:KA102\n", (("tests/*", ("KA101",)), ("*/legacy.py", ("KA102",)))),
+    ],
+)
+def test_flake8s_per_file_ignores_syntax_is_read_as_flake8_reads_it(value: str, expected: tuple) -> None:
+    from flake8_keras_activation.config import parse_per_file_ignores
+
+    assert parse_per_file_ignores("setup.cfg", value) == expected
+
+
+def test_the_language_servers_selection_is_the_commands_with_the_editors_on_top(tmp_path: Path) -> None:
+    from flake8_keras_activation.config import Reloading
+    from flake8_keras_activation.server.settings import read_settings, selection_for
+
+    project(tmp_path, {"pyproject.toml": '[tool.flake8-keras-activation]\nper-file-ignores = { "tests/*" = ["KA101"] }\n'})
+    configurations = Reloading()
+    in_tests = str(tmp_path / "tests" / "test_model.py")
+    chosen = selection_for(in_tests, read_settings({"ignore": ["KA103"]}), configurations)
+    assert [chosen.wants(code) for code in ("KA101", "KA102", "KA103")] == [False, True, False]
+    (tmp_path / "pyproject.toml").write_text('[tool.flake8-keras-activation]\nselect = ["KA101"]\n')
+    chosen = selection_for(in_tests, read_settings({}), configurations)
+    assert [chosen.wants(code) for code in ("KA101", "KA102", "KA103")] == [True, False, False]
