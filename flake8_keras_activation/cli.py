@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import difflib
+import dataclasses
 import importlib
-import json
 import os
 import re
 import shutil
 import sys
 import textwrap
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
+from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, selection
 from .discovery import discover
-from .documents import Document, DocumentError, Located, NotWritten, Problem, load, write_fixed
+from .documents import Document, DocumentError, Fixed, Located, NotWritten, Problem, from_bytes, load, write_fixed
+from .formats import FORMATS, Style, wants_colour
+from .formats import render as render_report
 from .notebook import split_lines
-from .selection import Selection, parse_codes
+from .selection import parse_codes
+from .workers import Task, check_all, default_jobs
 
 PROG = "flake8-keras-activation"
 SERVER_HINT = f"{PROG} server needs pygls: pip install 'flake8-keras-activation[lsp]'"
@@ -38,9 +41,6 @@ _UNBREAKABLE = "\0"  # stands for a space inside a code span while the text is w
 
 
 def _activation(value: str) -> str:
-    # Imported here, not at the top: the check command must never load libcst.
-    from .fix import ACTIVATION_NAME
-
     if not ACTIVATION_NAME.match(value):
         raise argparse.ArgumentTypeError(f"not an activation name: {value!r}")
     if value in LINEAR_ACTIVATIONS:
@@ -87,8 +87,26 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
                        help="these codes as well as the default ones")
-    group.add_argument("--ignore", "--extend-ignore", dest="ignore", type=_codes, action="extend", default=[],
-                       metavar="CODES", help="leave these codes out")
+    group.add_argument("--ignore", type=_codes, action="extend", metavar="CODES",
+                       help="leave these codes out (instead of the configuration's ignore)")
+    group.add_argument("--extend-ignore", type=_codes, action="extend", default=[], metavar="CODES",
+                       help="leave these codes out as well")
+    config = parser.add_argument_group("configuration", "[tool.flake8-keras-activation] in pyproject.toml, else "
+                                       "[flake8] in setup.cfg, tox.ini or .flake8, the nearest to each file")
+    config.add_argument("--config", metavar="FILE", help="read this file instead, for every path")
+    config.add_argument("--isolated", action="store_true", help="read no configuration file")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="the name of the source read from - (for the configuration and the output)")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,9 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Report the findings of the flake8 plugin in Python files and Jupyter notebooks. "
         "Exit status: 0 when clean, 1 when there are findings or files that cannot be read, 2 on usage errors.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to walk")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files, or directories to walk (default: the current directory); - reads stdin")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="output format (github: workflow commands that annotate a pull request)")
+    check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--statistics", action="store_true", help="a count per code at the end")
+    check.add_argument("--show-source", action="store_true", help="each finding's line, and a caret under it")
+    check.add_argument("-q", "--quiet", action="count", default=0,
+                       help="only the names of files with findings; twice: nothing (the exit status tells)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text format (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="append `# noqa: CODE` to the line of every finding, to adopt the tool on old code")
+    check.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                       help="processes to check files in (default: the number of CPUs)")
     _add_selection_options(check)
 
     fix = commands.add_parser(
@@ -116,8 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rewrite files in place: add an activation to each KA101 layer and remove each KA102 "
         "argument. Exit status: 1 when a file changed (or would, with --diff) or could not be fixed, else 0.",
     )
-    fix.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to walk")
-    fix.add_argument("--activation", type=_activation, default="relu", help="activation to add (default: relu)")
+    fix.add_argument("paths", nargs="*", metavar="PATH",
+                     help="files, or directories to walk (default: the current directory); - reads stdin and "
+                     "writes the fixed source to stdout")
+    fix.add_argument("--activation", type=_activation,
+                     help="activation to add (default: the configuration's activation, else relu)")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     _add_selection_options(fix)
 
@@ -150,31 +184,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _selection(args: argparse.Namespace) -> Selection:
-    select = tuple(args.select) if args.select is not None else None
-    return Selection(select=select, extend_select=tuple(args.extend_select), ignore=tuple(args.ignore))
+def _overrides(args: argparse.Namespace) -> Overrides:
+    return Overrides(
+        select=tuple(args.select) if args.select is not None else None,
+        extend_select=tuple(args.extend_select),
+        ignore=tuple(args.ignore) if args.ignore is not None else None,
+        extend_ignore=tuple(args.extend_ignore),
+    )
 
 
-# ---- check ----------------------------------------------------------------------------------
+def _configurations(args: argparse.Namespace) -> Configurations:
+    return Configurations(args.config, args.isolated)
 
 
-def _documents(paths: Sequence[str], problems: list[Problem]) -> Iterable[Document]:
-    """Every file the paths stand for that can be read; the others go to `problems`, and to stderr."""
-    discovered = discover(paths)
-    for missing in discovered.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
-    if not discovered.files:
-        # never a silent no-op: an empty directory, or one whose files are all excluded
-        print(f"{PROG}: nothing checked: no Python file or notebook in {', '.join(paths)}", file=sys.stderr)
-    for path in discovered.files:
-        try:
-            document = load(path)
-        except DocumentError as error:
-            _problem(problems, Problem(path, str(error)))
-            continue
-        for problem in document.problems():
-            _problem(problems, problem)
-        yield document
+class _Files:
+    """What the paths stand for: the files to read (each with its configuration), or stdin."""
+
+    def __init__(self, args: argparse.Namespace, configurations: Configurations) -> None:
+        paths = list(args.paths) or ["."]
+        self.stdin = paths == ["-"]
+        if "-" in paths and not self.stdin:
+            raise ConfigError("- (stdin) cannot be checked with other paths")
+        self.shown = args.stdin_filename or "stdin"
+        self.paths = paths
+        self.missing: tuple[str, ...] = ()
+        self.files: tuple[str, ...] = ()
+        if not self.stdin:
+            discovered = discover(paths, configurations)
+            self.missing, self.files = discovered.missing, discovered.files
+
+    def stdin_bytes(self) -> bytes:
+        return sys.stdin.buffer.read()
 
 
 def _problem(problems: list[Problem], problem: Problem) -> None:
@@ -182,74 +222,151 @@ def _problem(problems: list[Problem], problem: Problem) -> None:
     print(problem, file=sys.stderr)
 
 
-def _as_json(item: Located) -> dict[str, Any]:
-    return {
-        "path": item.path,
-        "cell": item.cell,
-        "line": item.line,
-        "column": item.col + 1,
-        "code": item.finding.code,
-        "name": CODES[item.finding.code].slug,
-        "message": item.finding.message,
-    }
+def _nothing_checked(files: _Files) -> None:
+    # never a silent no-op: an empty directory, or one whose files are all excluded
+    if not files.stdin and not files.files:
+        print(f"{PROG}: nothing checked: no Python file or notebook in {', '.join(files.paths)}", file=sys.stderr)
+
+
+def _usage_error(error: ConfigError) -> int:
+    print(f"{PROG}: error: {error}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def run_check(args: argparse.Namespace) -> int:
-    selection = _selection(args)
+    overrides = _overrides(args)
+    try:
+        configurations = _configurations(args)
+        files = _Files(args, configurations)
+        if files.stdin:
+            config = configurations.for_path(files.shown if args.stdin_filename else os.path.join(os.getcwd(), "-"))
+            tasks = [Task(files.shown, selection(config, files.shown, overrides), data=files.stdin_bytes())]
+        else:
+            tasks = [Task(path, selection(configurations.for_path(path), path, overrides)) for path in files.files]
+    except ConfigError as error:
+        return _usage_error(error)
+    if args.add_noqa:
+        if files.stdin:
+            print(f"{PROG}: error: --add-noqa rewrites files; it cannot read stdin", file=sys.stderr)
+            return EXIT_USAGE
+        return _add_noqa(tasks, files)
+    detail = args.format in ("sarif", "github")
+    tasks = [dataclasses.replace(t, detail=detail, show_source=args.show_source) for t in tasks]
     problems: list[Problem] = []
+    for missing in files.missing:
+        _problem(problems, Problem(missing, "no such file or directory"))
+    _nothing_checked(files)
     findings: list[Located] = []
-    for document in _documents(args.paths, problems):
+    for outcome in check_all(tasks, args.jobs or default_jobs()):
+        findings.extend(outcome.findings)
+        for problem in outcome.problems:
+            _problem(problems, problem)
+    terminal = args.output_file is None and sys.stdout.isatty()
+    style = Style(wants_colour(args.color, terminal), args.show_source, args.quiet, args.statistics)
+    report = render_report(args.format, findings, problems, style)
+    if args.output_file is not None:
         try:
-            findings.extend(document.findings(selection))
-        except DocumentError as error:
-            _problem(problems, Problem(document.path, str(error)))
-    if args.format == "text":
-        for item in findings:
-            print(f"{item.place}: {item.finding.code} {item.finding.message}")
-    elif args.format == "json":
-        print(json.dumps([_as_json(item) for item in findings], indent=2))
+            with open(args.output_file, "w", encoding="utf-8") as stream:
+                stream.write(report)
+        except OSError as error:
+            print(f"{args.output_file}: error: cannot be written: {error.strerror or error}", file=sys.stderr)
+            return EXIT_USAGE
     else:
-        from .sarif import sarif_log
-
-        print(json.dumps(sarif_log(findings, problems), indent=2))
+        sys.stdout.write(report)
     if args.exit_zero:
         return EXIT_CLEAN
     return EXIT_ATTENTION if findings or problems else EXIT_CLEAN
+
+
+def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
+    """Silence every current finding with a comment on its line; a second run finds nothing to add."""
+    problems: list[Problem] = []
+    for missing in files.missing:
+        _problem(problems, Problem(missing, "no such file or directory"))
+    _nothing_checked(files)
+    added = 0
+    for task in tasks:
+        try:
+            document = load(task.path)
+            located = document.findings(task.selection)
+        except DocumentError as error:
+            _problem(problems, Problem(task.path, str(error)))
+            continue
+        if not located:
+            continue
+        new, left = document.add_noqa(located)
+        for item in left:
+            print(f"{item.place}: {item.finding.code} not silenced: a comment there would change the code",
+                  file=sys.stderr)
+        if left:
+            problems.append(Problem(task.path, "some findings could not be silenced"))
+        if new is None:
+            continue
+        try:
+            write_fixed(document.path, document.encode(new), document.stamp)
+        except NotWritten as reason:
+            _problem(problems, Problem(document.path, str(reason).replace("not fixed", "not changed"), label=""))
+            continue
+        except (OSError, UnicodeError) as error:
+            _problem(problems, Problem(document.path, f"cannot be written: {error}"))
+            continue
+        added += len(located) - len(left)
+        print(f"Added noqa comments to {document.path}", file=sys.stderr)
+    print(f"{PROG}: {added} finding{'s' if added != 1 else ''} silenced", file=sys.stderr)
+    return EXIT_ATTENTION if problems else EXIT_CLEAN
 
 
 # ---- fix ------------------------------------------------------------------------------------
 
 
 def _diff(path: str, old: str, new: str) -> str:
+    import difflib
+
     lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=path, tofile=path)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def run_fix(args: argparse.Namespace) -> int:
-    from .fix import FIXABLE  # libcst comes with it: only this command loads it
+    from .fix import DEFAULT_ACTIVATION, FIXABLE  # libcst comes with it: only this command loads it
 
-    selection = _selection(args)
+    overrides = _overrides(args)
+    try:
+        configurations = _configurations(args)
+        files = _Files(args, configurations)
+        if files.stdin:
+            config = configurations.for_path(files.shown if args.stdin_filename else os.path.join(os.getcwd(), "-"))
+            targets = [(files.shown, config)]
+        else:
+            targets = [(path, configurations.for_path(path)) for path in files.files]
+    except ConfigError as error:
+        return _usage_error(error)
     problems: list[Problem] = []
+    for missing in files.missing:
+        _problem(problems, Problem(missing, "no such file or directory"))
+    _nothing_checked(files)
     changed = 0
-    for document in _documents(args.paths, problems):
+    data = files.stdin_bytes() if files.stdin else None
+    for path, config in targets:
+        activation = args.activation or config.activation or DEFAULT_ACTIVATION
         try:
-            located = [item for item in document.findings(selection) if item.finding.code in FIXABLE]
+            document = from_bytes(path, data) if data is not None else load(path)
+            for problem in document.problems():
+                _problem(problems, problem)
+            wanted = selection(config, path, overrides)
+            located = [item for item in document.findings(wanted) if item.finding.code in FIXABLE]
         except DocumentError as error:
-            _problem(problems, Problem(document.path, str(error)))
+            _problem(problems, Problem(path, str(error)))
+            if data is not None:  # a filter never loses its input
+                sys.stdout.buffer.write(data)
             continue
-        if not located:
+        outcome = _fixed(document, located, activation, problems)
+        if data is not None:
+            # a filter: the source always comes back, fixed where it could be, in its own encoding
+            new = outcome.new if outcome is not None and outcome.new is not None else None
+            sys.stdout.flush()
+            sys.stdout.buffer.write(document.encode(new) if new is not None else data)
             continue
-        try:
-            outcome = document.fix(located, args.activation)
-        except Exception as error:  # a bug of ours: leave the file alone and go on with the others
-            message = f"not fixed: the fixer failed ({type(error).__name__}: {error}); please report it"
-            _problem(problems, Problem(document.path, message))
-            continue
-        for problem in outcome.problems:
-            _problem(problems, problem)
-        for skip in outcome.skipped:
-            print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {skip.reason}", file=sys.stderr)
-        if outcome.new is None:
+        if outcome is None or outcome.new is None:
             continue
         changed += 1
         if args.diff:
@@ -265,6 +382,22 @@ def run_fix(args: argparse.Namespace) -> int:
             continue
         print(f"Rewriting {document.path}", file=sys.stderr)
     return EXIT_ATTENTION if changed or problems else EXIT_CLEAN
+
+
+def _fixed(document: Document, located: list[Located], activation: str, problems: list[Problem]) -> Fixed | None:
+    if not located:
+        return None
+    try:
+        outcome = document.fix(located, activation)
+    except Exception as error:  # a bug of ours: leave the file alone and go on with the others
+        message = f"not fixed: the fixer failed ({type(error).__name__}: {error}); please report it"
+        _problem(problems, Problem(document.path, message))
+        return None
+    for problem in outcome.problems:
+        _problem(problems, problem)
+    for skip in outcome.skipped:
+        print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {skip.reason}", file=sys.stderr)
+    return outcome
 
 
 # ---- explain --------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from .config import Configurations
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Directories that hold no code of the user's own, or only copies of it.
@@ -36,23 +37,39 @@ class Discovered:
     missing: tuple[str, ...]  # arguments that name nothing on disk
 
 
-def _excluded_dir(parent: str, name: str) -> bool:
-    if name in EXCLUDED_DIRS or name.endswith(".egg-info"):
+def _excluded_dir(parent: str, name: str, configurations: Configurations | None) -> bool:
+    config = configurations.for_directory(os.path.abspath(parent)) if configurations is not None else None
+    if config is not None and config.excludes(os.path.join(parent, name)):
+        return True
+    # a configured `exclude` replaces the built-in list, as flake8's does
+    if (config is None or config.exclude is None) and (name in EXCLUDED_DIRS or name.endswith(".egg-info")):
         return True
     # any virtual environment, whatever it is called (`env`, `.env311`, ...)
     return os.path.isfile(os.path.join(parent, name, "pyvenv.cfg"))
 
 
-def _walk(root: str) -> Iterator[str]:
+def _walk(root: str, configurations: Configurations | None) -> Iterator[str]:
     for parent, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _excluded_dir(parent, d))
+        dirs[:] = sorted(d for d in dirs if not _excluded_dir(parent, d, configurations))
+        config = configurations.for_directory(os.path.abspath(parent)) if configurations is not None else None
         for name in sorted(files):
             if name.endswith(SOURCE_SUFFIXES):
-                yield os.path.join(parent, name)
+                path = os.path.join(parent, name)
+                if config is None or not config.excludes(path):
+                    yield path
+
+
+def excluded(path: str, configurations: Configurations | None) -> bool:
+    """Whether the configuration excludes a file named on the command line (pre-commit names every
+    file: its excludes must hold there too); the built-in list is for walking only."""
+    return configurations is not None and configurations.for_path(path).excludes(path)
 
 
 def git_ignored(root: str, paths: Iterable[str]) -> set[str]:
     """The paths (under `root`) that git ignores; empty when git is missing or `root` is no work tree."""
+    import shutil
+    import subprocess  # here: a check of named files never starts git
+
     paths = list(paths)
     git = shutil.which("git")
     if not paths or git is None:
@@ -76,21 +93,22 @@ def git_ignored(root: str, paths: Iterable[str]) -> set[str]:
     return {relative[name] for name in ignored if name in relative}
 
 
-def discover(arguments: Iterable[str]) -> Discovered:
-    """Named files always count; directories are walked, skipping excluded and git-ignored paths."""
+def discover(arguments: Iterable[str], configurations: Configurations | None = None) -> Discovered:
+    """Named files count unless the configuration excludes them; directories are walked, skipping
+    excluded and git-ignored paths. ConfigError when a configuration file on the way is unusable."""
     files: list[str] = []
     missing: list[str] = []
     seen: set[str] = set()
     for argument in arguments:
         if os.path.isdir(argument):
-            found = list(_walk(argument))
+            found = list(_walk(argument, configurations))
             # a directory named on the command line is checked even when git ignores it, as a
             # named file is: then git would ignore everything under it, and it is not consulted
             named_ignored = bool(git_ignored(argument, [os.path.join(argument, "")]))
             ignored = set() if named_ignored else git_ignored(argument, found)
             candidates = [path for path in found if path not in ignored]
         elif os.path.exists(argument):
-            candidates = [argument]
+            candidates = [] if excluded(argument, configurations) else [argument]
         else:
             missing.append(argument)
             continue

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextlib
 import dataclasses
-import hashlib
+import gc
 import io
 import os
 import re
 import stat
-import tempfile
 import tokenize
+import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, Union
 
 from .codes import Finding
+from .noqa import add_noqa
 from .notebook import Notebook, NotebookError, read_notebook, unmask
 from .screen import LIMIT_TEXT, may_hold_finding, too_large
 from .selection import Selection, reported
-from .source import analyze_source
+from .source import analyze_graphs, extract_graphs, source_lines
 
 if TYPE_CHECKING:  # the fixer imports libcst: only the fix command loads it
     from .fix import FixResult
@@ -58,6 +60,8 @@ class Stamp:
 
     @classmethod
     def of(cls, info: os.stat_result, data: bytes) -> Stamp:
+        import hashlib  # here, as tempfile below: a one-file check starts in milliseconds
+
         return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
@@ -76,6 +80,17 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A layer on a finding's chain, where the user sees it (as Located places a finding)."""
+
+    line: int
+    col: int
+    label: str  # "collapses into Dense(100)"
+    cell: int | None = None
+    file_line: int | None = None
+
+
+@dataclass(frozen=True)
 class Located:
     """A finding where the user sees it: a line of a file, or a line of a notebook cell."""
 
@@ -85,6 +100,10 @@ class Located:
     col: int  # 0-based, in characters
     cell: int | None = None  # the notebook cell's number, 1-based, counting every cell
     file_line: int | None = None  # the line of the notebook's JSON text that shows it
+    related: tuple[Link, ...] = ()  # the chain, when it was asked for (SARIF)
+    end_line: int | None = None  # where the construct ends, when it was asked for
+    end_col: int | None = None
+    source: str | None = None  # the line's text, for --show-source
 
     @property
     def place(self) -> str:
@@ -111,9 +130,75 @@ class Fixed:
     problems: tuple[Problem, ...] = ()
 
 
-def _analyze(text: str) -> list[Finding]:
+def parse(text: str) -> ast.Module:
+    """The module's tree; DocumentError with a one-line reason when it does not parse."""
     try:
-        return analyze_source(text)
+        with warnings.catch_warnings():  # the user's invalid escapes are not ours to report
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except SyntaxError as error:
+        where = f" (line {error.lineno})" if error.lineno else ""
+        raise DocumentError(f"does not parse: {error.msg}{where}") from None
+    except (ValueError, MemoryError, RecursionError) as error:
+        raise DocumentError(f"does not parse: {error}") from None
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A reported finding of a module, with where its construct ends and its chain when asked for."""
+
+    finding: Finding
+    end: tuple[int, int] | None = None  # (line, col) in the module
+    links: tuple[Link, ...] = ()
+
+
+def _analyze(text: str, selection: Selection, detail: bool) -> list[Analysed]:
+    """The reported findings of a module; with `detail`, their ends and chains (SARIF, GitHub).
+
+    The screen comes first and the text is parsed once: a file that cannot hold a finding is
+    never parsed (flake8 reports a syntax error in it; we have nothing to say about it).
+    """
+    if not may_hold_finding(text):
+        return []
+    with _no_cycle_collection():
+        return _analyze_parsed(text, parse(text), selection, detail)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off for one file's parse and analysis, then one young-generation pass.
+
+    A syntax tree is hundreds of thousands of new objects and no cycles: while it is built and
+    read, the collector would walk them again and again for nothing (a quarter of the time of a
+    check of many files). What the analysis leaves in cycles is collected once, after the file.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect(0)
+
+
+def _analyze_parsed(text: str, tree: ast.Module, selection: Selection, detail: bool) -> list[Analysed]:
+    try:
+        lines = source_lines(text)
+        graphs = extract_graphs(tree, lines)
+        found = reported(analyze_graphs(graphs), text, selection)
+        if not detail or not found:
+            return [Analysed(finding) for finding in found]
+        from .chains import chain
+        from .spans import highlighted, spans
+
+        ranges = spans(tree, lines, [(f.line, f.col, highlighted(f)) for f in found])
+        out = []
+        for finding in found:
+            span = ranges[(finding.line, finding.col, highlighted(finding))]
+            links = tuple(Link(n.line, n.col or 0, label) for n, label in chain(finding, graphs) if n.line is not None)
+            out.append(Analysed(finding, (span.end_line, span.end_col), links))
+        return out
     except Exception as error:  # a bug of ours must not cost the user the other files
         raise DocumentError(f"the analysis failed ({type(error).__name__}: {error}); please report it") from None
 
@@ -142,12 +227,23 @@ class PythonFile:
     def problems(self) -> tuple[Problem, ...]:
         return ()
 
-    def findings(self, selection: Selection) -> list[Located]:
-        found = reported(_analyze(self.text), self.text, selection)
-        return [Located(self.path, f, f.line, f.col) for f in found]
+    def findings(self, selection: Selection, detail: bool = False) -> list[Located]:
+        out = []
+        for item in _analyze(self.text, selection, detail):
+            f = item.finding
+            end_line, end_col = item.end if item.end is not None else (None, None)
+            out.append(Located(self.path, f, f.line, f.col, related=item.links, end_line=end_line, end_col=end_col))
+        return out
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
+
+    def add_noqa(self, findings: Sequence[Located]) -> tuple[str | None, list[Located]]:
+        """The text with a `# noqa: CODE` on each finding's line (None: unchanged), and the findings
+        whose line cannot take a comment (it ends inside a string)."""
+        by_finding = {item.finding: item for item in findings}
+        new, left = add_noqa(self.text, list(by_finding))
+        return (new if new != self.text else None), [by_finding[f] for f in left]
 
     def fix(self, findings: Sequence[Located], activation: str) -> Fixed:
         from .fix import FixError, fix_source
@@ -186,17 +282,44 @@ class NotebookFile:
             Problem(self.path, cell.problem, cell.number) for cell in self.notebook.cells if cell.problem is not None
         )
 
-    def locate(self, finding: Finding) -> Located:
+    def locate(self, finding: Finding, analysed: Analysed | None = None) -> Located:
         cell, line = self.notebook.locate(finding.line)
         shown = dataclasses.replace(finding, message=cell_lines(self.notebook, finding.message, cell.number))
-        return Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
+        located = Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
+        if analysed is None:
+            return located
+        end_line, end_col = None, None
+        if analysed.end is not None:
+            end_cell, end_line = self.notebook.locate(analysed.end[0])
+            end_col = analysed.end[1]
+            if end_cell.number != cell.number:  # never: a construct is within one cell
+                end_line, end_col = None, None
+        links = tuple(self._link(link) for link in analysed.links)
+        return dataclasses.replace(located, related=links, end_line=end_line, end_col=end_col)
 
-    def findings(self, selection: Selection) -> list[Located]:
-        found = reported(_analyze(self.module), self.module, selection)
-        return [self.locate(f) for f in found]
+    def _link(self, link: Link) -> Link:
+        cell, line = self.notebook.locate(link.line)
+        return Link(line, link.col, link.label, cell.number, self.notebook.json_line(cell, line))
+
+    def findings(self, selection: Selection, detail: bool = False) -> list[Located]:
+        return [self.locate(item.finding, item) for item in _analyze(self.module, selection, detail)]
 
     def encode(self, text: str) -> bytes:
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
+
+    def add_noqa(self, findings: Sequence[Located]) -> tuple[str | None, list[Located]]:
+        """As for a Python file, in each cell's own lines."""
+        new_sources: dict[int, str] = {}
+        left: list[Located] = []
+        for cell in self.notebook.cells:
+            here = {dataclasses.replace(i.finding, line=i.line): i for i in findings if i.cell == cell.number}
+            if not here:
+                continue
+            source, not_silenced = add_noqa(cell.source, list(here), checked=cell.masked)
+            left.extend(here[f] for f in not_silenced)
+            if source != cell.source:
+                new_sources[cell.index] = source
+        return (self.notebook.with_sources(new_sources) if new_sources else None), left
 
     def fix(self, findings: Sequence[Located], activation: str) -> Fixed:
         from .fix import FixError, fix_source, preferred_quote
@@ -259,8 +382,8 @@ def _not_regular(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def read_bytes(path: str) -> tuple[bytes, Stamp]:
-    """A regular file's bytes and stamp; DocumentError for anything else, which is never opened.
+def read_bytes(path: str) -> tuple[bytes, Callable[[], Stamp]]:
+    """A regular file's bytes, and what makes its stamp; DocumentError for anything else, which is never opened.
 
     Opening a FIFO blocks until a writer comes, and a device may never end: the kind is taken
     from `stat` first, and checked again on the open descriptor in case the path changed between.
@@ -284,7 +407,7 @@ def read_bytes(path: str) -> tuple[bytes, Stamp]:
         raise DocumentError(f"cannot be read: {error.strerror or error}") from None
     if len(data) > MAX_FILE_BYTES:
         raise DocumentError(f"skipped: over the limit of {MAX_FILE_BYTES} bytes")
-    return data, Stamp.of(info, data)
+    return data, lambda: Stamp.of(info, data)
 
 
 def _read_bounded(stream: io.BufferedReader) -> bytes:
@@ -299,9 +422,18 @@ def _read_bounded(stream: io.BufferedReader) -> bytes:
     return b"".join(chunks)
 
 
-def load(path: str) -> Document:
-    """Read a Python file or a notebook; DocumentError with a one-line reason when that fails."""
+def load(path: str, stamped: bool = True) -> Document:
+    """Read a Python file or a notebook; DocumentError with a one-line reason when that fails.
+
+    Without `stamped` (a check, which writes nothing) the document has no stamp, and the file's
+    bytes are not hashed.
+    """
     data, stamp = read_bytes(path)
+    return from_bytes(path, data, stamp() if stamped else None)
+
+
+def from_bytes(path: str, data: bytes, stamp: Stamp | None = None) -> Document:
+    """A document from its bytes (a file's, or stdin's named by --stdin-filename); `path` tells its kind."""
     if is_notebook(path):
         bom = data.startswith(codecs.BOM_UTF8)
         try:
@@ -314,15 +446,13 @@ def load(path: str) -> Document:
             raise DocumentError(str(error)) from None
         _within_limit(notebook.module)
         return notebook
+    return python_file(path, data, stamp)
+
+
+def python_file(path: str, data: bytes, stamp: Stamp | None = None) -> PythonFile:
+    """Python source bytes as a document (it is parsed when analysed, and only if the screen passes)."""
     text, encoding = decode_python(data)
     _within_limit(text)
-    try:
-        ast.parse(text)
-    except SyntaxError as error:
-        where = f" (line {error.lineno})" if error.lineno else ""
-        raise DocumentError(f"does not parse: {error.msg}{where}") from None
-    except (ValueError, MemoryError, RecursionError) as error:
-        raise DocumentError(f"does not parse: {error}") from None
     return PythonFile(path, text, encoding, stamp)
 
 
@@ -334,7 +464,7 @@ def _within_limit(text: str) -> None:
 
 def _read_back(path: str) -> Stamp | None:
     try:
-        return read_bytes(path)[1]
+        return read_bytes(path)[1]()
     except DocumentError:
         return None
 
@@ -377,6 +507,8 @@ def _check_unchanged(target: str, stamp: Stamp | None) -> None:
 def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None) -> None:
     """A complete new file with the old one's owner, group and mode, renamed over it in one step."""
     directory = os.path.dirname(target)
+    import tempfile
+
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:
@@ -426,6 +558,8 @@ def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None) -> None:
 
 
 def _backup(target: str, old: bytes) -> str | None:
+    import tempfile
+
     try:
         descriptor, backup = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".orig"

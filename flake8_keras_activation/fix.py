@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence, Union
@@ -14,11 +13,10 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
 from .codes import Finding
+from .config import ACTIVATION_NAME
 
 FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203"})
 DEFAULT_ACTIVATION = "relu"
-# an activation is written into the user's code as a string literal: keep it a plain identifier
-ACTIVATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 _Whitespace = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -122,6 +121,8 @@ class Notebook:
         rendered: list[str] = []
         if source.aligned:
             old_lines = [json.loads(element) for element in raw]
+            import difflib  # fix only: check need not load it
+
             matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
             for tag, i1, i2, j1, j2 in matcher.get_opcodes():
                 if tag == "equal":

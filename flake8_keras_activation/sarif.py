@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .codes import CODES, OFF_BY_DEFAULT, Code, markdown
-from .documents import Located, Problem
+from .documents import Link, Located, Problem
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 VERSION = "2.1.0"
@@ -53,6 +53,8 @@ def result(item: Located, root: Path, rule_index: dict[str, int]) -> dict[str, A
     properties: dict[str, int] = {}
     if item.cell is None:
         region = {"startLine": item.line, "startColumn": item.col + 1}
+        if item.end_line is not None and item.end_col is not None:
+            region.update(endLine=item.end_line, endColumn=item.end_col + 1)
     else:
         # A notebook is one JSON file: the region is the file's line that shows the cell's line,
         # and the cell, line and column in the cell are told in the message and the properties.
@@ -66,9 +68,27 @@ def result(item: Located, root: Path, rule_index: dict[str, int]) -> dict[str, A
         "message": {"text": text},
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(item.path, root), "region": region}}],
     }
+    if item.related:
+        out["relatedLocations"] = [_related(item, link, root, number) for number, link in enumerate(item.related, 1)]
     if properties:
         out["properties"] = properties
     return out
+
+
+def _related(item: Located, link: Link, root: Path, number: int) -> dict[str, Any]:
+    """A layer of the finding's chain (what it collapses into, the steps between), as a code-scanning
+    page shows it beside the result."""
+    text = link.label
+    if link.cell is None:
+        region = {"startLine": link.line, "startColumn": link.col + 1}
+    else:
+        region = {"startLine": link.file_line or 1}
+        text = f"{text} (cell {link.cell}, line {link.line}, column {link.col + 1})"
+    return {
+        "id": number,
+        "message": {"text": text},
+        "physicalLocation": {"artifactLocation": _artifact(item.path, root), "region": region},
+    }
 
 
 def notification(problem: Problem, root: Path) -> dict[str, Any]:

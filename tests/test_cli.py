@@ -287,8 +287,8 @@ def test_exit_zero_keeps_the_output(tmp_path: Path, capsys: pytest.CaptureFixtur
     "args",
     [
         (),
-        ("check",),
         ("check", "--format", "xml", "x.py"),
+        ("check", "--jobs", "0", "x.py"),
         ("check", "--bogus", "x.py"),
         ("fix", "--activation", "linear", "x.py"),
         ("fix", "--activation", "re lu", "x.py"),

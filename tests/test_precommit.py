@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,12 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     sample.mkdir()
     (sample / "model.py").write_text(SEED)
     (sample / "explore.ipynb").write_text(_notebook())
+    # flake8's own configuration: every hook must honour it, the flake8 one and the command's alike
+    (sample / "setup.cfg").write_text("[flake8]\nper-file-ignores = legacy/*: KA101,KA103\nextend-exclude = generated/*\n")
+    (sample / "legacy").mkdir()
+    (sample / "legacy" / "old.py").write_text(SEED)
+    (sample / "generated").mkdir()
+    (sample / "generated" / "made.py").write_text(SEED)
     _git(sample, env, "init", "-q")
     _git(sample, env, "add", "-A")
 
@@ -90,10 +97,17 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     assert checked.returncode == 1, checked.stdout + checked.stderr
     assert "model.py:5:11: KA101" in checked.stdout
     assert "explore.ipynb:cell_1:3:27: KA101" in checked.stdout
+    assert re.search(r"legacy/old.py:6:\d+: KA102", checked.stdout)
+    assert "legacy/old.py:5:11: KA101" not in checked.stdout
+    assert "generated" not in checked.stdout
 
     through_flake8 = try_repo("flake8-keras-activation")
     assert through_flake8.returncode == 1, through_flake8.stdout + through_flake8.stderr
     assert "model.py:5:11: KA101" in through_flake8.stdout
+    # the same answers as the command's hook
+    assert re.search(r"legacy/old.py:6:\d+: KA102", through_flake8.stdout)
+    assert "legacy/old.py:5:11: KA101" not in through_flake8.stdout
+    assert "generated" not in through_flake8.stdout
 
     fixed = try_repo("keras-activation-fix")
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr
@@ -101,6 +115,10 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     assert "Rewriting model.py" in fixed.stdout
     assert 'model.add(Dense(100, activation="relu"))' in (sample / "model.py").read_text()
     assert 'layers.Dense(8, activation=\\"relu\\")' in (sample / "explore.ipynb").read_text()
+    # what the configuration silences is not fixed either; what it excludes is not touched
+    legacy = (sample / "legacy" / "old.py").read_text()
+    assert "model.add(Dense(20, input_dim=2))" in legacy and "model.add(Dense(100))" in legacy
+    assert (sample / "generated" / "made.py").read_text() == SEED
 
     _git(sample, env, "add", "-A")
     again = try_repo("keras-activation-fix")

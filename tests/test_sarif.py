@@ -58,7 +58,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "seed model.py").write_text(SEED)
     (tmp_path / "models" / "bottleneck.py").write_text(BOTTLENECK)
-    (tmp_path / "broken.py").write_text("def f(:\n")
+    # a file the screen lets through (one that cannot hold a finding is never parsed)
+    (tmp_path / "broken.py").write_text("from keras.layers import Dense\ndef f(:\n")
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "train.ipynb").write_text(notebook_text())
     monkeypatch.chdir(tmp_path)
@@ -145,7 +146,7 @@ def test_unreadable_files_become_tool_notifications(project: Path, capsys: pytes
     invocation = log["runs"][0]["invocations"][0]
     assert log["runs"][0]["results"] == []
     assert [n["message"]["text"] for n in invocation["toolExecutionNotifications"]] == [
-        "does not parse: invalid syntax (line 1)"
+        "does not parse: invalid syntax (line 2)"
     ]
     location = invocation["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "broken.py"

@@ -43,6 +43,12 @@ def _recording_client() -> LanguageClient:
     features = {k: v for k, v in DEFAULT_CLIENT_FEATURES.items() if k != types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}
     register_lsp_features(client, features)
     client.published = []  # type: ignore[attr-defined]
+    client.registrations = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        # as an editor does: it now watches the files and sends workspace/didChangeWatchedFiles
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def publish(params: types.PublishDiagnosticsParams) -> None:
@@ -453,6 +459,73 @@ async def test_configuration_from_the_editor_is_honoured(client: LanguageClient)
         types.DidChangeConfigurationParams(settings={"flake8-keras-activation": {"ignore": ["KA102", "KA103"]}})
     )
     assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["KA101", "KA101"]
+
+
+async def next_codes(client: LanguageClient, uri: str, after: int) -> list[str]:
+    """The codes of the first diagnostics for `uri` published after the first `after` publications."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        for params in client.published[after:]:  # type: ignore[attr-defined]
+            if params.uri == uri:
+                return sorted(str(d.code) for d in params.diagnostics)
+        await asyncio.sleep(0.01)
+    pytest.fail(f"no new diagnostics for {uri}")
+
+
+@pytest.mark.asyncio
+async def test_project_configuration_is_honoured_and_read_again_when_it_changes(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.flake8-keras-activation]\nper-file-ignores = { "models/*" = ["KA101"] }\n')
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "mlp.py"
+    model.write_text(COLLAPSED)
+    uri = model.as_uri()
+    open_file(client, uri, COLLAPSED)
+    # the command and the editor agree, and the per-file-ignore silences KA101 in models/
+    assert sorted(str(d.code) for d in await diagnostics_for(client, uri, 1)) == ["KA102", "KA103"]
+    assert codes_of(cli_output("check", str(model))) == ["KA102", "KA103"]
+
+    # an edit of the file, noticed on the next analysis (by its modification time)
+    count = len(client.published)  # type: ignore[attr-defined]
+    pyproject.write_text('[tool.flake8-keras-activation]\nextend-ignore = ["KA102"]\n')
+    replace_all(client, uri, COLLAPSED + "\n", 2)
+    assert await next_codes(client, uri, count) == ["KA101", "KA101", "KA103"]
+
+    # and one the editor announces, with no change to the buffer: it was asked to watch the files
+    registrations = client.registrations  # type: ignore[attr-defined]
+    watched = [r for r in registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    globs = {w["globPattern"] for r in watched for w in r.register_options["watchers"]}  # JSON, as sent
+    assert {"**/pyproject.toml", "**/setup.cfg", "**/tox.ini", "**/.flake8"} <= globs
+    count = len(client.published)  # type: ignore[attr-defined]
+    pyproject.write_text('[tool.flake8-keras-activation]\nselect = ["KA103"]\n')
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert await next_codes(client, uri, count) == ["KA103"]
+
+    # an unusable file is logged, and the editor's own settings still apply
+    count = len(client.published)  # type: ignore[attr-defined]
+    pyproject.write_text('[tool.flake8-keras-activation]\nselct = ["KA103"]\n')
+    replace_all(client, uri, COLLAPSED, 3)
+    assert await next_codes(client, uri, count) == ["KA101", "KA101", "KA102", "KA103"]
+    assert any("unknown key 'selct'" in m.message for m in client.log_messages)
+
+
+def cli_output(*args: str) -> str:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_activation", *args], capture_output=True, text=True, check=False
+    )
+    return result.stdout
+
+
+def codes_of(out: str) -> list[str]:
+    return sorted(line.split(": ", 1)[1].split()[0] for line in out.splitlines())
 
 
 @pytest.mark.asyncio

@@ -5,32 +5,19 @@ from __future__ import annotations
 import ast
 import bisect
 import dataclasses
-import re
 import warnings
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from ..catalog import Kind
 from ..codes import Finding
-from ..collapse import find_collapses
+from ..chains import chain
 from ..documents import cell_lines
-from ..graph import LayerNode, ModelGraph
+from ..graph import ModelGraph
 from ..notebook import Cell, Notebook, mask_cell
 from ..screen import may_hold_finding
 from ..selection import Selection, reported
 from ..source import analyze_graphs, extract_graphs, source_lines
-
-_WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class Span:
-    """Where a construct is in the analysed module: 1-based lines, 0-based columns in characters."""
-
-    line: int
-    col: int
-    end_line: int
-    end_col: int
+from ..spans import Span, highlighted, spans
 
 
 @dataclass(frozen=True)
@@ -104,123 +91,7 @@ def findings_of(module: str, selection: Selection) -> tuple[ast.Module, list[str
     return tree, lines, graphs, reported(analyze_graphs(graphs), module, selection)
 
 
-# ---- chains ---------------------------------------------------------------------------------
-
-
-def _at(node: LayerNode, line: int, col: int) -> bool:
-    return (node.line, node.col) == (line, col)
-
-
-def chain(finding: Finding, graphs: Sequence[ModelGraph]) -> list[tuple[LayerNode, str]]:
-    """The layers that explain a finding, each with what it is to it: read from the same analysis."""
-    if finding.code in ("KA101", "KA104"):
-        for graph in graphs:
-            for collapse in find_collapses(graph):
-                if _at(collapse.source, finding.line, finding.col):
-                    layers = [(collapse.target, f"collapses into {collapse.target.label}")]
-                    layers += [(node, f"through {node.label}") for node in collapse.via]
-                    return [(node, label) for node, label in layers if not _at(node, finding.line, finding.col)]
-    elif finding.code == "KA103":
-        for graph in graphs:
-            if (graph.line, graph.col) == (finding.line, finding.col):
-                affine = [node for node in graph.nodes if node.kind is Kind.AFFINE]
-                return [(node, f"affine layer {node.label}") for node in affine]
-    elif finding.code == "KA102":
-        for graph in graphs:
-            if graph.kind == "sequential" and any(_at(node, finding.line, finding.col) for node in graph.nodes):
-                first = [node for node in graph.nodes if node.key not in graph.preceded and node.line is not None]
-                return [(node, f"the first layer, {node.label}") for node in first[:1]]
-    return []
-
-
-# ---- ranges ---------------------------------------------------------------------------------
-
-
-def _char_col(line: str, byte_col: int) -> int:
-    if line.isascii():
-        return byte_col
-    return len(line.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
-
-
-def _byte_col(line: str, col: int) -> int:
-    return col if line.isascii() else len(line[:col].encode("utf-8"))
-
-
-def _dotted(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
-
-
-def _extent(node: ast.AST) -> tuple[int, int]:
-    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
-
-
-def _construct(nodes: list[ast.AST], arguments: tuple[str, ...]) -> ast.AST | list[ast.AST] | None:
-    """Which of the nodes that start at a finding's position it names.
-
-    A layer's constructor (`layers.Dense(8)`, not the `(x)` applied to it nor a method called on
-    it), then a class, a keyword, or the largest expression; the keywords a finding names
-    (KA102's input shape) within a call.
-    """
-    calls = [n for n in nodes if isinstance(n, ast.Call) and _dotted(n.func)]
-    if calls:
-        call = max(calls, key=_extent)
-        named: list[ast.AST] = [k for k in call.keywords if k.arg in arguments]
-        return named or call
-    for kind in (ast.ClassDef, ast.keyword):
-        found = [n for n in nodes if isinstance(n, kind)]
-        if found:
-            return found[0]
-    expressions = [n for n in nodes if isinstance(n, ast.expr)]
-    return max(expressions, key=_extent) if expressions else None
-
-
-def spans(
-    tree: ast.Module, lines: Sequence[str], wanted: Iterable[tuple[int, int, tuple[str, ...]]]
-) -> dict[tuple[int, int, tuple[str, ...]], Span]:
-    """The range of the construct at each (line, col, arguments), in one walk of the tree."""
-    wanted = set(wanted)
-    by_start: dict[tuple[int, int], list[ast.AST]] = {}
-    starts = set()
-    for line, col, _ in wanted:
-        if 1 <= line <= len(lines):
-            starts.add((line, _byte_col(lines[line - 1], col)))
-    for node in ast.walk(tree):
-        start = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
-        if start in starts:
-            by_start.setdefault(start, []).append(node)
-    found = {}
-    for line, col, arguments in wanted:
-        text = lines[line - 1] if 1 <= line <= len(lines) else ""
-        nodes = by_start.get((line, _byte_col(text, col)), [])
-        construct = _construct(nodes, arguments)
-        found[(line, col, arguments)] = _span(construct, lines, line, col)
-    return found
-
-
-def _span(construct: ast.AST | list[ast.AST] | None, lines: Sequence[str], line: int, col: int) -> Span:
-    text = lines[line - 1].rstrip("\r\n") if 1 <= line <= len(lines) else ""
-    if construct is None:
-        word = _WORD.match(text, col)
-        return Span(line, col, line, word.end() if word else min(col + 1, max(len(text), col)))
-    if isinstance(construct, ast.ClassDef):  # the `class Name` words, not the whole body
-        at = text.find(construct.name, col)
-        return Span(line, col, line, at + len(construct.name) if at >= 0 else len(text))
-    first, last = (construct[0], construct[-1]) if isinstance(construct, list) else (construct, construct)
-    start_line, end_line = first.lineno, last.end_lineno or last.lineno  # type: ignore[attr-defined]
-    start = _char_col(lines[start_line - 1], first.col_offset)  # type: ignore[attr-defined]
-    end = _char_col(lines[end_line - 1], last.end_col_offset or 0)  # type: ignore[attr-defined]
-    return Span(start_line, start, end_line, end)
-
-
 # ---- documents ------------------------------------------------------------------------------
-
-
-def _highlighted(finding: Finding) -> tuple[str, ...]:
-    """The keywords a finding's range covers: KA102's input shapes; a loss finding's `arguments`
-    name what its fix edits, and its range is the whole loss argument."""
-    return finding.arguments if finding.code == "KA102" else ()
 
 
 def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
@@ -228,7 +99,7 @@ def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
     if not findings:
         return []
     chains = [chain(finding, graphs) for finding in findings]
-    wanted = {(f.line, f.col, _highlighted(f)) for f in findings}
+    wanted = {(f.line, f.col, highlighted(f)) for f in findings}
     wanted |= {(n.line, n.col, ()) for layers in chains for n, _ in layers if n.line is not None and n.col is not None}
     ranges = spans(tree, lines, wanted)
     out = []
@@ -238,7 +109,7 @@ def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
             for node, label in layers
             if node.line is not None and node.col is not None
         )
-        out.append(Diagnosed(finding, ranges[(finding.line, finding.col, _highlighted(finding))], related))
+        out.append(Diagnosed(finding, ranges[(finding.line, finding.col, highlighted(finding))], related))
     return out
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 import bisect
 import dataclasses
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..noqa import insertion, same_tree
 from ..notebook import split_lines, unmask
 from ..selection import physical_lines, silenced
 from .analysis import Analysis, Diagnosed, Part
-
-# flake8's `# noqa: A1,B2`, whose list a new code joins
-_NOQA_CODES = re.compile(r"#\s*noqa\s*:\s?(?P<codes>[A-Z]+[0-9]+(?:(?P<sep>[,\s]+)[A-Z]+[0-9]+)*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -167,28 +163,11 @@ def noqa(analysis: Analysis, diagnosed: Diagnosed) -> PartEdits | None:
     row = local.finding.line - 1
     if not 0 <= row < len(lines):
         return None
-    physical = lines[row].rstrip("\r\n")
-    code = local.finding.code
-    existing = _NOQA_CODES.search(physical)
-    if existing is not None:
-        separator = existing.group("sep") or ", "
-        separator = ", " if "," in separator and " " in separator else "," if "," in separator else " "
-        at = existing.end("codes")
-        edit = Edit(row, at, row, at, f"{separator}{code}")
-    else:
-        at = len(physical.rstrip())
-        edit = Edit(row, at, row, at, f"  # noqa: {code}")
-    # the analysed text (IPython lines masked) must keep its meaning: a line that ends inside a
-    # string would take the comment into the string
+    at, text = insertion(lines[row].rstrip("\r\n"), local.finding.code)
+    edit = Edit(row, at, row, at, text)
+    # the analysed text (IPython lines masked) must keep its meaning
     checked = part.cell.masked if part.cell is not None else part.text
     new = apply(checked, [edit])
-    if not silenced(local.finding, physical_lines(new)) or not _same_tree(checked, new):
+    if not silenced(local.finding, physical_lines(new)) or not same_tree(checked, new):
         return None
     return PartEdits(part.uri, (edit,))
-
-
-def _same_tree(old: str, new: str) -> bool:
-    try:
-        return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False

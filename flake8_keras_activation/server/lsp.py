@@ -19,6 +19,7 @@ from ..codes import CODES, markdown
 from ..notebook import split_lines
 from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
 from .edits import Edit, PartEdits, fixable, fixes, noqa
+from ..config import CONFIG_FILES, ConfigError, Reloading
 from .settings import Settings, read_settings, selection_for
 
 NAME = "flake8-keras-activation"
@@ -53,6 +54,8 @@ class KerasLanguageServer(LanguageServer):
             ),
         )
         self.settings = Settings()
+        self.configurations = Reloading()  # pyproject.toml, setup.cfg..., as `check` reads them
+        self.config_problem = ""
         # one worker: analyses of one file queue instead of competing for the interpreter
         self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ka-analysis")
         self.pending: dict[str, asyncio.Task[None]] = {}
@@ -89,7 +92,13 @@ class KerasLanguageServer(LanguageServer):
         """What analysing the document's current text takes, read now, run later in the pool."""
         settings = self.settings
         path = to_fs_path(uri) if uri.startswith("file:") else None
-        selection = selection_for(path, settings)
+        try:
+            selection = selection_for(path, settings, self.configurations)
+        except ConfigError as error:  # the editor's user sees it in the log; check says it too
+            if str(error) != self.config_problem:
+                self.config_problem = str(error)
+                self.log(f"configuration ignored: {error}", types.MessageType.Warning)
+            selection = selection_for(path, settings)
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
         if notebook is not None:
             cells = []
@@ -350,6 +359,25 @@ def _warm_up() -> None:
         pass
 
 
+def watch_configuration(ls: KerasLanguageServer) -> None:
+    """Ask the editor to tell of changes to configuration files, where it can; without it, each
+    analysis still notices them by their modification times."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if watched is None or not watched.dynamic_registration:
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
+    )
+    registration = types.Registration(
+        id="ka-configuration", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+    )
+    try:
+        ls.client_register_capability(types.RegistrationParams(registrations=[registration]))
+    except Exception as error:  # the mtimes still tell
+        ls.log(f"cannot watch configuration files: {error}", types.MessageType.Warning)
+
+
 def build() -> KerasLanguageServer:
     server = KerasLanguageServer()
 
@@ -368,6 +396,7 @@ def build() -> KerasLanguageServer:
     @server.feature(types.INITIALIZED)
     def initialized(ls: KerasLanguageServer, params: types.InitializedParams) -> None:
         threading.Thread(target=_warm_up, name="ka-warm-up", daemon=True).start()
+        watch_configuration(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def changed_configuration(ls: KerasLanguageServer, params: types.DidChangeConfigurationParams) -> None:
@@ -375,6 +404,14 @@ def build() -> KerasLanguageServer:
             configure(params.settings)
         for uri in list(ls.results):
             ls.schedule(uri, 0)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def changed_files(ls: KerasLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        # a configuration file changed: read them all again, and analyse every document again
+        if any(change.uri.rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
+            ls.configurations.forget()
+            for uri in list(ls.results):
+                ls.schedule(uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KerasLanguageServer, params: types.DidOpenTextDocumentParams) -> None:

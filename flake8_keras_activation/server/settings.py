@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..catalog import LINEAR_ACTIVATIONS
+from ..config import Config, Overrides, Reloading, selection
 from ..selection import Selection, parse_codes
 
 SECTION = "flake8-keras-activation"  # the key clients nest these settings under
@@ -49,7 +51,7 @@ def read_settings(raw: Any) -> Settings:
                 values[name] = codes
     activation = raw.get("activation")
     if activation is not None:
-        from ..fix import ACTIVATION_NAME  # the fixer's own rule for what it may write
+        from ..config import ACTIVATION_NAME  # the fixer's own rule for what it may write
 
         if isinstance(activation, str) and ACTIVATION_NAME.match(activation) and activation not in LINEAR_ACTIVATIONS:
             values["activation"] = activation
@@ -70,11 +72,15 @@ def read_settings(raw: Any) -> Settings:
     return Settings(**values, problems=tuple(problems))
 
 
-def selection_for(path: str | None, settings: Settings) -> Selection:
+def selection_for(path: str | None, settings: Settings, configurations: Reloading | None = None) -> Selection:
     """Which codes to report for the document at `path` (None: not a file on disk).
 
-    Today the editor's settings only; when the command reads pyproject.toml and setup.cfg
-    (issue 12), the configuration found from `path` goes here, so that the editor and `check`
-    agree.
+    The configuration `check` reads for that path (pyproject.toml, else flake8's INI files, with
+    per-file-ignores), and the editor's settings on top: its `select` replaces the file's, its
+    `extendSelect` and `ignore` add to them. An unusable file is logged by the caller and left out.
     """
-    return Selection(select=settings.select, extend_select=settings.extend_select, ignore=settings.ignore)
+    config = Config(root=os.getcwd())
+    if path is not None and configurations is not None:
+        config = configurations.for_path(path)
+    overrides = Overrides(select=settings.select, extend_select=settings.extend_select, extend_ignore=settings.ignore)
+    return selection(config, path, overrides)

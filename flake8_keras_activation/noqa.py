@@ -1,0 +1,76 @@
+"""Writing `# noqa: CODE` comments: the editor's silence action and `check --add-noqa` share this."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from typing import Iterable
+
+from .codes import Finding
+from .notebook import split_lines
+from .selection import physical_lines, silenced
+
+# flake8's `# noqa: A1,B2`, whose list a new code joins
+_NOQA_CODES = re.compile(r"#\s*noqa\s*:\s?(?P<codes>[A-Z]+[0-9]+(?:(?P<sep>[,\s]+)[A-Z]+[0-9]+)*)", re.IGNORECASE)
+
+
+def insertion(physical: str, code: str) -> tuple[int, str]:
+    """Where on a line (without its ending) `code` goes, and the text inserted there: joined to an
+    existing `# noqa:` list in the list's own style, else a new comment after the code."""
+    existing = _NOQA_CODES.search(physical)
+    if existing is not None:
+        separator = existing.group("sep") or ", "
+        separator = ", " if "," in separator and " " in separator else "," if "," in separator else " "
+        return existing.end("codes"), f"{separator}{code}"
+    return len(physical.rstrip()), f"  # noqa: {code}"
+
+
+def same_tree(old: str, new: str) -> bool:
+    """Whether a comment left the module's meaning alone (a line that ends inside a string would take
+    it into the string)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+
+
+def with_line(text: str, row: int, line: str) -> str:
+    """`text` with its 0-based line `row` replaced by `line` (which has no ending; the old one's is kept)."""
+    lines = split_lines(text)
+    old = lines[row]
+    lines[row] = line + old[len(old.rstrip("\r\n")) :]
+    return "".join(lines)
+
+
+def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None) -> tuple[str, list[Finding]]:
+    """`text` with every finding's line silenced for its code, and the findings that could not be.
+
+    `checked` is the text the analysis read, when it differs from `text` only on lines no finding
+    is on (a notebook cell with its IPython lines masked): the comments must keep its meaning.
+    """
+    analysed = text if checked is None else checked
+    left: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.line, f.code)):
+        row = finding.line - 1
+        lines = split_lines(analysed)
+        if not 0 <= row < len(lines):
+            left.append(finding)
+            continue
+        if silenced(finding, physical_lines(analysed)):
+            continue  # two findings of one code on a line
+        physical = lines[row].rstrip("\r\n")
+        at, inserted = insertion(physical, finding.code)
+        new_analysed = with_line(analysed, row, physical[:at] + inserted + physical[at:])
+        if not silenced(finding, physical_lines(new_analysed)) or not same_tree(analysed, new_analysed):
+            left.append(finding)
+            continue
+        analysed = new_analysed
+        if checked is not None:
+            shown = split_lines(text)[row].rstrip("\r\n")
+            text = with_line(text, row, shown[:at] + inserted + shown[at:])
+        else:
+            text = analysed
+    return text, left

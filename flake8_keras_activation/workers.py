@@ -1,0 +1,79 @@
+"""Checking many files: one file's work, and a pool of processes that keeps the files' order."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from .documents import Document, DocumentError, Located, Problem, from_bytes, load
+from .notebook import split_lines
+from .selection import Selection
+
+# below this many files per process, starting the processes costs more than it saves
+_FILES_PER_JOB = 8
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str  # as shown; for stdin, the --stdin-filename (or "stdin")
+    selection: Selection
+    detail: bool = False  # ends and chains, for SARIF and GitHub
+    show_source: bool = False
+    data: bytes | None = None  # stdin's bytes; None: read the file
+
+
+@dataclass(frozen=True)
+class Outcome:
+    findings: tuple[Located, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def _with_source(document: Document, item: Located) -> Located:
+    if item.cell is not None:
+        cell = next(c for c in document.notebook.cells if c.number == item.cell)  # type: ignore[union-attr]
+        lines = split_lines(cell.source)
+    else:
+        lines = split_lines(document.text)
+    line = lines[item.line - 1] if 1 <= item.line <= len(lines) else ""
+    return dataclasses.replace(item, source=line)
+
+
+def check(task: Task) -> Outcome:
+    """One file's findings and problems; never raises for the file's sake."""
+    try:
+        document = from_bytes(task.path, task.data) if task.data is not None else load(task.path, stamped=False)
+    except DocumentError as error:
+        return Outcome(problems=(Problem(task.path, str(error)),))
+    problems = list(document.problems())
+    try:
+        found = document.findings(task.selection, task.detail)
+    except DocumentError as error:
+        return Outcome(problems=(*problems, Problem(task.path, str(error))))
+    if task.show_source:
+        found = [_with_source(document, item) for item in found]
+    return Outcome(tuple(found), tuple(problems))
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # the CPUs this process may use
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+def check_all(tasks: Sequence[Task], jobs: int) -> Iterator[Outcome]:
+    """Every task's outcome, in the tasks' order whatever the number of processes."""
+    jobs = min(jobs, max(1, len(tasks) // _FILES_PER_JOB))
+    if jobs <= 1:
+        yield from map(check, tasks)
+        return
+    import multiprocessing  # here: a check of a few files never pays for the pool's modules
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork starts in milliseconds and nothing heavy is loaded yet; elsewhere, the platform's default
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield from pool.map(check, tasks, chunksize=max(1, len(tasks) // (jobs * 16)))

@@ -1,0 +1,265 @@
+"""The command's outputs, end to end through the installed command: every format against its syntax or
+schema, statistics, source, quiet, colour, output files, --add-noqa and parallel runs."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.test_sarif import sarif_schema
+
+COMMAND = str(Path(sys.executable).with_name("flake8-keras-activation"))
+SEED = textwrap.dedent(
+    """\
+    from keras.models import Sequential
+    from keras.layers import Dense
+
+    model = Sequential()
+    model.add(Dense(20, input_dim=2))
+    model.add(Dense(100, input_dim=2))
+    model.add(Dense(1))
+    """
+)
+THROUGH = textwrap.dedent(
+    """\
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        keras.Input(shape=(4,)),
+        layers.Dense(16),
+        layers.Dropout(0.5),
+        layers.Dense(1, activation="sigmoid"),
+    ])
+    """
+)
+# GitHub's workflow command: `::warning key=value,key=value::message`, nothing unescaped in between
+WORKFLOW_COMMAND = re.compile(r"::(?P<level>warning|error) (?P<properties>[^:]*)::(?P<message>[^\r\n]*)\Z")
+
+
+def command(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")}
+    return subprocess.run([COMMAND, *args], cwd=cwd, capture_output=True, text=True, check=False,
+                          env={**base, **(env or {})}, timeout=300)
+
+
+def notebook(*sources: str) -> str:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Notes\n"]}]
+    cells += [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+               "source": source.splitlines(keepends=True)} for source in sources]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    (tmp_path / "seed.py").write_text(SEED)
+    (tmp_path / "through.py").write_text(THROUGH)
+    (tmp_path / "explore.ipynb").write_text(notebook("!pip install keras\n" + THROUGH))
+    return tmp_path
+
+
+def properties(line: str) -> tuple[str, dict[str, str], str]:
+    match = WORKFLOW_COMMAND.match(line)
+    assert match, line
+    pairs = dict(item.split("=", 1) for item in match.group("properties").split(","))
+    return match.group("level"), pairs, match.group("message")
+
+
+def test_github_format_is_one_workflow_command_per_finding(sample: Path) -> None:
+    text = command("check", "--isolated", ".", cwd=sample)
+    result = command("check", "--isolated", "--format", "github", ".", cwd=sample)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(text.stdout.splitlines())
+    parsed = [properties(line) for line in lines]
+    assert {level for level, _, _ in parsed} == {"warning"}
+    by_file = [(pairs["file"], pairs["line"], pairs["title"]) for _, pairs, _ in parsed]
+    assert ("./seed.py", "5", "KA101") in by_file and ("./through.py", "6", "KA101") in by_file
+    for _, pairs, message in parsed:
+        assert set(pairs) <= {"file", "line", "col", "endLine", "endColumn", "title"}
+        assert re.fullmatch(r"KA\d{3}", pairs["title"]) and f"{pairs['title']} " in message
+    layer = next(pairs for _, pairs, _ in parsed if pairs["file"] == "./through.py")
+    # the range of `layers.Dense(16)`, 1-based columns, end exclusive as GitHub takes it
+    assert (layer["line"], layer["col"], layer["endLine"], layer["endColumn"]) == ("6", "5", "6", "21")
+    # a notebook is annotated on the line of its JSON file that shows the cell's line
+    cell = next((pairs, message) for _, pairs, message in parsed if pairs["file"] == "./explore.ipynb")
+    shown = (sample / "explore.ipynb").read_text().splitlines()[int(cell[0]["line"]) - 1]
+    assert "layers.Dense(16)" in shown and cell[1].startswith("cell 2, line 7, column 5: KA101")
+
+
+def test_github_format_escapes_what_would_end_a_property(tmp_path: Path) -> None:
+    odd = tmp_path / "a,b:c%d.py"
+    odd.write_text(SEED)
+    result = command("check", "--isolated", "--format", "github", odd.name, cwd=tmp_path)
+    _, pairs, _ = properties(result.stdout.splitlines()[0])
+    assert pairs["file"] == "a%2Cb%3Ac%25d.py"
+
+
+def test_github_format_reports_unreadable_files_as_errors(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("import keras\nkeras.layers.Dense(\n")
+    result = command("check", "--isolated", "--format", "github", "broken.py", cwd=tmp_path)
+    level, pairs, message = properties(result.stdout.strip())
+    assert (level, pairs, result.returncode) == ("error", {"file": "broken.py"}, 1)
+    assert "does not parse" in message
+
+
+def test_sarif_results_carry_their_chain_as_related_locations(sample: Path) -> None:
+    result = command("check", "--isolated", "--format", "sarif", ".", cwd=sample)
+    log = json.loads(result.stdout)
+    jsonschema.validate(log, sarif_schema())
+    results = log["runs"][0]["results"]
+    through = next(r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "through.py")
+    assert through["ruleId"] == "KA101"
+    assert through["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 21
+    }
+    related = [(r["message"]["text"], r["physicalLocation"]["region"]["startLine"]) for r in through["relatedLocations"]]
+    assert related == [("collapses into Dense(1)", 8), ("through Dropout(0.5)", 7)]
+    assert [r["id"] for r in through["relatedLocations"]] == [1, 2]
+    in_notebook = next(r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                       == "explore.ipynb")
+    texts = [r["message"]["text"] for r in in_notebook["relatedLocations"]]
+    assert texts == ["collapses into Dense(1) (cell 2, line 9, column 5)", "through Dropout(0.5) (cell 2, line 8, column 5)"]
+
+
+def test_json_format_lists_every_finding(sample: Path) -> None:
+    result = command("check", "--isolated", "--format", "json", ".", cwd=sample)
+    items = json.loads(result.stdout)
+    required = ["path", "cell", "line", "column", "code", "name", "message"]
+    schema = {"type": "array", "items": {"type": "object", "required": required}}
+    jsonschema.validate(items, schema)
+    assert len(items) == len(command("check", "--isolated", ".", cwd=sample).stdout.splitlines())
+
+
+def test_statistics_count_each_code_as_flake8_prints_them(sample: Path) -> None:
+    result = command("check", "--isolated", "--statistics", ".", cwd=sample)
+    lines = result.stdout.splitlines()
+    findings = [line for line in lines if re.match(r"\S+:\d+:\d+: KA", line)]
+    statistics = lines[len(findings):]
+    counts = {}
+    for line in statistics:
+        match = re.fullmatch(r"(\d+) +(KA\d{3}) (.+)", line)
+        assert match, line
+        counts[match.group(2)] = int(match.group(1))
+    expected: dict[str, int] = {}
+    for line in findings:
+        code = line.split(": ")[1].split()[0]
+        expected[code] = expected.get(code, 0) + 1
+    assert counts == expected and list(counts) == sorted(counts)
+
+
+def test_show_source_prints_the_line_and_a_caret_under_the_column(tmp_path: Path) -> None:
+    (tmp_path / "through.py").write_text(THROUGH)
+    result = command("check", "--isolated", "--show-source", "through.py", cwd=tmp_path)
+    assert result.stdout.splitlines() == [
+        "through.py:6:5: KA101 " + result.stdout.split(" KA101 ", 1)[1].splitlines()[0],
+        "    layers.Dense(16),",
+        "    ^",
+    ]
+
+
+def test_quiet_prints_file_names_then_nothing_and_keeps_the_status(sample: Path) -> None:
+    once = command("check", "--isolated", "-q", ".", cwd=sample)
+    assert (once.returncode, once.stdout.splitlines()) == (1, ["./explore.ipynb", "./seed.py", "./through.py"])
+    twice = command("check", "--isolated", "-qq", ".", cwd=sample)
+    assert (twice.returncode, twice.stdout) == (1, "")
+
+
+def test_output_file_holds_the_report_and_stdout_nothing(sample: Path) -> None:
+    expected = command("check", "--isolated", "--format", "sarif", ".", cwd=sample).stdout
+    result = command("check", "--isolated", "--format", "sarif", "--output-file", "report.sarif", ".", cwd=sample)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert (sample / "report.sarif").read_text() == expected
+
+
+def test_colour_only_on_request_when_piped_and_never_with_no_color(sample: Path) -> None:
+    assert "\033[" not in command("check", "--isolated", ".", cwd=sample).stdout
+    forced = command("check", "--isolated", ".", cwd=sample, env={"FORCE_COLOR": "1"}).stdout
+    assert "\033[1m./seed.py\033[m" in forced and "\033[1m\033[31mKA101\033[m" in forced
+    # without its escapes, the same text
+    assert re.sub(r"\033\[[0-9;]*m", "", forced) == command("check", "--isolated", ".", cwd=sample).stdout
+    assert "\033[" not in command("check", "--isolated", ".", cwd=sample, env={"NO_COLOR": "1"}).stdout
+    assert "\033[" in command("check", "--isolated", "--color", "always", ".", cwd=sample, env={"NO_COLOR": "1"}).stdout
+
+
+def test_no_path_checks_the_current_directory(sample: Path) -> None:
+    assert command("check", "--isolated", cwd=sample).stdout == command("check", "--isolated", ".", cwd=sample).stdout
+
+
+def _tokens_without_comments(text: str) -> str:
+    return ast.dump(ast.parse(text))
+
+
+def test_add_noqa_silences_every_finding_with_comments_only_and_is_idempotent(tmp_path: Path) -> None:
+    original = SEED.replace("model.add(Dense(1))", "model.add(Dense(1))  # noqa: E501").replace(
+        "model = Sequential()", "model = Sequential()  # noqa:E731")
+    (tmp_path / "seed.py").write_text(original)
+    (tmp_path / "through.py").write_text(THROUGH)
+    before = command("check", "--isolated", ".", cwd=tmp_path)
+    assert before.returncode == 1
+    added = command("check", "--isolated", "--add-noqa", ".", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    seed = (tmp_path / "seed.py").read_text()
+    assert seed.splitlines() == [
+        "from keras.models import Sequential",
+        "from keras.layers import Dense",
+        "",
+        "model = Sequential()  # noqa:E731, KA103",
+        "model.add(Dense(20, input_dim=2))  # noqa: KA101",
+        "model.add(Dense(100, input_dim=2))  # noqa: KA101, KA102",
+        "model.add(Dense(1))  # noqa: E501",
+    ]
+    # comments only: the same code, line for line
+    for old, new in zip(original.splitlines(), seed.splitlines()):
+        assert new.startswith(old.split("  #")[0])
+    assert _tokens_without_comments(seed) == _tokens_without_comments(original)
+    after = command("check", "--isolated", ".", cwd=tmp_path)
+    assert (after.returncode, after.stdout) == (0, "")
+    again = command("check", "--isolated", "--add-noqa", ".", cwd=tmp_path)
+    assert again.returncode == 0
+    assert (tmp_path / "seed.py").read_text() == seed
+    assert "0 findings silenced" in again.stderr
+
+
+def test_add_noqa_in_a_notebook_writes_in_the_cells_line(tmp_path: Path) -> None:
+    path = tmp_path / "explore.ipynb"
+    path.write_text(notebook("!pip install keras\n" + THROUGH))
+    assert command("check", "--isolated", "--add-noqa", "explore.ipynb", cwd=tmp_path).returncode == 0
+    cells = json.loads(path.read_text())["cells"]
+    source = "".join(cells[1]["source"])
+    assert source == "!pip install keras\n" + THROUGH.replace("layers.Dense(16),", "layers.Dense(16),  # noqa: KA101")
+    assert cells[0]["source"] == ["# Notes\n"]
+    assert command("check", "--isolated", "explore.ipynb", cwd=tmp_path).stdout == ""
+
+
+def test_add_noqa_leaves_a_line_that_ends_inside_a_string(tmp_path: Path) -> None:
+    text = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(8, name="""a\nb"""), keras.layers.Dense(1)])\n'
+    (tmp_path / "odd.py").write_text(text)
+    result = command("check", "--isolated", "--add-noqa", "odd.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "KA101 not silenced" in result.stderr
+    assert (tmp_path / "odd.py").read_text() == text
+
+
+@pytest.mark.parametrize("format", ["text", "json", "sarif", "github"])
+def test_one_job_and_two_give_the_same_output(tmp_path: Path, format: str) -> None:
+    for number in range(40):
+        directory = tmp_path / f"pkg{number % 3}"
+        directory.mkdir(exist_ok=True)
+        (directory / f"m{number}.py").write_text(SEED if number % 2 else THROUGH)
+        (directory / f"plain{number}.py").write_text("x = 1\n")
+    (tmp_path / "pkg1" / "broken.py").write_text("import keras\nkeras.layers.Dense(\n")
+    one = command("check", "--isolated", "--format", format, "--jobs", "1", ".", cwd=tmp_path)
+    two = command("check", "--isolated", "--format", format, "--jobs", "2", ".", cwd=tmp_path)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and one.stderr == two.stderr
+    assert one.stdout.count("KA101") >= 40
