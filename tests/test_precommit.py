@@ -84,6 +84,10 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     (sample / "legacy" / "old.py").write_text(SEED)
     (sample / "generated").mkdir()
     (sample / "generated" / "made.py").write_text(SEED)
+    (sample / "head.py").write_text(
+        "import keras\n\nm = keras.Sequential([keras.layers.Dense(8, activation='relu'), keras.layers.Dense(1)])\n"
+        "m.compile(optimizer='adam', loss=keras.losses.BinaryCrossentropy())\n"
+    )
     _git(sample, env, "init", "-q")
     _git(sample, env, "add", "-A")
 
@@ -100,6 +104,7 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     assert re.search(r"legacy/old.py:6:\d+: KA102", checked.stdout)
     assert "legacy/old.py:5:11: KA101" not in checked.stdout
     assert "generated" not in checked.stdout
+    assert "head.py:4:34: KA203" in checked.stdout
 
     through_flake8 = try_repo("flake8-keras-activation")
     assert through_flake8.returncode == 1, through_flake8.stdout + through_flake8.stderr
@@ -108,6 +113,7 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     assert re.search(r"legacy/old.py:6:\d+: KA102", through_flake8.stdout)
     assert "legacy/old.py:5:11: KA101" not in through_flake8.stdout
     assert "generated" not in through_flake8.stdout
+    assert "head.py:4:34: KA203" in through_flake8.stdout
 
     fixed = try_repo("keras-activation-fix")
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr
@@ -119,6 +125,7 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     legacy = (sample / "legacy" / "old.py").read_text()
     assert "model.add(Dense(20, input_dim=2))" in legacy and "model.add(Dense(100))" in legacy
     assert (sample / "generated" / "made.py").read_text() == SEED
+    assert "loss=keras.losses.BinaryCrossentropy(from_logits=True)" in (sample / "head.py").read_text()
 
     _git(sample, env, "add", "-A")
     again = try_repo("keras-activation-fix")

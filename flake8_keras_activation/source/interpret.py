@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import re
 import contextlib
 from collections import Counter
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
@@ -208,10 +209,8 @@ class Interpreter:
         """Whether the definition's text names an affine layer, an input shape or a model, or
         compiles one (a function that compiles the model it is given)."""
         if self._trigger_lines is None:
-            words = TRIGGERS + self._aliases + (".compile(",)
-            self._trigger_lines = [
-                number for number, line in enumerate(self.lines, 1) if any(w in line for w in words)
-            ]
+            words = re.compile("|".join(map(re.escape, TRIGGERS + self._aliases + (".compile(",))))
+            self._trigger_lines = [number for number, line in enumerate(self.lines, 1) if words.search(line)]
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         end = node.end_lineno or len(self.lines)
         at = bisect.bisect_left(self._trigger_lines, start)
