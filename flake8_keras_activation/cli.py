@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
-from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, selection
+from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, Config, selection
 from .discovery import discover
 from .documents import Document, DocumentError, Fixed, Located, NotWritten, Problem, from_bytes, load, write_fixed
 from .formats import FORMATS, Style, wants_colour
@@ -233,16 +233,25 @@ def _usage_error(error: ConfigError) -> int:
     return EXIT_USAGE
 
 
+def _targets(args: argparse.Namespace, files: _Files, configurations: Configurations) -> list[tuple[str, Config]]:
+    """Each path to work on with the configuration that governs it; stdin's is found from the
+    --stdin-filename, else from the current directory."""
+    if files.stdin:
+        where = files.shown if args.stdin_filename else os.path.join(os.getcwd(), "-")
+        return [(files.shown, configurations.for_path(where))]
+    return [(path, configurations.for_path(path)) for path in files.files]
+
+
 def run_check(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     try:
         configurations = _configurations(args)
         files = _Files(args, configurations)
-        if files.stdin:
-            config = configurations.for_path(files.shown if args.stdin_filename else os.path.join(os.getcwd(), "-"))
-            tasks = [Task(files.shown, selection(config, files.shown, overrides), data=files.stdin_bytes())]
-        else:
-            tasks = [Task(path, selection(configurations.for_path(path), path, overrides)) for path in files.files]
+        data = files.stdin_bytes() if files.stdin else None
+        tasks = [
+            Task(path, selection(config, path, overrides), data=data)
+            for path, config in _targets(args, files, configurations)
+        ]
     except ConfigError as error:
         return _usage_error(error)
     if args.add_noqa:
@@ -333,11 +342,7 @@ def run_fix(args: argparse.Namespace) -> int:
     try:
         configurations = _configurations(args)
         files = _Files(args, configurations)
-        if files.stdin:
-            config = configurations.for_path(files.shown if args.stdin_filename else os.path.join(os.getcwd(), "-"))
-            targets = [(files.shown, config)]
-        else:
-            targets = [(path, configurations.for_path(path)) for path in files.files]
+        targets = _targets(args, files, configurations)
     except ConfigError as error:
         return _usage_error(error)
     problems: list[Problem] = []
