@@ -316,13 +316,6 @@ FROM_LOGITS_ARG = {
     "BinaryFocalCrossentropy": 3,
     "CategoricalFocalCrossentropy": 2,
 }
-# The spelling of each family's canonical loss, for messages.
-LOSS_NAMES = {
-    "binary": "binary cross-entropy",
-    "categorical": "categorical cross-entropy",
-    "sparse": "sparse categorical cross-entropy",
-    "crossentropy": "cross-entropy",
-}
 
 
 def loss_family(key: str | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalog import LINEAR_ACTIVATIONS
 from .screen import OFF_BY_DEFAULT
 
 __all__ = ["CODES", "OFF_BY_DEFAULT", "Code", "Finding"]
@@ -546,8 +547,9 @@ _LOSS_CLASSES = {
 
 
 def ka203(loss: str, layer: str, activation: str, family: str, inline: bool) -> str:
-    applies = "has no activation" if activation in ("linear", "identity") else f"applies {activation}"
-    if activation not in ("linear", "identity"):
+    linear = activation in LINEAR_ACTIVATIONS
+    applies = "has no activation" if linear else f"applies {activation}"
+    if not linear:
         remedy = "use a sigmoid or softmax output, or remove the activation and pass from_logits=True to the loss"
     elif inline or family not in _LOSS_CLASSES:
         remedy = "pass from_logits=True to the loss"

@@ -226,6 +226,20 @@ def _shape_findings(graph: ModelGraph, node: LayerNode) -> list[Finding]:
     return found
 
 
+def collapse_message(collapse: Collapse) -> str:
+    """The KA101 message for a collapse, in the source half and the runtime half alike."""
+    source = collapse.source
+    if _same_layer(collapse.target, source):
+        return codes.ka101_loop(source.label, _has_what(source))
+    return codes.ka101(
+        source.label,
+        _has_what(source),
+        collapse.target.label,
+        collapse.target.line,
+        tuple(node.label for node in collapse.via),
+    )
+
+
 def analyze(graph: ModelGraph) -> list[Finding]:
     """All findings for one model graph, in source order."""
     findings = []
@@ -244,17 +258,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
             message = codes.ka104(source.label, collapse.target.label, collapse.target.line, why)
             findings.append(Finding(source.line, source.col, "KA104", message, source.layer))
             continue
-        if _same_layer(collapse.target, source):
-            message = codes.ka101_loop(source.label, _has_what(source))
-        else:
-            message = codes.ka101(
-                source.label,
-                _has_what(source),
-                collapse.target.label,
-                collapse.target.line,
-                tuple(node.label for node in collapse.via),
-            )
-        findings.append(Finding(source.line, source.col, "KA101", message, source.layer))
+        findings.append(Finding(source.line, source.col, "KA101", collapse_message(collapse), source.layer))
     for node in graph.nodes:
         if node.shape_args and node.line is not None and node.kind is not Kind.INPUT:
             findings.extend(_shape_findings(graph, node))

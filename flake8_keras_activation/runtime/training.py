@@ -78,17 +78,10 @@ def graph_findings(
     found: list[ModelFinding] = []
     for item in collapse.find_collapses(graph):
         if collapse.deliberate(graph, item) is None:
-            found.append(ModelFinding("KA101", _collapse_message(item)))
+            found.append(ModelFinding("KA101", collapse.collapse_message(item)))
     for finding in output.analyze(graph):
         found.append(_confirmed(graph, finding, outputs, output_shape))
     return tuple(found)
-
-
-def _collapse_message(item: collapse.Collapse) -> str:
-    has = "has a linear activation" if item.source.activation_given else "has no activation"
-    if item.source.key == item.target.key:
-        return codes.ka101_loop(item.source.label, has)
-    return codes.ka101(item.source.label, has, item.target.label, None, tuple(node.label for node in item.via))
 
 
 def _confirmed(graph: ModelGraph, finding: Finding, outputs: Any, output_shape: tuple[Any, ...]) -> ModelFinding:

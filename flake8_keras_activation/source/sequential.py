@@ -31,7 +31,6 @@ class _ChainBuilder:
         self.preceded: dict[int, bool] = {}
         self.complete = True
         self.losses: tuple[Loss, ...] = ()
-        self.seen_losses: list[tuple[Loss, ...]] = []
 
     def place(self, node: LayerNode, state: _State, own: bool) -> _State:
         self.nodes.setdefault(node.key, node)
@@ -74,8 +73,7 @@ class _ChainBuilder:
                     state = self.place(self.unknown_node(op.expr), state, own)
             elif isinstance(op, CompileOp):
                 state = _State(state.tails, state.nonempty, True)
-                if own and op.losses not in self.seen_losses:  # every compile() is a way to train it
-                    self.seen_losses.append(op.losses)
+                if own:  # every compile() is a way to train it
                     self.losses += op.losses
         return state
 
@@ -109,6 +107,6 @@ def sequential_graph(
         outputs=tuple(sorted(end.tails)),
         preceded=frozenset(k for k, v in builder.preceded.items() if v),
         complete=builder.complete and all(n.kind is not Kind.UNKNOWN for n in builder.nodes.values()),
-        losses=builder.losses,
+        losses=tuple(dict.fromkeys(builder.losses)),  # a loop's second pass meets its compile() again
         origin=id(record.origin),
     )
