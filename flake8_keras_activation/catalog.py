@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class Kind(enum.Enum):
@@ -25,8 +25,7 @@ class Act(enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class LayerInfo:
+class LayerInfo(NamedTuple):
     kind: Kind
     # Index of `activation` among the positional parameters, for affine layers.
     activation_arg: int | None = None

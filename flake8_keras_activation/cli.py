@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import os
 import re
-import shutil
 import sys
-import textwrap
 from typing import Callable, Sequence
 
 from . import __version__
@@ -109,14 +106,38 @@ def _positive(value: str) -> int:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Find (and fix) Keras layers that make a model collapse into one affine map.",
-    )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _columns(default: int = 80) -> int:
+    """The terminal's width as shutil.get_terminal_size tells it, without importing shutil
+    (and the three compression modules shutil imports): a one-file check starts faster."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else default
 
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own formatter, given the width it would otherwise import shutil for on every run."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser with that formatter; its subcommands' parsers are made of this class too."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
         "check",
         help="report findings in Python files and notebooks",
@@ -141,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processes to check files in (default: the number of CPUs)")
     _add_selection_options(check)
 
+
+def _add_fix(commands: argparse._SubParsersAction) -> None:
     fix = commands.add_parser(
         "fix",
         help="add activations (KA101) and remove ignored input shapes (KA102)",
@@ -155,9 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     _add_selection_options(fix)
 
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
     explain = commands.add_parser("explain", help="a rule's documentation", description="Print a rule's documentation.")
     explain.add_argument("code", nargs="?", help="a code (KA101) or its name; none lists every code")
 
+
+def _add_server(commands: argparse._SubParsersAction) -> None:
     server = commands.add_parser(
         "server",
         help="a language server over stdio, for editors (needs the lsp extra)",
@@ -166,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--stdio", action="store_true", help="accepted for clients that pass it; stdio is the default")
 
+
+def _add_confirm(commands: argparse._SubParsersAction) -> None:
     confirm = commands.add_parser(
         "confirm",
         help="confirm findings by building the models with Keras (needs the runtime extra)",
@@ -181,6 +210,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N[,N...]",
         help="the shape of one input sample of the --call model, for subclassed models not yet called (5, or 28,28,1)",
     )
+
+
+_SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "check": _add_check,
+    "fix": _add_fix,
+    "explain": _add_explain,
+    "server": _add_server,
+    "confirm": _add_confirm,
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given a command, only that command's parser is built under it.
+
+    argparse asks gettext for the headings of each parser it makes, which looks for translation
+    files each time: the parsers of the four commands a run does not use cost a one-file check
+    several milliseconds.
+    """
+    parser = _Parser(
+        prog=PROG,
+        description="Find (and fix) Keras layers that make a model collapse into one affine map.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, add in _SUBCOMMANDS.items():
+        if command in (None, name):
+            add(commands)
     return parser
 
 
@@ -260,7 +316,7 @@ def run_check(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         return _add_noqa(tasks, files)
     detail = args.format in ("sarif", "github")
-    tasks = [dataclasses.replace(t, detail=detail, show_source=args.show_source) for t in tasks]
+    tasks = [t._replace(detail=detail, show_source=args.show_source) for t in tasks]
     problems: list[Problem] = []
     for missing in files.missing:
         _problem(problems, Problem(missing, "no such file or directory"))
@@ -418,6 +474,7 @@ def _find_code(name: str) -> Code | None:
 
 def render(code: Code, width: int = 88) -> str:
     """A rule's documentation for the terminal: what, why, example, use instead, fix, limits."""
+    import textwrap  # explain only, as shutil below: `check` on one file starts in milliseconds
 
     def prose(title: str, body: str) -> str:
         # a `code span` is never broken across lines
@@ -442,7 +499,7 @@ def render(code: Code, width: int = 88) -> str:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    width = max(40, min(88, shutil.get_terminal_size((88, 24)).columns - 1))
+    width = max(40, min(88, _columns(88) - 1))
     if args.code is None:
         for code in CODES.values():
             print(f"{code.code}  {code.slug:<24}  {code.summary}")
@@ -507,8 +564,9 @@ def _tolerant_output() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None)
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_usage(sys.stderr)
         print(f"{PROG}: error: a command is required ({', '.join(COMMANDS)})", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .catalog import LINEAR_ACTIVATIONS
 from .screen import OFF_BY_DEFAULT
@@ -10,8 +10,7 @@ from .screen import OFF_BY_DEFAULT
 __all__ = ["CODES", "OFF_BY_DEFAULT", "Code", "Finding"]
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     code: str
     slug: str
     summary: str  # one line, for listings and SARIF's shortDescription
@@ -23,8 +22,7 @@ class Code:
     limits: str
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One report: flake8's position (1-based line, 0-based column) and the full message."""
 
     line: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import codes
 from .catalog import WIDTH_PRESERVING, Kind
@@ -11,8 +11,7 @@ from .codes import Finding
 from .graph import LayerNode, ModelGraph
 
 
-@dataclass(frozen=True)
-class Collapse:
+class Collapse(NamedTuple):
     """`source` (a linear affine layer) reaches the affine layer `target` through `via` only."""
 
     source: LayerNode

@@ -5,8 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES
@@ -29,8 +28,7 @@ class ConfigError(Exception):
     """A configuration the command cannot use; the message is one line naming the file and the key."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """What one configuration file says; relative globs are read from `root`, its directory."""
 
     root: str
@@ -55,8 +53,7 @@ class Config:
                      for code in codes)
 
 
-@dataclass(frozen=True)
-class Overrides:
+class Overrides(NamedTuple):
     """The command line's selection, over the file's: --select and --ignore replace, the extend- options add."""
 
     select: tuple[str, ...] | None = None

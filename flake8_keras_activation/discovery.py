@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from .config import Configurations
@@ -31,8 +30,7 @@ EXCLUDED_DIRS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Discovered:
+class Discovered(NamedTuple):
     files: tuple[str, ...]
     missing: tuple[str, ...]  # arguments that name nothing on disk
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import codecs
 import contextlib
-import dataclasses
 import gc
 import io
 import os
@@ -17,8 +16,7 @@ import re
 import stat
 import tokenize
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Sequence, Union
 
 from .codes import Finding
 from .noqa import add_noqa
@@ -48,8 +46,7 @@ class NotWritten(Exception):
 MAX_FILE_BYTES = 64 * 2**20
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """What a file was when it was read: enough to notice an edit made since."""
 
     device: int
@@ -65,8 +62,7 @@ class Stamp:
         return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something about a file that needs the user's attention and is not a finding."""
 
     path: str
@@ -79,8 +75,7 @@ class Problem:
         return f"{where}: {self.label}: {self.message}" if self.label else f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A layer on a finding's chain, where the user sees it (as Located places a finding)."""
 
     line: int
@@ -90,8 +85,7 @@ class Link:
     file_line: int | None = None
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """A finding where the user sees it: a line of a file, or a line of a notebook cell."""
 
     path: str
@@ -112,14 +106,12 @@ class Located:
         return f"{self.path}{cell}:{self.line}:{self.col + 1}"
 
 
-@dataclass(frozen=True)
-class Skip:
+class Skip(NamedTuple):
     located: Located
     reason: str
 
 
-@dataclass(frozen=True)
-class Fixed:
+class Fixed(NamedTuple):
     """What `fix` did to one file; `new` is None when nothing changed."""
 
     path: str
@@ -143,8 +135,7 @@ def parse(text: str) -> ast.Module:
         raise DocumentError(f"does not parse: {error}") from None
 
 
-@dataclass(frozen=True)
-class Analysed:
+class Analysed(NamedTuple):
     """A reported finding of a module, with where its construct ends and its chain when asked for."""
 
     finding: Finding
@@ -213,8 +204,7 @@ def cell_lines(notebook: Notebook, message: str, cell_number: int) -> str:
     return _LINE_REFERENCE.sub(in_cell, message)
 
 
-@dataclass(frozen=True)
-class PythonFile:
+class PythonFile(NamedTuple):
     path: str
     text: str
     encoding: str  # the codec that gives the file's bytes back, "utf-8-sig" keeping a BOM
@@ -262,8 +252,7 @@ class PythonFile:
         )
 
 
-@dataclass(frozen=True)
-class NotebookFile:
+class NotebookFile(NamedTuple):
     path: str
     notebook: Notebook
     bom: bool
@@ -284,7 +273,7 @@ class NotebookFile:
 
     def locate(self, finding: Finding, analysed: Analysed | None = None) -> Located:
         cell, line = self.notebook.locate(finding.line)
-        shown = dataclasses.replace(finding, message=cell_lines(self.notebook, finding.message, cell.number))
+        shown = finding._replace(message=cell_lines(self.notebook, finding.message, cell.number))
         located = Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
         if analysed is None:
             return located
@@ -295,7 +284,7 @@ class NotebookFile:
             if end_cell.number != cell.number:  # never: a construct is within one cell
                 end_line, end_col = None, None
         links = tuple(self._link(link) for link in analysed.links)
-        return dataclasses.replace(located, related=links, end_line=end_line, end_col=end_col)
+        return located._replace(related=links, end_line=end_line, end_col=end_col)
 
     def _link(self, link: Link) -> Link:
         cell, line = self.notebook.locate(link.line)
@@ -312,13 +301,13 @@ class NotebookFile:
         new_sources: dict[int, str] = {}
         left: list[Located] = []
         for cell in self.notebook.cells:
-            here = {dataclasses.replace(i.finding, line=i.line): i for i in findings if i.cell == cell.number}
+            here = {i.finding._replace(line=i.line): i for i in findings if i.cell == cell.number}
             if not here:
                 continue
             source, not_silenced = add_noqa(cell.source, list(here), checked=cell.masked)
             left.extend(here[f] for f in not_silenced)
             if source != cell.source:
-                new_sources[cell.index] = source
+                new_sources[cell.position] = source
         return (self.notebook.with_sources(new_sources) if new_sources else None), left
 
     def fix(self, findings: Sequence[Located], activation: str) -> Fixed:
@@ -331,7 +320,7 @@ class NotebookFile:
         problems: list[Problem] = []
         for cell in self.notebook.cells:
             here = {
-                dataclasses.replace(item.finding, line=item.line, call=_shifted(item.finding, item.line)): item
+                item.finding._replace(line=item.line, call=_shifted(item.finding, item.line)): item
                 for item in findings
                 if item.cell == cell.number
             }
@@ -349,7 +338,7 @@ class NotebookFile:
             if restored is None:  # pragma: no cover - the fixer never touches a placeholder line
                 problems.append(Problem(self.path, "not fixed: its IPython lines could not be restored", cell.number))
                 continue
-            new_sources[cell.index] = restored
+            new_sources[cell.position] = restored
             fixed.extend(here[f] for f in result.fixed)
         new = self.notebook.with_sources(new_sources) if new_sources else None
         return Fixed(self.path, self.text, new, tuple(fixed), tuple(skipped), tuple(problems))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import ast
 import bisect
-import json
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 # Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
 # %%writefile, ...) holds no Python for us.
@@ -36,11 +34,10 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One code cell: its text, and the Python the analysis sees in its place."""
 
-    index: int  # position in the notebook's `cells` list, 0-based
+    position: int  # position in the notebook's `cells` list, 0-based
     source: str  # the cell's text as stored
     masked: str  # the same number of lines, IPython lines replaced by PLACEHOLDER statements
     masked_lines: tuple[str, ...]  # the original lines that were replaced, in order
@@ -51,15 +48,14 @@ class Cell:
     @property
     def number(self) -> int:
         """The cell's number as the command shows it: 1-based, counting every cell."""
-        return self.index + 1
+        return self.position + 1
 
     @property
     def line_count(self) -> int:
         return len(split_lines(self.masked))
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     """Where a cell's `source` value is in the notebook's JSON text."""
 
     start: int
@@ -68,8 +64,7 @@ class _Source:
     aligned: bool  # one array element per line, as Jupyter writes it
 
 
-@dataclass(frozen=True)
-class Notebook:
+class Notebook(NamedTuple):
     text: str  # the file's JSON text
     cells: tuple[Cell, ...]  # the code cells, in order
     module: str  # the Python text of every code cell, concatenated
@@ -84,7 +79,7 @@ class Notebook:
 
     def json_line(self, cell: Cell, line: int) -> int:
         """The 1-based line of the notebook file that shows the cell's line (for SARIF)."""
-        source = self.sources[cell.index]
+        source = self.sources[cell.position]
         offset = source.start
         if source.elements is not None and source.aligned and 1 <= line <= len(source.elements):
             offset = source.elements[line - 1][0]
@@ -101,6 +96,8 @@ class Notebook:
         return text
 
     def _render(self, source: _Source, new: str, ascii_only: bool) -> str:
+        import json
+
         def dump(line: str) -> str:
             return json.dumps(line, ensure_ascii=ascii_only)
 
@@ -253,6 +250,8 @@ def _elements(text: str, at: int, scan: _Scan) -> list[tuple[int, int]]:
 
 
 def _source_spans(text: str, stored: list[Any]) -> dict[int, _Source]:
+    import json
+
     scan: _Scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
     top = _members(text, _skip(text, 0), scan)
     cells = _elements(text, top["cells"][0], scan)
@@ -283,6 +282,8 @@ def _language(metadata: Any) -> str | None:
 
 def read_notebook(text: str) -> Notebook:
     """Parse a notebook's JSON text; NotebookError when it is not a notebook of format 4."""
+    import json  # here, not at the top: a check without notebooks never loads it
+
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:

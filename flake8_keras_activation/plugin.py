@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import logging
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import __version__
@@ -85,4 +84,4 @@ class KerasActivationChecker:
         except Exception:  # a model Keras refuses to build: report without the measurement
             LOG.debug("flake8-keras-activation: confirmation failed", exc_info=True)
             return findings
-        return [replace(f, message=f.message + extra.get((f.line, f.col, f.code), "")) for f in findings]
+        return [f._replace(message=f.message + extra.get((f.line, f.col, f.code), "")) for f in findings]

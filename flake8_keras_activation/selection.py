@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from .codes import OFF_BY_DEFAULT, Finding
 
@@ -24,8 +23,7 @@ def parse_codes(value: str) -> tuple[str, ...]:
     return tuple(part.upper() for part in _SEPARATORS.split(value) if part)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """flake8's decision: the longest matching prefix wins, and an explicit --select turns on
     codes that are off by default."""
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from .codes import Finding
 
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """Where a construct is in the analysed module: 1-based lines, 0-based columns in characters."""
 
     line: int

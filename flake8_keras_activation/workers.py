@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 from .documents import Document, DocumentError, Located, Problem, from_bytes, load
 from .notebook import split_lines
@@ -15,8 +13,7 @@ from .selection import Selection
 _FILES_PER_JOB = 8
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     path: str  # as shown; for stdin, the --stdin-filename (or "stdin")
     selection: Selection
     detail: bool = False  # ends and chains, for SARIF and GitHub
@@ -24,8 +21,7 @@ class Task:
     data: bytes | None = None  # stdin's bytes; None: read the file
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     findings: tuple[Located, ...] = ()
     problems: tuple[Problem, ...] = ()
 
@@ -37,7 +33,7 @@ def _with_source(document: Document, item: Located) -> Located:
     else:
         lines = split_lines(document.text)
     line = lines[item.line - 1] if 1 <= item.line <= len(lines) else ""
-    return dataclasses.replace(item, source=line)
+    return item._replace(source=line)
 
 
 def check(task: Task) -> Outcome:

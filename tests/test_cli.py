@@ -316,6 +316,30 @@ def test_version_and_console_script() -> None:
     assert (result.returncode, result.stdout) == (0, f"flake8-keras-activation {__version__}\n")
 
 
+def test_help_lists_every_command_and_each_command_has_its_own() -> None:
+    # a run builds only its command's parser: the top level must still show all of them
+    result = command("--help")
+    assert result.returncode == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines() if line[:4] == "    " and line[4:5].isalpha()]
+    assert listed == ["check", "fix", "explain", "server", "confirm"]
+    for name, option in (("check", "--add-noqa"), ("fix", "--diff"), ("explain", "code"), ("server", "--stdio"),
+                         ("confirm", "--input-shape")):
+        shown = command(name, "--help")
+        assert shown.returncode == 0 and shown.stdout.startswith(f"usage: flake8-keras-activation {name} ")
+        assert option in shown.stdout
+
+
+@pytest.mark.parametrize("columns", ["50", "120"])
+def test_help_is_as_wide_as_columns_says(columns: str) -> None:
+    # argparse is told the width without shutil; the figure must be the one shutil would give
+    result = command("check", "--help", env={**os.environ, "COLUMNS": columns})
+    usage, _, described = result.stdout.partition("\n\n")  # a usage group is never broken
+    assert usage.startswith("usage: ")
+    widths = [len(line) for line in described.splitlines()]
+    assert max(widths) <= int(columns) - 2
+    assert max(widths) > int(columns) - 20, "the text fills the width it is given"
+
+
 def test_explain_prints_the_documentation(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "explain", "ka101")
     assert status == 0

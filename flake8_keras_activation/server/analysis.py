@@ -151,5 +151,5 @@ def analyze_notebook(uri: str, version: int | None, cells: Sequence[CellText], s
     for item in _diagnose(joined, selection):
         cell, _ = notebook.locate(item.span.line)
         message = cell_lines(notebook, item.finding.message, cell.number)
-        diagnosed.append(dataclasses.replace(item, finding=dataclasses.replace(item.finding, message=message)))
+        diagnosed.append(dataclasses.replace(item, finding=item.finding._replace(message=message)))
     return Analysis(uri, version, joined, tuple(parts), tuple(diagnosed))

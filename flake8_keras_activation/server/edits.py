@@ -112,7 +112,7 @@ def apply(text: str, edits: Sequence[Edit]) -> str:
 
 def _in_part(analysis: Analysis, diagnosed: Diagnosed) -> tuple[Part, Diagnosed]:
     part, line = analysis.part_at(diagnosed.finding.line)
-    local = dataclasses.replace(diagnosed.finding, line=line + 1)
+    local = diagnosed.finding._replace(line=line + 1)
     return part, dataclasses.replace(diagnosed, finding=local)
 
 
