@@ -4,6 +4,13 @@
 # the first three, KA102 needs an input-shape keyword, and a model needs its constructor.
 TRIGGERS = ("Dense", "Conv", "LocallyConnected", "input_dim", "input_shape", "Sequential")
 
+# Within a file that passes, what makes a function or class worth interpreting (a regular
+# expression, with the file's aliases of layers added): the same words narrowed to the uses that
+# can matter, so an input-shape keyword and not a parameter named `input_shape` (every
+# `compute_output_shape` has one), `Conv2D` or `Convolution2D` and not `Convert`, and a
+# `.compile(` call, since a function may compile the model it is given.
+DEFINITION_WORDS = r"Dense|Conv(?:\d|olution)|LocallyConnected|Sequential|input_(?:dim|shape)\s*=|\.compile\("
+
 # The most source the analysis reads, counted in lines, calls, commas and brackets together (a
 # cheap count of what becomes ast nodes; a long string literal costs nothing). Beyond it a file
 # gets no KA findings and one message: the analysis is linear, but Python's ast tree and our

@@ -144,9 +144,44 @@ INVALID = [
         """,
         ((5, 4, "KA101"),),
     ),
+    Case(
+        # the alias holds "Conv" but not a layer's name: the function is read through the alias
+        "layers-called-by-an-alias-that-only-starts-like-a-conv-layer",
+        """
+        import keras
+        from keras.layers import Conv2D as ConvLayer
+
+        def build():
+            inputs = keras.Input((32, 32, 3))
+            x = ConvLayer(8, 3)(inputs)
+            outputs = ConvLayer(1, 3)(x)
+            return keras.Model(inputs, outputs)
+        """,
+        ((6, 8, "KA101"), (8, 11, "KA103")),
+    ),
 ]
 
 VALID = [
+    Case(
+        # `input_shape` parameters and `convert_...` calls are not model definitions
+        "a-custom-layer-with-input-shape-parameters-between-dense-layers",
+        """
+        import keras
+        from keras import layers, ops
+
+        class Scale(layers.Layer):
+            def build(self, input_shape):
+                self.gamma = self.add_weight(shape=(input_shape[-1],))
+
+            def call(self, x):
+                return ops.convert_to_tensor(x) * self.gamma
+
+            def compute_output_shape(self, input_shape):
+                return input_shape
+
+        model = keras.Sequential([layers.Dense(64, activation="relu"), Scale(), layers.Dense(1)])
+        """,
+    ),
     Case(
         "attention-projections",
         """

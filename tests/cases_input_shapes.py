@@ -84,6 +84,19 @@ INVALID = [
         """,
         ((5, 29, "KA102"), (5, 43, "KA102")),
     ),
+    Case(
+        # the only word that makes the function worth reading is the keyword, spaced
+        "spaced-input-shape-keyword-in-a-function-without-a-dense-or-conv-layer",
+        """
+        import keras
+        from keras import layers
+
+        def encoder(features):
+            x = layers.LSTM(16, return_sequences=True)(features)
+            return layers.LSTM(8, input_shape = (10, 4))(x)
+        """,
+        ((6, 26, "KA102"),),
+    ),
 ]
 
 VALID = [

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .. import catalog
 from ..graph import LayerNode, Loss, ModelGraph
-from ..screen import TRIGGERS
+from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .functional import Dataflow
 from .imports import STAR, import_bindings
@@ -209,7 +209,7 @@ class Interpreter:
         """Whether the definition's text names an affine layer, an input shape or a model, or
         compiles one (a function that compiles the model it is given)."""
         if self._trigger_lines is None:
-            words = re.compile("|".join(map(re.escape, TRIGGERS + self._aliases + (".compile(",))))
+            words = re.compile("|".join([DEFINITION_WORDS, *map(re.escape, self._aliases)]))
             self._trigger_lines = [number for number, line in enumerate(self.lines, 1) if words.search(line)]
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         end = node.end_lineno or len(self.lines)

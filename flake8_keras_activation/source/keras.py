@@ -8,12 +8,13 @@ module records it in the scope's data flow or in a Sequential model's record.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from .. import catalog
 from ..catalog import Act, Kind
 from ..graph import LayerConfig, LayerNode, Loss, ModelGraph
-from ..screen import TRIGGERS
+from ..screen import DEFINITION_WORDS
 from .sequential import sequential_graph
 from .text import SourceText
 from .values import (
@@ -35,6 +36,8 @@ from .values import (
     Tensor,
     Value,
 )
+
+_DEFINITION = re.compile(DEFINITION_WORDS)
 
 if TYPE_CHECKING:
     from .functional import Dataflow
@@ -125,8 +128,8 @@ class KerasSemantics:
         aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
         out = []
         for name, value in env.items():
-            if any(word in name for word in TRIGGERS):
-                continue
+            if _DEFINITION.search(name):
+                continue  # the definitions that use it are found by its name already
             if isinstance(value, LayerVal) or (isinstance(value, Record) and holds_layers(value)):
                 out.append(name)
             elif isinstance(value, Qual):
