@@ -688,4 +688,22 @@ VALID = [
         model.compile(optimizer="adam", loss="binary_crossentropy")
         """,
     ),
+    Case(
+        # each branch compiles its own head and returns it: neither loss meets the other's head
+        "two-heads-compiled-on-their-own-paths-of-an-early-return",
+        """
+        import keras
+        from keras import layers
+
+        def build(binary):
+            model = keras.Sequential([keras.Input((20,)), layers.Dense(8, activation="relu")])
+            if binary:
+                model.add(layers.Dense(1, activation="sigmoid"))
+                model.compile(optimizer="adam", loss="binary_crossentropy")
+                return model
+            model.add(layers.Dense(10, activation="softmax"))
+            model.compile(optimizer="adam", loss="categorical_crossentropy")
+            return model
+        """,
+    ),
 ]

@@ -129,6 +129,42 @@ INVALID = [
         """,
         ((8, 16, "KA101"),),
     ),
+    Case(
+        # a return ends its path: the branch that returns and the code after it are two models,
+        # and a collapse on either is still found
+        "collapses-on-both-sides-of-an-early-return",
+        """
+        import keras
+        from keras import layers
+
+        def build(deep):
+            model = keras.Sequential([layers.Dense(8, activation="relu")])
+            if deep:
+                model.add(layers.Dense(8))
+                model.add(layers.Dense(1))
+                return model
+            model.add(layers.Dense(16))
+            model.add(layers.Dense(1))
+            return model
+        """,
+        ((7, 18, "KA101"), (10, 14, "KA101")),
+    ),
+    Case(
+        # a raise inside `with` may be suppressed by its manager: the code after it still runs
+        "a-model-built-after-a-raise-a-with-block-may-suppress",
+        """
+        import contextlib
+
+        import keras
+        from keras import layers
+
+        def build():
+            with contextlib.suppress(ValueError):
+                raise ValueError("ignored")
+            return keras.Sequential([layers.Dense(8), layers.Dense(1)])
+        """,
+        ((9, 11, "KA103"), (9, 29, "KA101")),
+    ),
 ]
 
 VALID = [
@@ -283,6 +319,60 @@ VALID = [
                 if i == n - 1:
                     x = layers.Dense(64)(x)
             return x
+        """,
+    ),
+    Case(
+        # the returned branch's last layer is its output: nothing after the return follows it
+        "an-early-return-with-its-own-output-layer",
+        """
+        import keras
+        from keras import layers
+
+        def build(deep):
+            model = keras.Sequential()
+            model.add(layers.Dense(8, activation="relu"))
+            if deep:
+                model.add(layers.Dense(8, activation="relu"))
+                model.add(layers.Dense(1))
+                return model
+            model.add(layers.Dense(1))
+            return model
+        """,
+    ),
+    Case(
+        # a path that raises builds no model
+        "a-layer-added-on-a-path-that-raises",
+        """
+        import keras
+        from keras import layers
+
+        def build(kind):
+            model = keras.Sequential([layers.Dense(8, activation="relu")])
+            if kind not in ("regression", "ranking"):
+                model.add(layers.Dense(4))
+                raise ValueError(f"unknown kind {kind!r}")
+            model.add(layers.Dense(1))
+            return model
+        """,
+    ),
+    Case(
+        # in call(), a return in one branch: the output layer is reached once on each path
+        "subclassed-call-returning-early-in-training",
+        """
+        import keras
+        from keras import layers
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = layers.Dense(8, activation="relu")
+                self.out = layers.Dense(1)
+
+            def call(self, x, training=False):
+                x = self.hidden(x)
+                if training:
+                    return self.out(layers.Dropout(0.1)(x))
+                return self.out(x)
         """,
     ),
 ]

@@ -53,6 +53,8 @@ _MATCH = getattr(ast, "Match", None)
 Env = dict[str, Value]
 # A name no identifier can be: present in a state that left the block by continue or break.
 _DEAD = "\0dead"
+# What _DEAD holds on a path that raised: a `with` block's context manager may suppress it.
+_RAISED = Const("raised")
 
 
 def _runs_at_most_once(node: ast.expr) -> bool:
@@ -135,6 +137,7 @@ class Interpreter:
         self.graphs: list[ModelGraph] = []
         self.flow = Dataflow()
         self.returns: list[tuple[Value, ast.expr]] | None = None
+        self.exits: list[Env] | None = None  # the states at a function body's returns, while it runs
         self.compiles: dict[int, tuple[Loss, ...]] = {}  # a model's origin -> the losses of its compile() calls
         self.made_by: dict[int, int] = {}  # a function of the file -> the origin of the model it returns
         self.passed: dict[int, set[int]] = {}  # a function's parameter -> the models calls pass to it
@@ -244,7 +247,7 @@ class Interpreter:
     def exec_function(self, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> None:
         env = self._parameters(function, method, tensors=True)
         self.returns = []
-        self.exec_block(function.body, env)
+        self._run_body(function.body, env)
         returned, self.returns = self.returns, None
         made = {
             value.origin if isinstance(value, ModelVal) else id(value.origin)
@@ -254,6 +257,17 @@ class Interpreter:
         if len(made) == 1:
             self.made_by[id(function)] = made.pop()
         self._close_scope(function.name)
+
+    def _run_body(self, body: list[ast.stmt], env: Env) -> None:
+        """A function's body on `env`, which becomes the state where the function ends: the paths
+        that return are joined there, and those that raise are not."""
+        saved, self.exits = self.exits, []
+        try:
+            self.exec_block(body, env)
+        finally:
+            exits, self.exits = self.exits, saved
+        if exits:
+            self._join_into(env, [*exits, env])
 
     def exec_class(self, cls: ClassVal) -> None:
         """A subclassed model or layer: layers made in __init__/build, data flow through call()."""
@@ -265,7 +279,7 @@ class Interpreter:
                     env = self._parameters(member, True, tensors=False)
                     self_name = _self_name(member)
                     env.update(_rename(attributes, "self", self_name))
-                    self.exec_block(member.body, env)
+                    self._run_body(member.body, env)
                     attributes.update(_rename(_attributes(env, self_name), self_name, "self"))
         call = next(
             (
@@ -281,7 +295,7 @@ class Interpreter:
             env = self._parameters(call, True, tensors=True)
             env.update(_rename(attributes, "self", _self_name(call)))
             self.returns = []
-            self.exec_block(call.body, env)
+            self._run_body(call.body, env)
             returned, self.returns = self.returns, None
             if returned:
                 outputs = frozenset().union(*(self.keras.producers(v, e) for v, e in returned))
@@ -359,6 +373,8 @@ class Interpreter:
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, UNKNOWN, env)
             self.exec_block(node.body, env)
+            if env.get(_DEAD) == _RAISED:  # `with pytest.raises(...)`, `contextlib.suppress(...)`
+                del env[_DEAD]
         elif isinstance(node, _TRY):
             before = dict(env)
             self.exec_block(node.body, env)
@@ -382,6 +398,14 @@ class Interpreter:
                 value = self.eval(node.value, env)
                 if self.returns is not None:
                     self.returns.append((value, node.value))
+            if self.exits is not None:  # the rest of the block does not run on this path
+                self.exits.append(dict(env))
+                env[_DEAD] = UNKNOWN
+        elif isinstance(node, ast.Raise):
+            if node.exc is not None:
+                self.eval(node.exc, env)
+            if self.exits is not None:
+                env[_DEAD] = _RAISED
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 self.assign(target, UNKNOWN, env)
@@ -410,7 +434,7 @@ class Interpreter:
         self._join_into(env, arms)
 
     def _join_into(self, env: Env, arms: list[Env]) -> None:
-        """The state after paths that meet again; paths that left by continue or break do not."""
+        """The state after paths that meet again; paths that left by continue, break, return or raise do not."""
         live = [arm for arm in arms if _DEAD not in arm]
         if not live:
             env.clear()
