@@ -17,8 +17,8 @@ from .discovery import discover
 from .documents import Document, DocumentError, Fixed, Located, NotWritten, Problem, from_bytes, load, write_fixed
 from .formats import FORMATS, Style, wants_colour
 from .formats import render as render_report
-from .notebook import split_lines
 from .selection import parse_codes
+from .source import source_lines
 from .workers import Task, check_all, default_jobs
 
 PROG = "flake8-keras-activation"
@@ -387,7 +387,7 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
 def _diff(path: str, old: str, new: str) -> str:
     import difflib
 
-    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=path, tofile=path)
+    lines = difflib.unified_diff(source_lines(old), source_lines(new), fromfile=path, tofile=path)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 

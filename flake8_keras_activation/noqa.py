@@ -8,8 +8,8 @@ import warnings
 from typing import Iterable
 
 from .codes import Finding
-from .notebook import split_lines
 from .selection import physical_lines, silenced
+from .source import source_lines
 
 # flake8's `# noqa: A1,B2`, whose list a new code joins
 _NOQA_CODES = re.compile(r"#\s*noqa\s*:\s?(?P<codes>[A-Z]+[0-9]+(?:(?P<sep>[,\s]+)[A-Z]+[0-9]+)*)", re.IGNORECASE)
@@ -39,7 +39,7 @@ def same_tree(old: str, new: str) -> bool:
 
 def with_line(text: str, row: int, line: str) -> str:
     """`text` with its 0-based line `row` replaced by `line` (which has no ending; the old one's is kept)."""
-    lines = split_lines(text)
+    lines = source_lines(text)
     old = lines[row]
     lines[row] = line + old[len(old.rstrip("\r\n")) :]
     return "".join(lines)
@@ -55,7 +55,7 @@ def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None)
     left: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.line, f.code)):
         row = finding.line - 1
-        lines = split_lines(analysed)
+        lines = source_lines(analysed)
         if not 0 <= row < len(lines):
             left.append(finding)
             continue
@@ -69,7 +69,7 @@ def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None)
             continue
         analysed = new_analysed
         if checked is not None:
-            shown = split_lines(text)[row].rstrip("\r\n")
+            shown = source_lines(text)[row].rstrip("\r\n")
             text = with_line(text, row, shown[:at] + inserted + shown[at:])
         else:
             text = analysed

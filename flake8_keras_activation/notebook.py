@@ -7,6 +7,8 @@ import bisect
 import re
 from typing import Any, Callable, Mapping, NamedTuple
 
+from .source import source_lines
+
 # Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
 # %%writefile, ...) holds no Python for us.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
@@ -15,7 +17,6 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 # parses and keeps its line numbers; the marker lets a fixed cell get its original lines back.
 PLACEHOLDER = "pass  # flake8-keras-activation: IPython line"
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _INDENT = re.compile(r"[ \t]*")
 # `!ls`, `%time f()`, `files = !ls`, `x = %env HOME`
 _SHELL_OR_MAGIC = re.compile(r"[ \t]*(?:[!%]|[\w.\[\], \t]+=[ \t]*[!%])")
@@ -27,11 +28,6 @@ _JUPYTER_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 class NotebookError(ValueError):
     """The file is not a notebook we can read."""
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings, split where ast counts a new line."""
-    return _LINE.findall(text)
 
 
 class Cell(NamedTuple):
@@ -52,7 +48,7 @@ class Cell(NamedTuple):
 
     @property
     def line_count(self) -> int:
-        return len(split_lines(self.masked))
+        return len(source_lines(self.masked))
 
 
 class _Source(NamedTuple):
@@ -153,7 +149,7 @@ def _blank(lines: list[str]) -> str:
 
 def mask_cell(index: int, source: str, first_line: int) -> Cell:
     """The cell with IPython syntax replaced, or blanked when it holds no Python we can read."""
-    lines = split_lines(source)
+    lines = source_lines(source)
     masked_lines: list[str] = []
     out = list(lines)
     if lines and lines[0].lstrip().startswith("%%"):
@@ -186,7 +182,7 @@ def unmask(cell: Cell, fixed: str) -> str | None:
     originals = iter(cell.masked_lines)
     out = []
     restored = 0
-    for line in split_lines(fixed):
+    for line in source_lines(fixed):
         if line.strip() == PLACEHOLDER:
             original = next(originals, None)
             if original is None:
@@ -312,7 +308,7 @@ def read_notebook(text: str) -> Notebook:
         if python:
             cell = mask_cell(index, text_of_cell, line)
         else:
-            cell = Cell(index, text_of_cell, _blank(split_lines(text_of_cell)), (), line, python=False)
+            cell = Cell(index, text_of_cell, _blank(source_lines(text_of_cell)), (), line, python=False)
         cells.append(cell)
         masked = cell.masked
         if masked and not masked.endswith(("\n", "\r")):

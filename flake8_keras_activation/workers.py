@@ -6,8 +6,8 @@ import os
 from typing import Iterator, NamedTuple, Sequence
 
 from .documents import Document, DocumentError, Located, Problem, from_bytes, load
-from .notebook import split_lines
 from .selection import Selection
+from .source import source_lines
 
 # below this many files per process, starting the processes costs more than it saves
 _FILES_PER_JOB = 8
@@ -29,9 +29,9 @@ class Outcome(NamedTuple):
 def _with_source(document: Document, item: Located) -> Located:
     if item.cell is not None:
         cell = next(c for c in document.notebook.cells if c.number == item.cell)  # type: ignore[union-attr]
-        lines = split_lines(cell.source)
+        lines = source_lines(cell.source)
     else:
-        lines = split_lines(document.text)
+        lines = source_lines(document.text)
     line = lines[item.line - 1] if 1 <= item.line <= len(lines) else ""
     return item._replace(source=line)
 

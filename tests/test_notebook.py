@@ -11,7 +11,8 @@ import pytest
 
 from flake8_keras_activation import analyze_source
 from flake8_keras_activation.cli import main
-from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell, read_notebook, split_lines
+from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell, read_notebook
+from flake8_keras_activation.source import source_lines
 
 IMPORTS = "import keras\nfrom keras import layers"
 MODEL = (
@@ -81,8 +82,8 @@ def test_ipython_lines_are_masked_keeping_the_line_count() -> None:
     )
     cell = mask_cell(0, source, 1)
     assert cell.python and cell.problem is None
-    masked = split_lines(cell.masked)
-    assert len(masked) == len(split_lines(source))
+    masked = source_lines(cell.masked)
+    assert len(masked) == len(source_lines(source))
     ast.parse(cell.masked)
     placeholders = [line.strip() == PLACEHOLDER for line in masked]
     assert placeholders == [True, True, True, False, True, True, False, True, False]
@@ -109,7 +110,7 @@ def test_cell_magic_of_another_language_is_skipped_silently() -> None:
 def test_timing_cell_magic_keeps_its_python_body() -> None:
     cell = mask_cell(0, "%%time\nmodel.fit(x, y)\n", 1)
     assert cell.python
-    assert split_lines(cell.masked) == [PLACEHOLDER + "\n", "model.fit(x, y)\n"]
+    assert source_lines(cell.masked) == [PLACEHOLDER + "\n", "model.fit(x, y)\n"]
 
 
 def test_cell_that_does_not_parse_is_blanked_with_a_problem() -> None:

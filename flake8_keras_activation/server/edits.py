@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..noqa import insertion, same_tree
-from ..notebook import split_lines, unmask
+from ..notebook import unmask
 from ..selection import physical_lines, silenced
+from ..source import source_lines
 from .analysis import Analysis, Diagnosed, Part
 
 
@@ -36,7 +37,7 @@ class _Positions:
 
     def __init__(self, text: str) -> None:
         self.starts = [0]
-        for piece in split_lines(text):
+        for piece in source_lines(text):
             self.starts.append(self.starts[-1] + len(piece))
         if self.starts[-1] == len(text) and len(self.starts) > 1 and not text.endswith(("\n", "\r")):
             self.starts.pop()  # the last line has no ending: no empty line after it
@@ -73,7 +74,7 @@ def minimal_edits(old: str, new: str) -> list[Edit]:
     """Edits that turn `old` into `new`: changed lines only, each less the characters it keeps."""
     if old == new:
         return []
-    a, b = split_lines(old), split_lines(new)
+    a, b = source_lines(old), source_lines(new)
     offsets = [0]
     for piece in a:
         offsets.append(offsets[-1] + len(piece))
@@ -159,7 +160,7 @@ def fixable(diagnosed: Diagnosed) -> bool:
 def noqa(analysis: Analysis, diagnosed: Diagnosed) -> PartEdits | None:
     """`# noqa: CODE` on the finding's line, joining an existing list; None where a comment cannot go."""
     part, local = _in_part(analysis, diagnosed)
-    lines = split_lines(part.text)
+    lines = source_lines(part.text)
     row = local.finding.line - 1
     if not 0 <= row < len(lines):
         return None

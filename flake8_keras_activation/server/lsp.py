@@ -16,7 +16,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..codes import CODES, markdown
-from ..notebook import split_lines
+from ..source import source_lines
 from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
 from .edits import Edit, PartEdits, fixable, fixes, noqa
 from ..config import CONFIG_FILES, ConfigError, Reloading
@@ -212,14 +212,14 @@ class KerasLanguageServer(LanguageServer):
 
     def span_range(self, analysis: Analysis, span: Span) -> tuple[str, types.Range]:
         part, start = analysis.part_at(span.line)
-        lines = split_lines(part.text)
+        lines = source_lines(part.text)
         end = span.end_line - part.first_line
         return part.uri, types.Range(
             start=self.position(lines, start, span.col), end=self.position(lines, end, span.end_col)
         )
 
     def edit_range(self, text: str, edit: Edit) -> types.TextEdit:
-        lines = split_lines(text)
+        lines = source_lines(text)
         return types.TextEdit(
             range=types.Range(
                 start=self.position(lines, edit.line, edit.col), end=self.position(lines, edit.end_line, edit.end_col)
@@ -278,7 +278,7 @@ class KerasLanguageServer(LanguageServer):
         part = analysis.part(uri)
         if part is None:
             return []
-        lines = split_lines(part.text)
+        lines = source_lines(part.text)
 
         def module(position: types.Position) -> tuple[int, int]:
             text = lines[position.line] if 0 <= position.line < len(lines) else ""

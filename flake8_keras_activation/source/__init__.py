@@ -61,6 +61,7 @@ def analyze_source(source: str) -> list[Finding]:
 
 
 def source_lines(source: str) -> list[str]:
-    """The lines as Python's tokenizer counts them: `str.splitlines` also splits at form feeds
-    and other separators, which would shift every position after them."""
+    """The lines, with their endings, as Python's tokenizer counts them (at \\n, \\r\\n and \\r):
+    `str.splitlines` also splits at form feeds and other separators, which would shift every
+    position after them. Every part of the tool that numbers lines uses this one."""
     return io.StringIO(source, newline="").readlines()
