@@ -123,18 +123,20 @@ def github(findings: Sequence[Located], problems: Sequence[Problem] = ()) -> str
     return "".join(line + "\n" for line in lines)
 
 
+def _dumps(value: Any) -> str:
+    import json  # here: the text format starts faster without it
+
+    return json.dumps(value, indent=2) + "\n"
+
+
 def render(format: str, findings: Sequence[Located], problems: Sequence[Problem], style: Style) -> str:
     """The whole report in one format."""
     if format == "json":
-        import json  # here, as below: the text format starts faster without it
-
-        return json.dumps([as_json(item) for item in findings], indent=2) + "\n"
+        return _dumps([as_json(item) for item in findings])
     if format == "sarif":
-        import json
-
         from .sarif import sarif_log
 
-        return json.dumps(sarif_log(findings, problems), indent=2) + "\n"
+        return _dumps(sarif_log(findings, problems))
     if format == "github":
         report = github(findings, problems)
         return report + ("".join(line + "\n" for line in statistics(findings)) if style.statistics else "")
