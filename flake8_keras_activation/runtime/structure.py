@@ -155,8 +155,7 @@ def read_graph(model: Any) -> Trace | None:
     if not inputs:
         return None
     producer: dict[int, int] = {id(tensor): 0 for tensor in inputs}  # every input is "the input", as in a trace
-    channels = _last_axis(getattr(inputs[0], "shape", None)) if len(inputs) == 1 else None
-    nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input", channels=channels)]
+    nodes: list[LayerNode] = [_input_node(inputs)]
     edges: set[tuple[int, int]] = set()
     applications: dict[int, Application] = {}
     for layer in operations:
@@ -178,18 +177,7 @@ def read_graph(model: Any) -> Trace | None:
     found = [producer.get(id(t)) for t in outputs]
     if any(o is None for o in found):
         return None
-    return Trace(
-        ModelGraph(
-            "runtime",
-            getattr(model, "name", "model"),
-            tuple(nodes),
-            frozenset(edges),
-            inputs=(0,),
-            outputs=tuple(o for o in found if o is not None),
-            heads=tuple((o,) for o in found if o is not None),
-        ),
-        applications,
-    )
+    return Trace(_runtime_graph(model, nodes, edges, found), applications)
 
 
 def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
@@ -218,10 +206,9 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
             object.__delattr__(layer, "call")
 
     given = _tensors(inputs)
-    channels = _last_axis(getattr(given[0], "shape", None)) if len(given) == 1 else None
-    nodes: list[LayerNode] = [LayerNode(key=0, kind=Kind.INPUT, label="input", channels=channels)]
+    nodes: list[LayerNode] = [_input_node(given)]
     edges: set[tuple[int, int]] = set()
-    producer: dict[int, int] = {id(t): 0 for t in _tensors(inputs)}
+    producer: dict[int, int] = {id(t): 0 for t in given}
     applications: dict[int, Application] = {}
     unknown = -1
     for index, record in enumerate(records, start=1):
@@ -237,16 +224,29 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
             edges.add((source, index))
         for tensor in _tensors(record.output):
             producer[id(tensor)] = index
-    outputs = [producer.get(id(t)) for t in _tensors(output)]
-    complete = all(o is not None for o in outputs)
-    graph = ModelGraph(
+    found = [producer.get(id(t)) for t in _tensors(output)]
+    return Trace(_runtime_graph(model, nodes, edges, found), applications, output)
+
+
+def _input_node(inputs: list[Any]) -> LayerNode:
+    """Node 0, the model's input: the last axis's size when there is one input tensor."""
+    channels = _last_axis(getattr(inputs[0], "shape", None)) if len(inputs) == 1 else None
+    return LayerNode(key=0, kind=Kind.INPUT, label="input", channels=channels)
+
+
+def _runtime_graph(model: Any, nodes: list[LayerNode], edges: set[tuple[int, int]],
+                   found: list[int | None]) -> ModelGraph:
+    """The graph read from a model, given the node that produces each of its outputs (None: not
+    found, and the graph is incomplete and has no heads)."""
+    complete = all(o is not None for o in found)
+    outputs = tuple(o for o in found if o is not None)
+    return ModelGraph(
         "runtime",
         getattr(model, "name", "model"),
         tuple(nodes),
         frozenset(edges),
         inputs=(0,),
-        outputs=tuple(o for o in outputs if o is not None),
+        outputs=outputs,
         complete=complete,
-        heads=tuple((o,) for o in outputs if o is not None) if complete else (),
+        heads=tuple((o,) for o in outputs) if complete else (),
     )
-    return Trace(graph, applications, output)
