@@ -18,6 +18,21 @@ import pytest
 if importlib.util.find_spec("jax") is not None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
 
+# The installed console script, and the seed model (KA101 twice, KA102 and KA103), for the
+# tests of the command.
+COMMAND = str(Path(sys.executable).with_name("flake8-keras-activation"))
+SEED = textwrap.dedent(
+    """\
+    from keras.models import Sequential
+    from keras.layers import Dense
+
+    model = Sequential()
+    model.add(Dense(20, input_dim=2))
+    model.add(Dense(100, input_dim=2))
+    model.add(Dense(1))
+    """
+)
+
 
 @dataclass(frozen=True)
 class Case:

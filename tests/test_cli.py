@@ -15,20 +15,9 @@ import pytest
 from flake8_keras_activation import __version__
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.codes import CODES
-from tests.conftest import rule_cases, run_flake8
+from tests.conftest import SEED, rule_cases, run_flake8
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = textwrap.dedent(
-    """\
-    from keras.models import Sequential
-    from keras.layers import Dense
-
-    model = Sequential()
-    model.add(Dense(20, input_dim=2))
-    model.add(Dense(100, input_dim=2))
-    model.add(Dense(1))
-    """
-)
 BOTTLENECK = textwrap.dedent(
     """\
     import keras

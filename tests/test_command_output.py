@@ -8,27 +8,15 @@ import json
 import os
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from tests.conftest import COMMAND, SEED
 from tests.test_sarif import sarif_schema
 
-COMMAND = str(Path(sys.executable).with_name("flake8-keras-activation"))
-SEED = textwrap.dedent(
-    """\
-    from keras.models import Sequential
-    from keras.layers import Dense
-
-    model = Sequential()
-    model.add(Dense(20, input_dim=2))
-    model.add(Dense(100, input_dim=2))
-    model.add(Dense(1))
-    """
-)
 THROUGH = textwrap.dedent(
     """\
     import keras

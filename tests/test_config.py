@@ -11,18 +11,8 @@ from pathlib import Path
 
 import pytest
 
-COMMAND = str(Path(sys.executable).with_name("flake8-keras-activation"))
-SEED = textwrap.dedent(
-    """\
-    from keras.models import Sequential
-    from keras.layers import Dense
+from tests.conftest import COMMAND, SEED
 
-    model = Sequential()
-    model.add(Dense(20, input_dim=2))
-    model.add(Dense(100, input_dim=2))
-    model.add(Dense(1))
-    """
-)
 ALL = ["KA101", "KA101", "KA102", "KA103"]
 
 
