@@ -212,15 +212,6 @@ def _add_confirm(commands: argparse._SubParsersAction) -> None:
     )
 
 
-_SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
-    "check": _add_check,
-    "fix": _add_fix,
-    "explain": _add_explain,
-    "server": _add_server,
-    "confirm": _add_confirm,
-}
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; given a command, only that command's parser is built under it.
 
@@ -234,7 +225,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, add in _SUBCOMMANDS.items():
+    for name, (add, _) in COMMANDS.items():
         if command in (None, name):
             add(commands)
     return parser
@@ -542,12 +533,13 @@ def run_server(args: argparse.Namespace) -> int:
     return int(lsp.serve())
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "check": run_check,
-    "fix": run_fix,
-    "explain": run_explain,
-    "confirm": run_confirm,
-    "server": run_server,
+# Each command, in the order the help lists them: what adds its parser, and what runs it.
+COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int]]] = {
+    "check": (_add_check, run_check),
+    "fix": (_add_fix, run_fix),
+    "explain": (_add_explain, run_explain),
+    "server": (_add_server, run_server),
+    "confirm": (_add_confirm, run_confirm),
 }
 
 
@@ -572,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: a command is required ({', '.join(COMMANDS)})", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command][1](args)
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, and keep Python from complaining at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
