@@ -41,7 +41,7 @@ def with_line(text: str, row: int, line: str) -> str:
     """`text` with its 0-based line `row` replaced by `line` (which has no ending; the old one's is kept)."""
     lines = source_lines(text)
     old = lines[row]
-    lines[row] = line + old[len(old.rstrip("\r\n")) :]
+    lines[row] = line + _ending(old)
     return "".join(lines)
 
 
@@ -50,17 +50,74 @@ def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None)
 
     `checked` is the text the analysis read, when it differs from `text` only on lines no finding
     is on (a notebook cell with its IPython lines masked): the comments must keep its meaning.
+
+    Every comment is written in one pass and the module's meaning checked once; only when that
+    check fails (a line ends inside a string) is each comment tried and checked on its own.
     """
     analysed = text if checked is None else checked
+    ordered = sorted(findings, key=lambda f: (f.line, f.code))
+    at_once = _all_at_once(text, analysed, ordered, checked is not None)
+    if at_once is not None:
+        return at_once
+    return _one_by_one(text, analysed, ordered, checked is not None)
+
+
+def _comment(finding: Finding, physical: list[str]) -> tuple[int, str] | None:
+    """Write the finding's comment into `physical` (lines without their endings, changed in place):
+    where it went and what, or None when its line is not there or the comment would not silence it."""
+    row = finding.line - 1
+    if not 0 <= row < len(physical):
+        return None
+    old = physical[row]
+    at, inserted = insertion(old, finding.code)
+    physical[row] = old[:at] + inserted + old[at:]
+    if not silenced(finding, physical):
+        physical[row] = old
+        return None
+    return at, inserted
+
+
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
+
+
+def _all_at_once(text: str, analysed: str, ordered: list[Finding], masked: bool) -> tuple[str, list[Finding]] | None:
+    lines = source_lines(analysed)
+    physical = [line.rstrip("\r\n") for line in lines]
+    shown = source_lines(text) if masked else lines
     left: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: (f.line, f.code)):
+    changed = False
+    for finding in ordered:
+        if silenced(finding, physical):
+            continue  # two findings of one code on a line
+        placed = _comment(finding, physical)
+        if placed is None:
+            left.append(finding)
+            continue
+        at, inserted = placed
+        row = finding.line - 1
+        lines[row] = physical[row] + _ending(lines[row])
+        if masked:
+            body = shown[row].rstrip("\r\n")
+            shown[row] = body[:at] + inserted + body[at:] + _ending(shown[row])
+        changed = True
+    if not changed:
+        return text, left
+    if not same_tree(analysed, "".join(lines)):
+        return None
+    return "".join(shown), left
+
+
+def _one_by_one(text: str, analysed: str, ordered: list[Finding], masked: bool) -> tuple[str, list[Finding]]:
+    left: list[Finding] = []
+    for finding in ordered:
         row = finding.line - 1
         lines = source_lines(analysed)
         if not 0 <= row < len(lines):
             left.append(finding)
             continue
         if silenced(finding, physical_lines(analysed)):
-            continue  # two findings of one code on a line
+            continue
         physical = lines[row].rstrip("\r\n")
         at, inserted = insertion(physical, finding.code)
         new_analysed = with_line(analysed, row, physical[:at] + inserted + physical[at:])
@@ -68,7 +125,7 @@ def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None)
             left.append(finding)
             continue
         analysed = new_analysed
-        if checked is not None:
+        if masked:
             shown = source_lines(text)[row].rstrip("\r\n")
             text = with_line(text, row, shown[:at] + inserted + shown[at:])
         else:

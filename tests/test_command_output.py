@@ -14,6 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from flake8_keras_activation import analyze_source
+from flake8_keras_activation.noqa import _one_by_one, add_noqa
 from tests.conftest import COMMAND, SEED
 from tests.test_sarif import sarif_schema
 
@@ -236,6 +238,26 @@ def test_add_noqa_leaves_a_line_that_ends_inside_a_string(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "KA101 not silenced" in result.stderr
     assert (tmp_path / "odd.py").read_text() == text
+
+
+MIXED = (
+    'import keras\nmodel = keras.Sequential([keras.layers.Dense(8, name="""a\nb"""), keras.layers.Dense(1)])\n'
+    + "other = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])  # noqa: E501\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SEED, MIXED, "import keras\nm = keras.Sequential([\n" + "    keras.layers.Dense(8),\n" * 300 + "])\n"],
+    ids=["seed", "a-line-inside-a-string-beside-others", "300-layers"],
+)
+def test_add_noqa_in_one_pass_writes_what_one_comment_at_a_time_writes(text: str) -> None:
+    # the one pass and its single check of the module's meaning must agree with trying and
+    # checking each comment on its own, including when a line ends inside a string
+    findings = analyze_source(text)
+    assert findings
+    ordered = sorted(findings, key=lambda f: (f.line, f.code))
+    assert add_noqa(text, findings) == _one_by_one(text, text, ordered, masked=False)
 
 
 @pytest.mark.parametrize("format", ["text", "json", "sarif", "github"])
