@@ -6,31 +6,51 @@ from typing import Sequence
 
 from .catalog import Kind
 from .codes import Finding
-from .collapse import find_collapses
+from .collapse import Collapse, find_collapses
 from .graph import LayerNode, ModelGraph
+
+Chain = list[tuple[LayerNode, str]]
 
 
 def _at(node: LayerNode, line: int, col: int) -> bool:
     return (node.line, node.col) == (line, col)
 
 
-def chain(finding: Finding, graphs: Sequence[ModelGraph]) -> list[tuple[LayerNode, str]]:
-    """The layers that explain a finding, each with what it is to it: read from the same analysis."""
-    if finding.code in ("KA101", "KA104"):
-        for graph in graphs:
-            for collapse in find_collapses(graph):
-                if _at(collapse.source, finding.line, finding.col):
-                    layers = [(collapse.target, f"collapses into {collapse.target.label}")]
-                    layers += [(node, f"through {node.label}") for node in collapse.via]
-                    return [(node, label) for node, label in layers if not _at(node, finding.line, finding.col)]
-    elif finding.code == "KA103":
-        for graph in graphs:
-            if (graph.line, graph.col) == (finding.line, finding.col):
-                affine = [node for node in graph.nodes if node.kind is Kind.AFFINE]
-                return [(node, f"affine layer {node.label}") for node in affine]
-    elif finding.code == "KA102":
-        for graph in graphs:
-            if graph.kind == "sequential" and any(_at(node, finding.line, finding.col) for node in graph.nodes):
-                first = [node for node in graph.nodes if node.key not in graph.preceded and node.line is not None]
-                return [(node, f"the first layer, {node.label}") for node in first[:1]]
-    return []
+def chains(findings: Sequence[Finding], graphs: Sequence[ModelGraph]) -> list[Chain]:
+    """The layers that explain each finding, each with what it is to it: read from the same analysis.
+
+    Each graph is read once for all the findings (a file may hold thousands of them): where each
+    reported layer and model is, and, when a finding needs them, the collapses of every graph.
+    """
+    models: dict[tuple[int | None, int | None], ModelGraph] = {}
+    sequential_layers: dict[tuple[int | None, int | None], ModelGraph] = {}
+    for graph in graphs:  # the first graph that holds a place wins, as a search in order would
+        models.setdefault((graph.line, graph.col), graph)
+        if graph.kind == "sequential":
+            for node in graph.nodes:
+                sequential_layers.setdefault((node.line, node.col), graph)
+    collapses: dict[tuple[int | None, int | None], Collapse] | None = None
+    out = []
+    for finding in findings:
+        where = (finding.line, finding.col)
+        layers: Chain = []
+        if finding.code in ("KA101", "KA104"):
+            if collapses is None:
+                collapses = {}
+                for graph in graphs:
+                    for collapse in find_collapses(graph):
+                        collapses.setdefault((collapse.source.line, collapse.source.col), collapse)
+            found = collapses.get(where)
+            if found is not None:
+                layers = [(found.target, f"collapses into {found.target.label}")]
+                layers += [(node, f"through {node.label}") for node in found.via]
+                layers = [(node, label) for node, label in layers if not _at(node, *where)]
+        elif finding.code == "KA103" and where in models:
+            affine = [node for node in models[where].nodes if node.kind is Kind.AFFINE]
+            layers = [(node, f"affine layer {node.label}") for node in affine]
+        elif finding.code == "KA102" and where in sequential_layers:
+            graph = sequential_layers[where]
+            first = [node for node in graph.nodes if node.key not in graph.preceded and node.line is not None]
+            layers = [(node, f"the first layer, {node.label}") for node in first[:1]]
+        out.append(layers)
+    return out

@@ -180,14 +180,14 @@ def _analyze_parsed(text: str, tree: ast.Module, selection: Selection, detail: b
         found = reported(analyze_graphs(graphs), text, selection)
         if not detail or not found:
             return [Analysed(finding) for finding in found]
-        from .chains import chain
+        from .chains import chains
         from .spans import highlighted, spans
 
         ranges = spans(tree, lines, [(f.line, f.col, highlighted(f)) for f in found])
         out = []
-        for finding in found:
+        for finding, layers in zip(found, chains(found, graphs)):
             span = ranges[(finding.line, finding.col, highlighted(finding))]
-            links = tuple(Link(n.line, n.col or 0, label) for n, label in chain(finding, graphs) if n.line is not None)
+            links = tuple(Link(n.line, n.col or 0, label) for n, label in layers if n.line is not None)
             out.append(Analysed(finding, (span.end_line, span.end_col), links))
         return out
     except Exception as error:  # a bug of ours must not cost the user the other files

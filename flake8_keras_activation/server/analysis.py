@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..codes import Finding
-from ..chains import chain
+from ..chains import chains
 from ..documents import cell_lines
 from ..graph import ModelGraph
 from ..notebook import Cell, Notebook, mask_cell
@@ -98,12 +98,14 @@ def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
     tree, lines, graphs, findings = findings_of(module, selection)
     if not findings:
         return []
-    chains = [chain(finding, graphs) for finding in findings]
+    explained = chains(findings, graphs)
     wanted = {(f.line, f.col, highlighted(f)) for f in findings}
-    wanted |= {(n.line, n.col, ()) for layers in chains for n, _ in layers if n.line is not None and n.col is not None}
+    wanted |= {
+        (n.line, n.col, ()) for layers in explained for n, _ in layers if n.line is not None and n.col is not None
+    }
     ranges = spans(tree, lines, wanted)
     out = []
-    for finding, layers in zip(findings, chains):
+    for finding, layers in zip(findings, explained):
         related = tuple(
             Related(ranges[(node.line, node.col, ())], label)
             for node, label in layers
