@@ -26,14 +26,20 @@ class Outcome(NamedTuple):
     problems: tuple[Problem, ...] = ()
 
 
-def _with_source(document: Document, item: Located) -> Located:
-    if item.cell is not None:
-        cell = next(c for c in document.notebook.cells if c.number == item.cell)  # type: ignore[union-attr]
-        lines = source_lines(cell.source)
-    else:
-        lines = source_lines(document.text)
-    line = lines[item.line - 1] if 1 <= item.line <= len(lines) else ""
-    return item._replace(source=line)
+def _with_sources(document: Document, found: list[Located]) -> list[Located]:
+    """The findings with the text of their lines (a notebook's from its cell), each text split once."""
+    split: dict[int | None, list[str]] = {}
+    out = []
+    for item in found:
+        if item.cell not in split:
+            if item.cell is not None:
+                cell = next(c for c in document.notebook.cells if c.number == item.cell)  # type: ignore[union-attr]
+                split[item.cell] = source_lines(cell.source)
+            else:
+                split[None] = source_lines(document.text)
+        lines = split[item.cell]
+        out.append(item._replace(source=lines[item.line - 1] if 1 <= item.line <= len(lines) else ""))
+    return out
 
 
 def check(task: Task) -> Outcome:
@@ -48,7 +54,7 @@ def check(task: Task) -> Outcome:
     except DocumentError as error:
         return Outcome(problems=(*problems, Problem(task.path, str(error))))
     if task.show_source:
-        found = [_with_source(document, item) for item in found]
+        found = _with_sources(document, found)
     return Outcome(tuple(found), tuple(problems))
 
 
