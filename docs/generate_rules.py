@@ -1,6 +1,6 @@
 """Rewrite the README's rule table and rule sections from the one table of codes.
 
-Run `python docs/generate_rules.py` after changing flake8_keras_activation/codes.py;
+Run `python docs/generate_rules.py` after changing a code in flake8_keras_activation/rules/;
 `tests/test_docs.py` fails while the README is out of date.
 """
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from .catalog import Kind
-from .codes import Finding
-from .collapse import Collapse, find_collapses
+from .finding import Finding
+from .rules.collapse import Collapse, find_collapses
 from .graph import LayerNode, ModelGraph
 
 Chain = list[tuple[LayerNode, str]]

@@ -18,7 +18,7 @@ import tokenize
 import warnings
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Sequence, Union
 
-from .codes import Finding
+from .finding import Finding
 from .noqa import add_noqa
 from .notebook import Notebook, NotebookError, read_notebook, unmask
 from .screen import LIMIT_TEXT, may_hold_finding, too_large

@@ -12,7 +12,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
-from .codes import Finding
+from .finding import Finding
 from .config import ACTIVATION_NAME
 
 FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203"})

@@ -7,7 +7,7 @@ import re
 import warnings
 from typing import Iterable
 
-from .codes import Finding
+from .finding import Finding
 from .selection import physical_lines, silenced
 from .source import source_lines
 

@@ -11,7 +11,7 @@ from . import __version__
 from .screen import LIMIT_TEXT, OFF_BY_DEFAULT, may_hold_finding, too_large
 
 if TYPE_CHECKING:
-    from .codes import Finding
+    from .finding import Finding
 
 LOG = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, NamedTuple, Sequence
 
-from .codes import OFF_BY_DEFAULT, Finding
+from .finding import Finding
+from .screen import OFF_BY_DEFAULT
 
 # flake8's inline syntax: `# noqa` alone silences every code on the line, `# noqa: A1,B2` (or
 # `# noqa:A1 B2`) the codes that start with a listed one. As in flake8, the word is matched

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterable, NamedTuple, Sequence
 
-from .codes import Finding
+from .finding import Finding
 
 _WORD = re.compile(r"\w+")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flake8_keras_activation.catalog import Act, Kind
-from flake8_keras_activation.collapse import analyze, find_collapses, is_affine_end_to_end
+from flake8_keras_activation.rules.collapse import analyze, find_collapses, is_affine_end_to_end
 from flake8_keras_activation.graph import LayerNode, ModelGraph
 
 

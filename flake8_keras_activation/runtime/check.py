@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..catalog import Kind
-from ..collapse import collapsed_runs, is_affine
+from ..rules.collapse import collapsed_runs, is_affine
 from .compose import compose
 from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
 from .structure import Application, Trace, read_graph, trace

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import catalog, codes, collapse, output
-from ..codes import Finding
+from .. import catalog
+from ..finding import Finding
 from ..graph import Loss, ModelGraph
+from ..rules import collapse, output
 
 _KERAS_MODULES = ("keras.", "tf_keras.", "tensorflow.")
 
@@ -87,7 +88,7 @@ def graph_findings(
 def _confirmed(graph: ModelGraph, finding: Finding, outputs: Any, output_shape: tuple[Any, ...]) -> ModelFinding:
     if finding.code == "KA201" and outputs is not None:
         heads = [graph.node(head[0]) for head in graph.heads if len(head) == 1]
-        at_output = any(codes.ka201(node.label) == finding.message for node in heads)
+        at_output = any(output.ka201(node.label) == finding.message for node in heads)
         try:
             ones = bool(at_output and outputs.size and abs(outputs - 1.0).max() < 1e-6)
         except (AttributeError, TypeError, ValueError):

@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..codes import Finding
+from ..finding import Finding
 from ..chains import chains
 from ..documents import cell_lines
 from ..graph import ModelGraph

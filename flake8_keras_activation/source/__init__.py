@@ -7,8 +7,8 @@ import io
 import warnings
 from typing import Sequence
 
-from ..codes import Finding
-from .. import collapse, output
+from .. import rules
+from ..finding import Finding
 from ..graph import ModelGraph
 from ..screen import may_hold_finding
 from .interpret import Interpreter
@@ -38,7 +38,7 @@ def analyze_graphs(graphs: Sequence[ModelGraph]) -> list[Finding]:
     seen = set()
     findings = []
     for graph in graphs:
-        for finding in (*collapse.analyze(graph), *output.analyze(graph)):
+        for finding in rules.analyze(graph):
             where = (finding.line, finding.col, finding.code)
             if where not in seen:
                 seen.add(where)

@@ -1,0 +1,512 @@
+"""The collapse family (KA101-KA104): linear layers that fold into one affine map, and input shapes
+Keras ignores. One pure function over a ModelGraph, shared by the source and runtime halves."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import NamedTuple
+
+from ..catalog import WIDTH_PRESERVING, Kind
+from ..finding import Code, Finding
+from ..graph import LayerNode, ModelGraph
+
+
+KA101 = Code(
+    code="KA101",
+    slug="collapsing-hidden-layer",
+    summary="Hidden affine layer without activation feeds another affine layer",
+    what=(
+        "Reports a `Dense`, `EinsumDense` or convolution layer whose activation is linear "
+        "(no `activation=` argument, `None`, `\"linear\"` or `keras.activations.linear`) and "
+        "whose output reaches another affine layer through nothing but affine steps: directly, "
+        "or through `Dropout`, noise layers, `BatchNormalization`, `Flatten`, `Reshape`, "
+        "`Permute`, `RepeatVector`, average pooling, padding, cropping, up-sampling, "
+        "`Activation(\"linear\")`, or an `Add`/`Concatenate`/`Average` of affine inputs. "
+        "Every path out of the layer must reach an affine layer so: when one path meets a "
+        "nonlinear or unknown step first, or leaves the model as it is, the layer shapes a "
+        "feature that is used for itself (a ResNet stem feeding both BatchNormalization -> ReLU "
+        "and a 1x1 shortcut) and it is not reported. A layer constructed in a loop body is a new "
+        "layer on each iteration, judged per iteration (the last one by the paths that leave the "
+        "loop); a layer object applied several times is one layer, judged by all its "
+        "applications. The finding is reported at the layer's constructor call and names the "
+        "layer it collapses into."
+    ),
+    why=(
+        "The composition of two affine maps is one affine map: `W2 (W1 x + b1) + b2` is "
+        "`(W2 W1) x + (W2 b1 + b2)`. A hidden layer without an activation adds parameters and "
+        "training time but no expressive power, and a model whose hidden layers all lack one "
+        "cannot fit anything nonlinear (it cannot learn `x1**2 + x2**2` however long it "
+        "trains). Keras layers default to `activation=None`, so this happens by omission."
+    ),
+    example=(
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(2,)),\n"
+        "    layers.Dense(20),  # KA101\n"
+        "    layers.Dense(100),  # KA101\n"
+        "    layers.Dense(1),\n"
+        "])\n"
+    ),
+    instead=(
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(2,)),\n"
+        "    layers.Dense(20, activation=\"relu\"),\n"
+        "    layers.Dense(100, activation=\"relu\"),\n"
+        "    layers.Dense(1),  # a linear output layer is right for regression\n"
+        "])\n"
+    ),
+    fix=(
+        "`flake8-keras-activation fix` adds `activation=\"relu\"` (or the activation you "
+        "choose with `--activation`) to the reported layer, replacing an explicit linear "
+        "activation in place. The fix changes what the model computes, which is the point; "
+        "retrain after applying it."
+    ),
+    limits=(
+        "A final linear layer is never reported, nor is a layer followed by `Activation`, "
+        "`ReLU`, `LeakyReLU`, `PReLU`, `ELU`, `Softmax`, max pooling, normalization other "
+        "than batch normalization, attention, a recurrent layer, or anything the analysis "
+        "cannot resolve (a `Lambda`, a custom layer, an unknown call). An activation it "
+        "cannot resolve to a constant (a function parameter, `**kwargs`) is never reported. "
+        "Layers added in a loop are assumed to be added at least twice, so a layer added in "
+        "a loop feeds itself; a deliberate low-rank factorization is reported too: silence "
+        "it with `# noqa: KA101`. Which iteration is the last is known only from tests such as "
+        "`i == n - 1` in `for i in range(n)` or `enumerate(xs)`; otherwise every pass may be it."
+    ),
+)
+
+KA102 = Code(
+    code="KA102",
+    slug="misplaced-input-shape",
+    summary="Input shape argument that Keras ignores or refuses",
+    what=(
+        "Reports `input_dim`, `input_shape` or `batch_input_shape` given to a layer that is "
+        "not the first of its `Sequential` model, or to a layer called on a tensor (functional "
+        "code, a subclassed model's `call`). A `keras.Input` or `InputLayer` entry counts as the "
+        "first layer. Where the file imports `keras` itself (Keras 3 spellings), it also reports "
+        "`batch_input_shape` on any layer but `Input`/`InputLayer`, and `input_dim` together with "
+        "`input_shape`, which raise there. The finding points at the argument itself. "
+        "`Embedding(input_dim=...)` is a vocabulary size, not a shape, and is never reported."
+    ),
+    why=(
+        "Only the first layer of a Sequential model receives the model's input; Keras "
+        "ignores the argument anywhere else, and a layer called on a tensor takes that tensor's "
+        "shape (Keras 3 warns on each such layer, tf_keras says nothing). Code that passes it "
+        "further down usually reflects a belief that it sets the shape of that layer, and the "
+        "belief hides the real shape the layer receives. Keras 3 takes `input_dim` and "
+        "`input_shape` from a layer's keyword arguments one at a time, and refuses what is "
+        "left over: `batch_input_shape`, or `input_shape` after `input_dim`."
+    ),
+    example=(
+        "model = Sequential()\n"
+        "model.add(Dense(20, input_dim=2, activation=\"relu\"))\n"
+        "model.add(Dense(100, input_dim=2, activation=\"relu\"))  # KA102\n"
+        "model.add(Dense(1))\n"
+    ),
+    instead=(
+        "model = Sequential()\n"
+        "model.add(Dense(20, input_dim=2, activation=\"relu\"))\n"
+        "model.add(Dense(100, activation=\"relu\"))\n"
+        "model.add(Dense(1))\n"
+    ),
+    fix=(
+        "`flake8-keras-activation fix` removes the argument where Keras ignored it (the model "
+        "is unchanged), and `input_dim` where `input_shape` is given too (tf_keras used "
+        "`input_shape`). `batch_input_shape` on the first layer of a Keras 3 model has no "
+        "automatic fix: it is the model's batch shape; move it to `keras.Input(batch_shape=...)`."
+    ),
+    limits=(
+        "A layer added inside a loop is not reported when the loop may add it first (for "
+        "example under `if i == 0:`). A layer that is made but never placed in a model or called "
+        "on a tensor is not checked. `import keras` is taken for Keras 3 unless the file also "
+        "imports `tf_keras`."
+    ),
+)
+
+KA103 = Code(
+    code="KA103",
+    slug="affine-model",
+    summary="The whole model is one affine map",
+    what=(
+        "Reports a model with at least two affine layers and no nonlinear or unknown step "
+        "anywhere, final activation included: a `Sequential(...)` call, a "
+        "`keras.Model(...)` call, or the `class` line of a subclassed model."
+    ),
+    why=(
+        "However many layers it has, such a model computes `x @ W + b`: a linear regression "
+        "with extra parameters. It cannot fit a nonlinear target, and its depth costs "
+        "training time for nothing."
+    ),
+    example=(
+        "model = Sequential([Dense(20, input_dim=2), Dense(100), Dense(1)])  # KA103\n"
+    ),
+    instead=(
+        "model = Sequential([\n"
+        "    Dense(20, input_dim=2, activation=\"relu\"),\n"
+        "    Dense(100, activation=\"relu\"),\n"
+        "    Dense(1),\n"
+        "])\n"
+    ),
+    fix=(
+        "No automatic fix of its own: fixing the KA101 findings inside the model fixes it. "
+        "If a linear model is what you want, one `Dense` layer says so."
+    ),
+    limits=(
+        "A single-layer linear model (a linear regression) is never reported. Any layer the "
+        "analysis cannot resolve, or any call that receives the model and may change it, "
+        "keeps the model from being reported."
+    ),
+)
+
+KA104 = Code(
+    code="KA104",
+    slug="linear-factorization",
+    summary="Two affine layers compose into one map, in a way that looks deliberate",
+    what=(
+        "Reports, instead of KA101 (under the same every-path rule), a linear affine layer feeding "
+        "another affine layer when the pair looks like a deliberate factorization of one map: the "
+        "linear layer is narrower than both its input and the layer it feeds (a rank limit, as "
+        "in a bottleneck, LoRA or a "
+        "linear autoencoder), or it has `use_bias=False` and feeds the next affine layer without a "
+        "normalization in between (its bias would be redundant, and the author removed it), or it "
+        "is a pointwise (1x1) convolution feeding a spatial convolution (a channel projection, as "
+        "in feature pyramids). This code is off by default: enable it with "
+        "`--extend-select=KA104` (an explicit `--select=KA` enables it too, as flake8 lets an "
+        "explicit selection win over a plugin's default)."
+    ),
+    why=(
+        "The pair still computes one affine map. When the narrowing is deliberate that is the "
+        "point: it limits the rank, or saves parameters. When it is not, it is the bug KA101 "
+        "describes, and only the author can tell. A model whose only collapses are such "
+        "factorizations is not reported as KA103 either."
+    ),
+    example=(
+        "inputs = keras.Input(shape=(784,))\n"
+        "code = layers.Dense(32)(inputs)  # KA104: 784 -> 32 -> 784 is a rank-32 map\n"
+        "outputs = layers.Dense(784)(code)\n"
+        "autoencoder = keras.Model(inputs, outputs)\n"
+    ),
+    instead=(
+        "inputs = keras.Input(shape=(784,))\n"
+        "code = layers.Dense(32, activation=\"relu\")(inputs)  # a nonlinear autoencoder\n"
+        "outputs = layers.Dense(784, activation=\"sigmoid\")(code)\n"
+        "autoencoder = keras.Model(inputs, outputs)\n"
+    ),
+    fix="No automatic fix: whether the factorization is deliberate is a design decision.",
+    limits=(
+        "Widths are known only from literal arguments (`Dense(32)`, `keras.Input(shape=(784,))`) "
+        "and kernel sizes only from literal `kernel_size`; where they are not literal the pair is "
+        "reported as KA101."
+    ),
+)
+
+
+CODES = (KA101, KA102, KA103, KA104)
+
+
+def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:
+    where = f" (line {target_line})" if target_line is not None else ""
+    through = f" through {', '.join(via)}" if via else ""
+    return (
+        f"{source} {has_what} and feeds {target}{where}{through}: the two collapse into one "
+        f'affine map; add activation="relu"'
+    )
+
+
+def ka101_loop(source: str, has_what: str) -> str:
+    return (
+        f"{source} {has_what} and feeds itself (it is applied again in a loop, or called twice): "
+        'the applications collapse into one affine map; add activation="relu"'
+    )
+
+
+def ka104(source: str, target: str, target_line: int | None, why: str) -> str:
+    where = f" (line {target_line})" if target_line is not None else ""
+    return (
+        f"{source} has no activation and feeds {target}{where}: {why}; the two compose into one affine "
+        'map, which is right for a deliberate factorization; otherwise add activation="relu"'
+    )
+
+
+_KA102_REMEDY = "give the input shape to the first layer or a keras.Input only"
+
+
+def ka102(argument: str, layer: str, where: str, remedy: str = _KA102_REMEDY) -> str:
+    return f"{argument} on {layer} is ignored: {where}; {remedy}"
+
+
+def ka102_raises(argument: str, layer: str, together: bool) -> str:
+    if together:
+        return (
+            f"input_dim together with input_shape on {layer} raises in Keras 3 (it takes input_dim "
+            "and refuses the input_shape left over); give one of them"
+        )
+    return (
+        f"{argument} on {layer} raises in Keras 3: only keras.Input and InputLayer take a batch "
+        "shape; use keras.Input(batch_shape=...)"
+    )
+
+
+def ka103(model: str, affine_count: int) -> str:
+    return (
+        f"{model} is affine end to end: its {affine_count} affine layers compute one "
+        'affine map, so it cannot fit a nonlinear function; add activation="relu" to the '
+        "hidden layers"
+    )
+
+
+class Collapse(NamedTuple):
+    """`source` (a linear affine layer) reaches the affine layer `target` through `via` only."""
+
+    source: LayerNode
+    target: LayerNode
+    via: tuple[LayerNode, ...]
+
+
+def affine_outputs(graph: ModelGraph) -> frozenset[int]:
+    """The nodes whose output is an affine function of the graph's inputs along every path.
+
+    This is what decides whether a merge (Add, Concatenate, ...) keeps a chain affine: it does
+    when every one of its inputs is affine. A greatest fixed point, so that a layer applied in
+    a loop is decided by its other inputs.
+    """
+    affine = {
+        node.key
+        for node in graph.nodes
+        if node.kind in (Kind.INPUT, Kind.PASS, Kind.MERGE) or node.is_linear_affine
+    }
+    queue = deque(node.key for node in graph.nodes if node.key not in affine)
+    while queue:
+        key = queue.popleft()
+        for successor in graph.successors(key):
+            if successor in affine and graph.node(successor).kind is not Kind.INPUT:
+                affine.discard(successor)
+                queue.append(successor)
+    return frozenset(affine)
+
+
+def _keeps_chain(node: LayerNode, affine: frozenset[int]) -> bool:
+    return node.kind is Kind.PASS or (node.kind is Kind.MERGE and node.key in affine)
+
+
+def find_collapses(graph: ModelGraph, affine: frozenset[int] | None = None) -> list[Collapse]:
+    """Each linear affine layer all of whose output reaches other affine layers through pass-throughs.
+
+    Every path out of the layer must end at an affine layer after affine steps only: a path that
+    meets a nonlinear or unknown step first, or leaves the graph (an output, a returned tensor),
+    means the layer also shapes a feature that is used as it is, and it is not reported. Edges
+    are may-flow edges, so an extra edge only ever silences a layer. One collapse per source
+    layer: the nearest target, in breadth-first order.
+    """
+    if affine is None:
+        affine = affine_outputs(graph)
+    found: list[Collapse] = []
+    # A layer object applied at several places (shared, or made outside a loop and applied in it)
+    # is one layer: it collapses only when each of its applications does.
+    applications: dict[int, list[LayerNode]] = {}
+    for node in graph.nodes:
+        if node.is_linear_affine:
+            applications.setdefault(node.layer_object, []).append(node)
+    for nodes in applications.values():
+        collapses = [_collapse_from(graph, node, affine) for node in nodes]
+        if all(collapse is not None for collapse in collapses):
+            found.extend(c for c in collapses if c is not None)
+    return found
+
+
+def _collapse_from(graph: ModelGraph, source: LayerNode, affine: frozenset[int]) -> Collapse | None:
+    # parent[k]: the node before k on the breadth-first path from `source`
+    parent: dict[int, int] = {}
+    queue: deque[int] = deque()
+    successors = graph.successors(source.key)
+    if not successors:
+        return None
+    for key in successors:
+        if key not in parent:
+            parent[key] = source.key
+            queue.append(key)
+    target = None
+    while queue:
+        key = queue.popleft()
+        node = graph.node(key)
+        if node.kind is Kind.AFFINE:
+            target = target or node
+            continue
+        if not _keeps_chain(node, affine):
+            return None  # this path meets a nonlinear or unknown step first
+        following = graph.successors(key)
+        if not following:
+            return None  # this path leaves the graph with the layer's output unchanged
+        for nxt in following:
+            if nxt not in parent:
+                parent[nxt] = key
+                queue.append(nxt)
+    if target is None:
+        return None
+    via = []
+    step = parent[target.key]
+    while step != source.key:
+        via.append(graph.node(step))
+        step = parent[step]
+    return Collapse(source, target, tuple(reversed(via)))
+
+
+def affine_applications(graph: ModelGraph) -> int:
+    """How many affine maps the model applies: its linear affine layers, a looped one counting twice."""
+    count = 0
+    for node in graph.nodes:
+        if node.kind is Kind.AFFINE:
+            count += 2 if (node.key, node.key) in graph.edges else 1
+    return count
+
+
+def is_affine(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
+    """Every node of a complete graph is affine: the model computes one affine map."""
+    if not graph.complete or not graph.nodes:
+        return False
+    if affine is None:
+        affine = affine_outputs(graph)
+    return all(node.key in affine for node in graph.nodes)
+
+
+def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
+    """KA103: the model is one affine map made of at least two affine maps."""
+    return is_affine(graph, affine) and affine_applications(graph) >= 2
+
+
+def collapsed_runs(graph: ModelGraph, collapses: list[Collapse] | None = None) -> list[tuple[LayerNode, ...]]:
+    """Chains of collapses, as paths: `Dense -> Dropout -> Dense -> Dense(softmax)` is one run
+    of three affine layers when the first two are linear; the last contributes its pre-activation."""
+    if collapses is None:
+        collapses = find_collapses(graph)
+    by_source = {c.source.key: c for c in collapses}
+    targets = {c.target.key for c in collapses if c.target.key != c.source.key}
+    runs = []
+    for collapse in collapses:
+        if collapse.source.key in targets:
+            continue  # it continues a run that starts earlier
+        path: list[LayerNode] = [collapse.source]
+        seen = {collapse.source.key}
+        step: Collapse | None = collapse
+        while step is not None:
+            path.extend(step.via)
+            if step.target.key in seen:
+                break
+            path.append(step.target)
+            seen.add(step.target.key)
+            step = by_source.get(step.target.key)
+        runs.append(tuple(path))
+    return runs
+
+
+def input_width(graph: ModelGraph, node: LayerNode) -> int | None:
+    """The number of features a layer receives, when its single input says it."""
+    seen = {node.key}
+    while True:
+        predecessors = graph.predecessors(node.key)
+        if len(predecessors) != 1 or predecessors[0] in seen:
+            return None
+        node = graph.node(predecessors[0])
+        seen.add(node.key)
+        if node.kind in (Kind.AFFINE, Kind.INPUT):
+            return node.width
+        if node.layer not in WIDTH_PRESERVING:
+            return None
+
+
+def deliberate(graph: ModelGraph, collapse: Collapse) -> str | None:
+    """Why a collapse looks like a deliberate factorization (KA104), or None (KA101)."""
+    source, target = collapse.source, collapse.target
+    inner, outer = source.width, target.width
+    outside = input_width(graph, source)
+    if inner is not None and outside is not None and outer is not None and inner < outside and inner < outer:
+        return f"together a rank-{inner} map ({outside} -> {inner} -> {outer}), a low-rank factorization"
+    if not source.bias and not any(node.layer == "layers.BatchNormalization" for node in collapse.via):
+        return "it has no bias, which would be redundant before another affine layer: a factorization"
+    if source.kernel == 1 and target.kernel is not None and target.kernel > 1:
+        return "a pointwise convolution projecting channels before a spatial one: a factorization"
+    return None
+
+
+def _same_layer(a: LayerNode, b: LayerNode) -> bool:
+    """Two applications of one layer object (a loop, a shared layer): the same constructor call."""
+    return a.key == b.key or (a.line is not None and (a.line, a.col) == (b.line, b.col))
+
+
+def _has_what(node: LayerNode) -> str:
+    return "has a linear activation" if node.activation_given else "has no activation"
+
+
+def _shape_findings(graph: ModelGraph, node: LayerNode) -> list[Finding]:
+    """KA102, at each input-shape argument that Keras ignores (or, in Keras 3, refuses)."""
+    assert node.line is not None
+    remedy = None
+    if graph.kind == "sequential":
+        ignored = node.key in graph.preceded
+        where = "it is not the first layer of its Sequential model"
+    else:
+        ignored = node.called  # a layer called on a tensor takes that tensor's shape
+        where = "the layer is called on a tensor, whose shape it takes"
+        remedy = "remove it; the keras.Input the tensor comes from gives the shape"
+    found = []
+    positions = node.shape_positions or ((node.line, node.col or 0),) * len(node.shape_args)
+    for name, (line, col) in zip(node.shape_args, positions):
+        call = (node.line, node.col or 0)
+        # Keras 3 takes input_dim and input_shape from a layer's keyword arguments one at a time:
+        # input_dim wins and input_shape is left over, as is batch_input_shape, and Layer raises.
+        together = name == "input_dim" and "input_shape" in node.shape_args
+        if node.keras3 and (name == "batch_input_shape" or together):
+            message = ka102_raises(name, node.label, together)
+            # the fix removes what Keras would ignore elsewhere; on a first layer batch_input_shape
+            # is the model's shape, and only the author can move it to keras.Input(batch_shape=...)
+            removable = ignored or together
+            found.append(Finding(line, col, "KA102", message, node.layer, (name,) if removable else (), call))
+        elif ignored and not (name == "input_shape" and "input_dim" in node.shape_args and node.keras3):
+            message = ka102(name, node.label, where) if remedy is None else ka102(
+                name, node.label, where, remedy
+            )
+            found.append(Finding(line, col, "KA102", message, node.layer, (name,), call))
+    return found
+
+
+def collapse_message(collapse: Collapse) -> str:
+    """The KA101 message for a collapse, in the source half and the runtime half alike."""
+    source = collapse.source
+    if _same_layer(collapse.target, source):
+        return ka101_loop(source.label, _has_what(source))
+    return ka101(
+        source.label,
+        _has_what(source),
+        collapse.target.label,
+        collapse.target.line,
+        tuple(node.label for node in collapse.via),
+    )
+
+
+def analyze(graph: ModelGraph) -> list[Finding]:
+    """All findings for one model graph, in source order."""
+    findings = []
+    affine = affine_outputs(graph)
+    collapses = find_collapses(graph, affine)
+    # Several nodes can share a constructor call (its applications, its instances in a loop's
+    # passes): the call is reported once, KA101 if any of them is a plain collapse.
+    judged = sorted(((c, deliberate(graph, c)) for c in collapses), key=lambda pair: pair[1] is not None)
+    reported: set[tuple[int, int]] = set()
+    for collapse, why in judged:
+        source = collapse.source
+        if source.line is None or source.col is None or (source.line, source.col) in reported:
+            continue
+        reported.add((source.line, source.col))
+        if why is not None:
+            message = ka104(source.label, collapse.target.label, collapse.target.line, why)
+            findings.append(Finding(source.line, source.col, "KA104", message, source.layer))
+            continue
+        findings.append(Finding(source.line, source.col, "KA101", collapse_message(collapse), source.layer))
+    for node in graph.nodes:
+        if node.shape_args and node.line is not None and node.kind is not Kind.INPUT:
+            findings.extend(_shape_findings(graph, node))
+    deliberate_only = bool(judged) and all(why is not None for _, why in judged)
+    if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
+        findings.append(
+            Finding(graph.line, graph.col or 0, "KA103", ka103(graph.label, affine_applications(graph)))
+        )
+    findings.sort(key=lambda f: (f.line, f.col, f.code))
+    return findings
