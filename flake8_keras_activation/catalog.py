@@ -276,6 +276,18 @@ ACTIVATION_LAYERS = {
 }
 # Outputs in [0, 1] that a loss may read as probabilities.
 PROBABILITY_ACTIVATIONS = frozenset({"softmax", "sigmoid", "hard_sigmoid", "sparse_sigmoid", "sparsemax"})
+# Outputs that sum to one over the last axis (a distribution over classes), and outputs of independent
+# units in [0, 1] (one probability per label).
+DISTRIBUTION_ACTIVATIONS = frozenset({"softmax", "sparsemax"})
+INDEPENDENT_PROBABILITY_ACTIVATIONS = PROBABILITY_ACTIVATIONS - DISTRIBUTION_ACTIVATIONS
+# Activations whose range is not the whole real line (bounded above, below, or both): on the output of a
+# regression they keep it from reaching some targets.
+BOUNDED_ACTIVATIONS = frozenset(
+    (
+        "relu relu6 elu selu celu gelu silu swish mish hard_silu hard_swish softplus squareplus exponential exp "
+        "sigmoid hard_sigmoid sparse_sigmoid log_sigmoid tanh hard_tanh softsign softmax sparsemax log_softmax"
+    ).split()
+)
 # Outputs that are certainly not probabilities: unbounded, negative, or above 1.
 NOT_PROBABILITY_ACTIVATIONS = frozenset(
     (
@@ -297,16 +309,24 @@ _LOSS_FAMILIES = {
     ),
     "sparse": "sparse_categorical_crossentropy SparseCategoricalCrossentropy",
     "crossentropy": "crossentropy ce",
-    "other": (
+    # the distance between a prediction and a real-valued target
+    "regression": (
         "mean_squared_error MeanSquaredError mse MSE mean_absolute_error MeanAbsoluteError mae MAE "
         "mean_absolute_percentage_error MeanAbsolutePercentageError mape MAPE mean_squared_logarithmic_error "
-        "MeanSquaredLogarithmicError msle MSLE huber Huber huber_loss log_cosh LogCosh logcosh hinge Hinge "
-        "squared_hinge SquaredHinge categorical_hinge CategoricalHinge cosine_similarity CosineSimilarity "
-        "poisson Poisson kl_divergence KLDivergence kld KLD kullback_leibler_divergence dice Dice tversky "
-        "Tversky ctc CTC circle Circle"
+        "MeanSquaredLogarithmicError msle MSLE huber Huber huber_loss log_cosh LogCosh logcosh"
+    ),
+    "other": (
+        "hinge Hinge squared_hinge SquaredHinge categorical_hinge CategoricalHinge cosine_similarity "
+        "CosineSimilarity poisson Poisson kl_divergence KLDivergence kld KLD kullback_leibler_divergence "
+        "dice Dice tversky Tversky ctc CTC circle Circle"
     ),
 }
 LOSS_FAMILY = {name: family for family, names in _LOSS_FAMILIES.items() for name in names.split()}
+# The metrics that count predictions equal to their labels: on a regression they read near zero.
+# Keras resolves the strings by the loss and the output's shape (binary, categorical or sparse
+# accuracy, which threshold or take the arg max), `Accuracy` compares values for equality.
+ACCURACY_METRICS = frozenset({"accuracy", "acc", "Accuracy", "metrics.Accuracy"})
+
 # Positional index of `from_logits` in the constructors of the losses that take it.
 FROM_LOGITS_ARG = {
     "BinaryCrossentropy": 0,
@@ -323,6 +343,19 @@ def loss_family(key: str | None) -> str | None:
         return None
     return LOSS_FAMILY.get(key[len("losses.") :] if key.startswith("losses.") else key)
 
+
+# Recurrent layers: each step's output is their activation (tanh unless given) of a state, so their
+# output lies in [-1, 1]; the positional index of `activation` (None where it cannot be given).
+RECURRENT_LAYERS = {
+    "layers.SimpleRNN": 1,
+    "layers.LSTM": 1,
+    "layers.GRU": 1,
+    "layers.CuDNNLSTM": None,
+    "layers.CuDNNGRU": None,
+}
+RECURRENT_ACTIVATION = "tanh"
+# Runs a recurrent layer both ways and merges the two outputs (concatenated unless merge_mode says).
+BIDIRECTIONAL = "layers.Bidirectional"
 
 # Layers whose output keeps the spatial positions of an image or a volume (a Dense after them acts
 # per position). One-dimensional feature maps are sequences, where a prediction per step is a

@@ -1,4 +1,4 @@
-"""The fixer: a libcst codemod for the findings that have a mechanical fix (KA101, KA102, KA201-KA203)."""
+"""The fixer: a libcst codemod for the findings that have a mechanical fix (KA101, KA102, KA201-KA203, KA210)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
 from .finding import Finding
 from .config import ACTIVATION_NAME
 
-FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203"})
+FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203", "KA210"})
 DEFAULT_ACTIVATION = "relu"
 
 _Whitespace = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
@@ -66,10 +66,11 @@ class _Plan:
     remove: list[Finding] = field(default_factory=list)
     sigmoid: Finding | None = None  # KA201: "softmax" becomes "sigmoid"
     logits: Finding | None = None  # KA202 (from_logits off) or KA203 (from_logits on)
+    linear: Finding | None = None  # KA210: the output layer's activation goes
     done: bool = False
 
     def findings(self) -> list[Finding]:
-        return [f for f in (self.activation, *self.remove, self.sigmoid, self.logits) if f is not None]
+        return [f for f in (self.activation, *self.remove, self.sigmoid, self.logits, self.linear) if f is not None]
 
 
 def _newline_in(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
@@ -99,10 +100,13 @@ def _join(
 
 
 def _remove_keyword(call: cst.Call, name: str) -> cst.Call:
+    at = next((i for i, arg in enumerate(call.args) if arg.keyword is not None and arg.keyword.value == name), None)
+    return call if at is None else _remove_argument(call, at)
+
+
+def _remove_argument(call: cst.Call, at: int) -> cst.Call:
+    """The call without its argument at index `at`, the layout around it kept."""
     args = list(call.args)
-    at = next((i for i, arg in enumerate(args) if arg.keyword is not None and arg.keyword.value == name), None)
-    if at is None:
-        return call
     removed = args[at]
     last = at == len(args) - 1
     after = removed.comma.whitespace_after if isinstance(removed.comma, cst.Comma) else removed.whitespace_after_arg
@@ -220,6 +224,7 @@ class _Fixer(cst.CSTTransformer):
             (plan.activation, self._activate),
             (plan.sigmoid, _sigmoid),
             (plan.logits, _logits),
+            (plan.linear, _linear),
         ]
         for wanted, rewrite in rewrites:
             if wanted is None:
@@ -287,6 +292,28 @@ def _sigmoid(call: cst.Call, finding: Finding) -> cst.Call | str:
     return 'the softmax is not a "softmax" string argument of the call (a Softmax layer or a call): change it by hand'
 
 
+def _linear(call: cst.Call, finding: Finding) -> cst.Call | str:
+    """KA210: the output layer's activation argument goes, so that the layer is linear."""
+    if not finding.arguments:
+        return "no mechanical fix: the activation is not an argument of the output layer"
+    args = list(call.args)
+    if any(arg.keyword is not None and arg.keyword.value == "activation" for arg in args):
+        return _remove_keyword(call, "activation")
+    if any(arg.star for arg in args):
+        return "the call unpacks arguments: the activation's position is unknown"
+    info = layer_info(finding.layer)
+    index = info.activation_arg if info is not None else None
+    positional = [i for i, arg in enumerate(args) if arg.keyword is None]
+    if index is None or index >= len(positional):
+        return "the activation is not an argument of the call"
+    at = positional[index]
+    if at == positional[-1]:
+        return _remove_argument(call, at)
+    # later positional arguments keep their places: the activation becomes None, which is linear
+    args[at] = args[at].with_changes(value=cst.Name("None"))
+    return call.with_changes(args=args)
+
+
 def _no_fix(finding: Finding) -> str:
     """Why a loss finding has no mechanical fix, with the remedy its message names."""
     return "no mechanical fix: " + finding.message.rsplit("; ", 1)[-1]
@@ -339,6 +366,8 @@ def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
             plan.sigmoid = plan.sigmoid or finding
         elif finding.code in ("KA202", "KA203"):
             plan.logits = plan.logits or finding
+        elif finding.code == "KA210":
+            plan.linear = plan.linear or finding
         else:
             plan.remove.append(finding)
     return plans

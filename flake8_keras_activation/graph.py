@@ -30,6 +30,18 @@ class Loss(NamedTuple):
     from_logits: bool | None = False  # None when it is not a literal
     output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
     inline: bool = False  # the loss argument is the constructor call itself (a fix can edit it there)
+    compile: int = 0  # identifies the compile() call that gave it, to pair it with that call's metrics
+
+
+class Metric(NamedTuple):
+    """One metric a model is compiled with, as written in `compile(metrics=...)`."""
+
+    key: str  # the name Keras resolves ("accuracy"), or the canonical class key ("metrics.Accuracy")
+    label: str  # the metric expression as the user wrote it
+    line: int
+    col: int
+    output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
+    compile: int = 0  # the compile() call that gave it
 
 
 class LayerNode(NamedTuple):
@@ -58,6 +70,7 @@ class LayerNode(NamedTuple):
     shape_positions: tuple[tuple[int, int], ...] = ()  # (line, col) of each of shape_args
     called: bool = False  # applied to a tensor at a call site (functional code, a subclass's call())
     keras3: bool = False  # the file spells Keras 3 (imports keras, not tf_keras)
+    binding: str = ""  # the name the code assigns the layer, or its output, to (`code = Dense(32)(x)`)
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""
@@ -80,13 +93,13 @@ class ModelGraph:
     within this model's own layer list (it is how KA102 knows a layer is not the first).
     `complete` is False when something the analysis could not follow may have changed the
     model (a call that received it, a `pop()`): then nothing is claimed about the whole model.
-    `heads` are its outputs in order and `losses` what its `compile()` says about them.
+    `heads` are its outputs in order; `losses` and `metrics` are what its `compile()` calls say.
     Built once and never changed; its neighbour lists are derived at construction.
     """
 
     __slots__ = (
         "kind", "label", "nodes", "edges", "line", "col", "inputs", "outputs", "preceded", "complete",
-        "heads", "losses", "origin", "_by_key", "_succ", "_pred",
+        "heads", "losses", "metrics", "origin", "_by_key", "_succ", "_pred",
     )
 
     def __init__(
@@ -104,6 +117,7 @@ class ModelGraph:
         heads: tuple[tuple[int, ...], ...] | None = None,
         losses: tuple[Loss, ...] = (),
         origin: int = 0,
+        metrics: tuple[Metric, ...] = (),
     ) -> None:
         self.kind = kind
         self.label = label
@@ -119,6 +133,7 @@ class ModelGraph:
         # multi-output model per entry); by default, one output made by all of `outputs`.
         self.heads = heads if heads is not None else ((tuple(outputs),) if outputs else ())
         self.losses = losses  # what compile() says, matched to `heads` by order or layer name
+        self.metrics = metrics  # what compile() says to measure, paired with its losses by `compile`
         self.origin = origin  # identifies the model's construction, so that a later compile() finds it
         self._by_key = {node.key: node for node in nodes}
         self._succ: dict[int, list[int]] = {}
@@ -132,12 +147,18 @@ class ModelGraph:
     def __repr__(self) -> str:
         return f"ModelGraph({self.kind!r}, {self.label!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
 
-    def with_losses(self, losses: tuple[Loss, ...]) -> ModelGraph:
-        """The same model, compiled with `losses`."""
+    def with_training(self, entries: tuple[Loss | Metric, ...]) -> ModelGraph:
+        """The same model, compiled with these losses and metrics (and no others)."""
+        losses = tuple(entry for entry in entries if isinstance(entry, Loss))
+        metrics = tuple(entry for entry in entries if isinstance(entry, Metric))
         return ModelGraph(
             self.kind, self.label, self.nodes, self.edges, self.line, self.col, self.inputs, self.outputs,
-            self.preceded, self.complete, self.heads, losses, self.origin,
+            self.preceded, self.complete, self.heads, losses, self.origin, metrics,
         )
+
+    @property
+    def training(self) -> tuple[Loss | Metric, ...]:
+        return (*self.losses, *self.metrics)
 
     def node(self, key: int) -> LayerNode:
         return self._by_key[key]

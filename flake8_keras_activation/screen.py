@@ -1,15 +1,21 @@
 """The cheap first screen, and what flake8 needs at start-up: nothing heavy is imported here."""
 
 # Words without which a file cannot hold a finding: every affine layer's name contains one of
-# the first three, KA102 needs an input-shape keyword, and a model needs its constructor.
-TRIGGERS = ("Dense", "Conv", "LocallyConnected", "input_dim", "input_shape", "Sequential")
+# the first four (Keras 2's `Deconv2D` is the one without `Conv`), a recurrent layer may make the
+# output a loss reads (and SimpleRNN is affine when linear), KA102 needs an input-shape keyword,
+# and a model needs its constructor.
+TRIGGERS = (
+    "Dense", "Conv", "Deconv", "LocallyConnected", "RNN", "LSTM", "GRU", "input_dim", "input_shape", "Sequential"
+)
 
 # Within a file that passes, what makes a function or class worth interpreting (a regular
 # expression, with the file's aliases of layers added): the same words narrowed to the uses that
 # can matter, so an input-shape keyword and not a parameter named `input_shape` (every
 # `compute_output_shape` has one), `Conv2D` or `Convolution2D` and not `Convert`, and a
 # `.compile(` call, since a function may compile the model it is given.
-DEFINITION_WORDS = r"Dense|Conv(?:\d|olution)|LocallyConnected|Sequential|input_(?:dim|shape)\s*=|\.compile\("
+DEFINITION_WORDS = (
+    r"Dense|Conv(?:\d|olution)|Deconv|LocallyConnected|RNN|LSTM|GRU|Sequential|input_(?:dim|shape)\s*=|\.compile\("
+)
 
 # The most source the analysis reads, counted in lines, calls, commas and brackets together (a
 # cheap count of what becomes ast nodes; a long string literal costs nothing). Beyond it a file
@@ -25,7 +31,7 @@ def too_large(text: str) -> bool:
 
 
 # Codes flake8 leaves out unless they are selected.
-OFF_BY_DEFAULT = ("KA104",)
+OFF_BY_DEFAULT = ("KA104", "KA210")
 
 
 def may_hold_finding(text: str) -> bool:

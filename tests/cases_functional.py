@@ -75,6 +75,34 @@ INVALID = [
         ((5, 13, "KA101"),),
     ),
     Case(
+        "layer-object-applied-twice-in-a-row-as-the-output",
+        """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(8,))
+        d = layers.Dense(8)
+        x = layers.Dense(8, activation="relu")(inputs)
+        x = d(x)
+        outputs = d(x)
+        model = keras.Model(inputs, outputs)
+        """,
+        ((5, 4, "KA101"),),
+    ),
+    Case(
+        "layer-object-applied-twice-in-a-row-whole-model-affine",
+        """
+        from tensorflow import keras
+
+        def build():
+            inputs = keras.Input(shape=(4,))
+            block = keras.layers.Dense(4)
+            hidden = block(inputs)
+            return keras.Model(inputs, block(hidden))
+        """,
+        ((5, 12, "KA101"), (7, 11, "KA103")),
+    ),
+    Case(
         "merge-of-affine-inputs",
         """
         import keras
@@ -351,6 +379,19 @@ VALID = [
             x = layers.Dense(64, activation=activation)(x)
             x = layers.Dense(64, **kwargs)(x)
             return layers.Dense(1)(x)
+        """,
+    ),
+    Case(
+        "shared-layer-one-application-feeds-a-nonlinearity",
+        """
+        import keras
+        from keras import layers
+
+        def siamese(left, right):
+            shared = layers.Dense(64)
+            a = layers.ReLU()(shared(left))
+            b = layers.Dense(1)(shared(right))
+            return a, b
         """,
     ),
     Case(

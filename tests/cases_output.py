@@ -529,8 +529,8 @@ VALID = [
 
         model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(1)])
         model.compile(optimizer="adam", loss="mse")
-        relu_head = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(1, activation="relu")])
-        relu_head.compile(optimizer="adam", loss=keras.losses.MeanAbsoluteError())
+        mae_head = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(1)])
+        mae_head.compile(optimizer="adam", loss=keras.losses.MeanAbsoluteError())
         """,
     ),
     Case(

@@ -6,6 +6,21 @@ from tests.conftest import Case
 
 INVALID = [
     Case(
+        "layer-list-rebound-in-both-arms-each-ending-nonlinear",
+        """
+        import keras
+        from keras import layers
+
+        def build(wide):
+            if wide:
+                stack = [layers.Dense(256, activation="relu")]
+            else:
+                stack = [layers.Dense(32), layers.ReLU()]
+            stack += [layers.Dense(1)]
+            return keras.Sequential(stack)
+        """,
+    ),
+    Case(
         "passed-to-a-function-of-the-file-that-may-change-it",
         """
         import keras
@@ -400,6 +415,22 @@ INVALID = [
         modèle = Sequential([Dense(8), Dense(1)])
         """,
         ((4, 9, "KA103"), (4, 21, "KA101")),
+    ),
+    Case(
+        "layer-list-rebound-in-both-arms-then-extended",
+        """
+        import keras
+        from keras import layers
+
+        def build(deep):
+            if deep:
+                stack = [layers.Dense(64, activation="relu"), layers.Dense(32)]
+            else:
+                stack = [layers.Dense(16)]
+            stack.extend([layers.Dense(1)])
+            return keras.Sequential(stack)
+        """,
+        ((6, 54, "KA101"), (8, 17, "KA101")),
     ),
 ]
 

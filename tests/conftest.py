@@ -71,19 +71,25 @@ def assert_no_traceback_from_us(output: str) -> None:
         assert sys.version_info < (3, 11) and "null bytes" in output, output
 
 
-def flake8_findings(cases: list[Case], tmp_path: Path, *args: str) -> dict[str, list[tuple[int, int, str]]]:
-    """Run flake8 once over every case, each written to its own file; findings per case id."""
+def flake8_findings(
+    cases: list[Case], tmp_path: Path, *args: str, select: str = "--select=KA"
+) -> dict[str, list[tuple[int, int, str]]]:
+    """Run flake8 once over every case, each written to its own file; findings per case id (with
+    every KA code selected, or with `select`, such as "" for flake8's default selection)."""
     paths = {}
     for number, case in enumerate(cases):
         path = tmp_path / f"case_{number}.py"
         path.write_text(case.text, encoding="utf-8")
         paths[str(path)] = case.id
-    result = run_flake8([tmp_path], "--select=KA", "--format=%(path)s\t%(row)d\t%(col)d\t%(code)s", *args)
+    selection = [select] if select else []
+    result = run_flake8([tmp_path], *selection, "--format=%(path)s\t%(row)d\t%(col)d\t%(code)s", *args)
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     found: dict[str, list[tuple[int, int, str]]] = {case.id: [] for case in cases}
     for line in result.stdout.splitlines():
         path, row, col, code = line.split("\t")
+        if not code.startswith("KA"):
+            continue  # flake8's own codes, in its default selection
         # flake8 shows 1-based columns; the plugin reports 0-based ones
         found[paths[path]].append((int(row), int(col) - 1, code))
     return found
@@ -97,6 +103,7 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
     from tests import (
         cases_catalog,
         cases_functional,
+        cases_heads,
         cases_input_shapes,
         cases_output,
         cases_paths,
@@ -110,6 +117,7 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
         "functional": cases_functional,
         "subclassed": cases_subclassed,
         "output": cases_output,
+        "heads": cases_heads,
         "catalog": cases_catalog,
         "paths": cases_paths,
         "input-shapes": cases_input_shapes,

@@ -21,6 +21,12 @@ _FAMILY_OF = {
     "categorical_crossentropy": "categorical",
     "categorical_focal_crossentropy": "categorical",
     "sparse_categorical_crossentropy": "sparse",
+    "mean_squared_error": "regression",
+    "mean_absolute_error": "regression",
+    "mean_absolute_percentage_error": "regression",
+    "mean_squared_logarithmic_error": "regression",
+    "huber": "regression",
+    "log_cosh": "regression",
 }
 
 

@@ -46,18 +46,89 @@ DELIBERATE = [
         ((4, 14, "KA104"),),
     ),
     Case(
-        "sequential-bottleneck-with-input-width",
+        "sequential-bottleneck-declared-by-its-name",
+        """
+        from keras import Input, Sequential
+        from keras.layers import Dense
+
+        model = Sequential([Input(shape=(512,)), Dense(16, name="bottleneck"), Dense(512)])
+        """,
+        ((4, 41, "KA104"),),
+    ),
+    Case(
+        "latent-tensor-of-unknown-input-width",
+        """
+        from keras import layers
+
+        def encoder_decoder(x):
+            z = layers.Dense(2)(x)
+            return layers.Dense(64)(z)
+        """,
+        ((4, 8, "KA104"),),
+    ),
+    Case(
+        "attribute-named-as-a-projection",
+        """
+        import keras
+
+        class LowRank(keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.down_proj = keras.layers.Dense(8)
+                self.up = keras.layers.Dense(256)
+
+            def call(self, x):
+                return self.up(self.down_proj(x))
+        """,
+        ((6, 25, "KA104"),),
+    ),
+]
+
+STILL_KA101 = [
+    Case(
+        "narrow-layer-of-known-input-width-is-no-declaration",
         """
         from keras import Input, Sequential
         from keras.layers import Dense
 
         model = Sequential([Input(shape=(512,)), Dense(16), Dense(512)])
         """,
-        ((4, 41, "KA104"),),
+        ((4, 8, "KA103"), (4, 41, "KA101")),
     ),
-]
+    Case(
+        "rank-one-bottleneck-before-softmax-with-known-input-width",
+        """
+        import keras
+        from keras import layers
 
-STILL_KA101 = [
+        inputs = keras.Input(shape=(8,))
+        hidden = layers.Dense(1)(inputs)
+        outputs = layers.Dense(4, activation="softmax")(hidden)
+        """,
+        ((5, 9, "KA101"),),
+    ),
+    Case(
+        "rank-one-bottleneck-before-softmax-with-unknown-input-width",
+        """
+        from keras import layers
+
+        def head(features):
+            hidden = layers.Dense(1)(features)
+            return layers.Dense(4, activation="softmax")(hidden)
+        """,
+        ((4, 13, "KA101"),),
+    ),
+    Case(
+        "declared-name-on-a-wider-layer-is-no-bottleneck",
+        """
+        from keras import layers
+
+        def head(features):
+            embedding = layers.Dense(512)(features)
+            return layers.Dense(16)(embedding)
+        """,
+        ((4, 16, "KA101"),),
+    ),
     Case(
         "no-bias-then-batchnorm-then-dense-is-a-forgotten-activation",
         """

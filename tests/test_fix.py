@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from flake8_keras_activation import Finding, analyze_source
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.fix import FIXABLE, FixError, fix_source, preferred_quote
+from flake8_keras_activation.screen import OFF_BY_DEFAULT
 from flake8_keras_activation.selection import Selection, reported
 from tests.conftest import rule_cases
 
@@ -33,7 +34,7 @@ def remaining(source: str) -> list[tuple[int, int, str]]:
     on a Keras 3 first layer has none: moving it is the author's call), and the KA2xx findings that
     have a mechanical fix here (a string loss or a Softmax layer has none, by design: the fixer says
     so and leaves them)."""
-    found = [f for f in analyze_source(source) if f.code in FIXABLE]
+    found = [f for f in analyze_source(source) if f.code in FIXABLE and f.code not in OFF_BY_DEFAULT]
     outputs = [f for f in found if f.code.startswith("KA2")]
     fixable = {(f.line, f.col, f.code) for f in fix_source(source, outputs).fixed} if outputs else set()
     return [
@@ -423,6 +424,55 @@ def test_output_findings_without_a_mechanical_fix_are_skipped_with_the_remedy(
     result = fix_source(source, findings)
     assert result.text == source
     assert [(s.finding.code, s.reason) for s in result.skipped] == [(code, reason)]
+
+
+REGRESSION = OUTPUT + f"m = keras.Sequential([{HIDDEN}, " + "{head}])\nm.compile(optimizer='adam', loss='mse')\n"
+
+BOUNDED_REGRESSION_FIX_PAIRS = [
+    pytest.param(
+        REGRESSION.format(head='layers.Dense(1, activation="relu")'),
+        REGRESSION.format(head="layers.Dense(1)"),
+        id="ka210-keyword-removed",
+    ),
+    pytest.param(
+        REGRESSION.format(head='layers.Dense(1, "sigmoid", name="price")'),
+        REGRESSION.format(head='layers.Dense(1, name="price")'),
+        id="ka210-positional-removed",
+    ),
+    pytest.param(
+        REGRESSION.format(head='layers.Dense(\n    1,\n    "tanh",\n)'),
+        REGRESSION.format(head="layers.Dense(\n    1,\n)"),
+        id="ka210-trailing-comma-layout-kept",
+    ),
+    pytest.param(
+        REGRESSION.format(head='layers.Conv1D(1, 3, 1, "valid", "channels_last", 1, 1, "relu", False)'),
+        REGRESSION.format(head='layers.Conv1D(1, 3, 1, "valid", "channels_last", 1, 1, None, False)'),
+        id="ka210-positional-before-others-becomes-none",
+    ),
+]
+
+_EVERY_CODE = Selection(select=("KA",))
+
+
+@pytest.mark.parametrize(("source", "expected"), BOUNDED_REGRESSION_FIX_PAIRS)
+def test_bounded_regression_outputs_are_made_linear_when_ka210_is_selected(source: str, expected: str) -> None:
+    assert fix_text(source) == source, "KA210 is off by default: nothing to fix without selecting it"
+    findings = [f for f in reported(analyze_source(source), source, _EVERY_CODE) if f.code == "KA210"]
+    assert len(findings) == 1
+    fixed = fix_source(source, findings).text
+    assert fixed == expected
+    ast.parse(fixed)
+    assert not [f for f in analyze_source(fixed) if f.code == "KA210"]
+    assert fix_source(fixed, [f for f in analyze_source(fixed) if f.code == "KA210"]).text == fixed
+
+
+def test_a_bounded_activation_layer_after_the_output_is_not_removed() -> None:
+    source = REGRESSION.format(head='layers.Dense(1), layers.Activation("relu")')
+    findings = [f for f in analyze_source(source) if f.code == "KA210"]
+    assert findings
+    result = fix_source(source, findings)
+    assert result.text == source
+    assert [s.finding.code for s in result.skipped] == ["KA210"]
 
 
 @pytest.mark.parametrize(("source", "expected"), FIX_PAIRS)

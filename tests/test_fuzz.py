@@ -164,21 +164,24 @@ def test_the_fixer_leaves_no_ka101_or_ka102_and_a_second_run_changes_nothing(lay
 OUTPUT_ACTIVATIONS = [None, "relu", "tanh", "sigmoid", "softmax", "linear", "elu"]
 PROBABILITIES = {"sigmoid", "softmax"}
 LOSSES = {
-    # written form -> (family, from_logits); family None: not a cross-entropy
+    # written form -> (family, from_logits)
     '"binary_crossentropy"': ("binary", False),
     '"categorical_crossentropy"': ("categorical", False),
     '"sparse_categorical_crossentropy"': ("sparse", False),
-    '"mse"': (None, False),
+    '"mse"': ("regression", False),
+    '"huber"': ("regression", False),
     "keras.losses.BinaryCrossentropy()": ("binary", False),
     "keras.losses.BinaryCrossentropy(from_logits=True)": ("binary", True),
     "keras.losses.CategoricalCrossentropy(from_logits=False)": ("categorical", False),
     "keras.losses.SparseCategoricalCrossentropy(from_logits=True)": ("sparse", True),
     "keras.losses.binary_crossentropy": ("binary", False),
-    "keras.losses.MeanAbsoluteError()": (None, False),
+    "keras.losses.MeanAbsoluteError()": ("regression", False),
+    '"poisson"': ("other", False),
 }
+BOUNDED = {"relu", "tanh", "sigmoid", "softmax", "elu"}
 
 
-def expected_output_codes(width: int, activation: str | None, loss: str) -> set[str]:
+def expected_output_codes(width: int, activation: str | None, loss: str, accuracy: bool) -> set[str]:
     """The verdict, from the rules' definitions alone."""
     act = activation or "linear"
     family, from_logits = LOSSES[loss]
@@ -187,16 +190,24 @@ def expected_output_codes(width: int, activation: str | None, loss: str) -> set[
         codes.add("KA201")
     if from_logits and act in PROBABILITIES:
         codes.add("KA202")
-    if family is not None and not from_logits and act not in PROBABILITIES:
+    if family in ("binary", "categorical", "sparse") and not from_logits and act not in PROBABILITIES:
         codes.add("KA203")
     if family in ("categorical", "sparse") and width == 1:
         codes.add("KA204")
     if family == "binary" and act == "softmax" and width > 2:
         codes.add("KA205")
+    if family in ("categorical", "sparse") and act == "sigmoid" and width > 1 and not from_logits:
+        codes.add("KA207")
+    if family == "regression" and act == "softmax" and width > 1:
+        codes.add("KA208")
+    if family == "regression" and act in BOUNDED:
+        codes.add("KA210")
+    if accuracy and family == "regression" and act not in PROBABILITIES:
+        codes.add("KA211")
     return codes
 
 
-def output_program(width: int, activation: str | None, loss: str, style: str, bound: bool) -> str:
+def output_program(width: int, activation: str | None, loss: str, style: str, bound: bool, accuracy: bool) -> str:
     argument = "" if activation is None else f', activation="{activation}"'
     head = f"layers.Dense({width}{argument})"
     lines = ["import keras", "from keras import layers", ""]
@@ -210,24 +221,26 @@ def output_program(width: int, activation: str | None, loss: str, style: str, bo
             'hidden = layers.Dense(16, activation="relu")(inputs)',
             f"model = keras.Model(inputs, {head}(hidden))",
         ]
+    metrics = ', metrics=["mae", "accuracy"]' if accuracy else ""
     if bound:
-        lines += [f"loss = {loss}", 'model.compile(optimizer="adam", loss=loss)']
+        lines += [f"loss = {loss}", f'model.compile(optimizer="adam", loss=loss{metrics})']
     else:
-        lines.append(f'model.compile(optimizer="adam", loss={loss})')
+        lines.append(f'model.compile(optimizer="adam", loss={loss}{metrics})')
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([1, 2, 3, 10]),
     st.sampled_from(OUTPUT_ACTIVATIONS),
     st.sampled_from(sorted(LOSSES)),
     st.sampled_from(["sequential", "add", "functional"]),
     st.booleans(),
+    st.booleans(),
 )
 def test_generated_heads_and_losses_get_the_reference_verdict(
-    width: int, activation: str | None, loss: str, style: str, bound: bool
+    width: int, activation: str | None, loss: str, style: str, bound: bool, accuracy: bool
 ) -> None:
-    source = output_program(width, activation, loss, style, bound)
+    source = output_program(width, activation, loss, style, bound, accuracy)
     found = {f.code for f in analyze_source(source) if f.code.startswith("KA2")}
-    assert found == expected_output_codes(width, activation, loss), source
+    assert found == expected_output_codes(width, activation, loss, accuracy), source

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flake8_keras_activation import analyze_source
+from flake8_keras_activation.screen import OFF_BY_DEFAULT
 from tests.conftest import Case, flake8_findings, params, rule_cases
 
 CASES = rule_cases()
@@ -32,3 +33,11 @@ def test_every_case_gives_the_same_findings_through_real_flake8(table: str, tmp_
     cases = [case for case in CASES if case.id.startswith(table + "/")]
     found = flake8_findings(cases, tmp_path)
     assert {k: sorted(v) for k, v in found.items()} == {case.id: sorted(case.expected) for case in cases}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_plain_flake8_reports_every_case_but_the_codes_that_are_off_by_default(table: str, tmp_path: Path) -> None:
+    cases = [case for case in CASES if case.id.startswith(table + "/")]
+    found = flake8_findings(cases, tmp_path, select="")
+    expected = {case.id: sorted(f for f in case.expected if f[2] not in OFF_BY_DEFAULT) for case in cases}
+    assert {k: sorted(v) for k, v in found.items()} == expected

@@ -3,10 +3,11 @@ Keras ignores. One pure function over a ModelGraph, shared by the source and run
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import NamedTuple
 
-from ..catalog import WIDTH_PRESERVING, Kind
+from ..catalog import Kind
 from ..finding import Code, Finding
 from ..graph import LayerNode, ModelGraph
 
@@ -162,10 +163,11 @@ KA104 = Code(
     summary="Two affine layers compose into one map, in a way that looks deliberate",
     what=(
         "Reports, instead of KA101 (under the same every-path rule), a linear affine layer feeding "
-        "another affine layer when the pair looks like a deliberate factorization of one map: the "
-        "linear layer is narrower than both its input and the layer it feeds (a rank limit, as "
-        "in a bottleneck, LoRA or a "
-        "linear autoencoder), or it has `use_bias=False` and feeds the next affine layer without a "
+        "another affine layer when the pair's form declares a deliberate factorization of one map: "
+        "the linear layer's `name=`, or the name its output is assigned to, says so (`bottleneck`, "
+        "`latent`, `code`, `z`, `encoded`, `embedding`, `projection`, `lora`, `low_rank`, ...) and it "
+        "is not wider than the layer it feeds (a rank limit, as in a bottleneck, LoRA or a linear "
+        "autoencoder), or it has `use_bias=False` and feeds the next affine layer without a "
         "normalization in between (its bias would be redundant, and the author removed it), or it "
         "is a pointwise (1x1) convolution feeding a spatial convolution (a channel projection, as "
         "in feature pyramids). This code is off by default: enable it with "
@@ -180,7 +182,7 @@ KA104 = Code(
     ),
     example=(
         "inputs = keras.Input(shape=(784,))\n"
-        "code = layers.Dense(32)(inputs)  # KA104: 784 -> 32 -> 784 is a rank-32 map\n"
+        "code = layers.Dense(32)(inputs)  # KA104: a declared rank-32 bottleneck, 784 -> 32 -> 784\n"
         "outputs = layers.Dense(784)(code)\n"
         "autoencoder = keras.Model(inputs, outputs)\n"
     ),
@@ -192,9 +194,10 @@ KA104 = Code(
     ),
     fix="No automatic fix: whether the factorization is deliberate is a design decision.",
     limits=(
-        "Widths are known only from literal arguments (`Dense(32)`, `keras.Input(shape=(784,))`) "
-        "and kernel sizes only from literal `kernel_size`; where they are not literal the pair is "
-        "reported as KA101."
+        "A narrow layer is not taken for a factorization by its width alone, known or not: a `Dense(1)` "
+        "before `Dense(4, activation=\"softmax\")` is a rank-1 bottleneck by mistake as often as by "
+        "design, so it is KA101 unless its name declares it. Kernel sizes are known only from literal "
+        "`kernel_size`."
     ),
 )
 
@@ -307,7 +310,13 @@ def find_collapses(graph: ModelGraph, affine: frozenset[int] | None = None) -> l
             applications.setdefault(node.layer_object, []).append(node)
     for nodes in applications.values():
         collapses = [_collapse_from(graph, node, affine) for node in nodes]
-        if all(collapse is not None for collapse in collapses):
+        # An application that another application of the same object collapses into continues that
+        # map (`x = d(x); out = d(x)` computes d(d(x)), one affine map), so it does not keep the
+        # object from being reported; an application whose output is used for itself does.
+        continued = {
+            c.target.key for c in collapses if c is not None and c.target.layer_object == c.source.layer_object
+        }
+        if any(collapses) and all(c is not None or n.key in continued for n, c in zip(nodes, collapses)):
             found.extend(c for c in collapses if c is not None)
     return found
 
@@ -397,28 +406,23 @@ def collapsed_runs(graph: ModelGraph, collapses: list[Collapse] | None = None) -
     return runs
 
 
-def input_width(graph: ModelGraph, node: LayerNode) -> int | None:
-    """The number of features a layer receives, when its single input says it."""
-    seen = {node.key}
-    while True:
-        predecessors = graph.predecessors(node.key)
-        if len(predecessors) != 1 or predecessors[0] in seen:
-            return None
-        node = graph.node(predecessors[0])
-        seen.add(node.key)
-        if node.kind in (Kind.AFFINE, Kind.INPUT):
-            return node.width
-        if node.layer not in WIDTH_PRESERVING:
-            return None
+# Names that declare a layer (or the tensor it makes) a deliberate narrowing of a map.
+_DECLARED = re.compile(
+    r"bottleneck|latent|encod|embed|proj|low_?rank|lora|compress|factori|(?:^|_)(?:code|z)(?:_|$)", re.IGNORECASE
+)
 
 
 def deliberate(graph: ModelGraph, collapse: Collapse) -> str | None:
-    """Why a collapse looks like a deliberate factorization (KA104), or None (KA101)."""
+    """Why a collapse looks like a deliberate factorization (KA104), or None (KA101).
+
+    Told by the pair's form, never by widths alone: a narrow linear layer is a bug (a rank-1
+    `Dense(1)` before a softmax) as often as a choice, and whether the input width happens to be
+    known must not decide between the two."""
     source, target = collapse.source, collapse.target
     inner, outer = source.width, target.width
-    outside = input_width(graph, source)
-    if inner is not None and outside is not None and outer is not None and inner < outside and inner < outer:
-        return f"together a rank-{inner} map ({outside} -> {inner} -> {outer}), a low-rank factorization"
+    declared = next((name for name in (source.name, source.binding) if name and _DECLARED.search(name)), None)
+    if declared is not None and not (inner is not None and outer is not None and inner > outer):
+        return f"its name {declared!r} declares it a bottleneck: a factorization"
     if not source.bias and not any(node.layer == "layers.BatchNormalization" for node in collapse.via):
         return "it has no bias, which would be redundant before another affine layer: a factorization"
     if source.kernel == 1 and target.kernel is not None and target.kernel > 1:

@@ -1,4 +1,4 @@
-"""The output rules: what a model's output applies, against the loss it is compiled with (KA201-KA206).
+"""The output rules (KA201-KA211): what a model's output applies, against its loss and metrics.
 
 One pure function over a ModelGraph, shared by the source and runtime halves, like the collapse
 analysis. A question the graph cannot answer (an unknown activation, a width that is not
@@ -107,7 +107,9 @@ KA203 = Code(
         "Reports a cross-entropy loss that reads probabilities (`from_logits` absent or `False`, as a "
         "string such as `\"binary_crossentropy\"`, a `keras.losses` function or a loss object) on an "
         "output whose last activation is not a probability: linear (no activation), `relu`, `tanh`, "
-        "`elu`, `selu`, `softplus`, `gelu`, `swish`, and the like. Reported at the loss argument."
+        "`elu`, `selu`, `softplus`, `gelu`, `swish`, and the like, or a recurrent layer (`LSTM`, `GRU`, "
+        "`SimpleRNN`, a `Bidirectional` one) that makes the output itself, whose values lie in "
+        "[-1, 1] (its tanh). Reported at the loss argument."
     ),
     why=(
         "A cross-entropy on probabilities takes their logarithm, so Keras first clips the values into "
@@ -136,7 +138,8 @@ KA203 = Code(
         "the logits they are, and predictions are logits too (apply the sigmoid or softmax to read "
         "them as probabilities). A string loss has no mechanical fix: the message names the class to "
         "write. An output with another activation (`relu`, `tanh`) has none either: use a sigmoid or "
-        "softmax output, or remove the activation and use `from_logits=True`."
+        "softmax output, or remove the activation and use `from_logits=True`; after a recurrent layer, "
+        "add a `Dense` output layer with a sigmoid or softmax."
     ),
     limits=(
         "Only the cross-entropies are checked. A custom loss, a loss or activation the analysis cannot "
@@ -259,7 +262,210 @@ KA206 = Code(
 )
 
 
-CODES = (KA201, KA202, KA203, KA204, KA205, KA206)
+KA207 = Code(
+    code="KA207",
+    slug="categorical-loss-on-sigmoid",
+    summary="Categorical cross-entropy on several sigmoid units",
+    what=(
+        "Reports a categorical cross-entropy (`categorical_crossentropy`, "
+        "`sparse_categorical_crossentropy`, `categorical_focal_crossentropy`, as strings, functions or "
+        "loss objects) compiled for an output of several units that ends with a `sigmoid` (or "
+        "`hard_sigmoid`). The mirror of KA205. Reported at the loss argument."
+    ),
+    why=(
+        "A categorical cross-entropy reads the output as one distribution over classes that exclude "
+        "each other. Sigmoid units are independent probabilities that do not sum to one: Keras divides "
+        "them by their sum before it takes the logarithm, so the loss trains only their ratios, while "
+        "what the model predicts (and what a threshold reads) are the raw values, which it never "
+        "learned to calibrate. The model and the loss disagree on what the output means."
+    ),
+    example=(
+        "outputs = layers.Dense(10, activation=\"sigmoid\")(features)\n"
+        "model = keras.Model(inputs, outputs)\n"
+        "model.compile(optimizer=\"adam\", loss=\"categorical_crossentropy\")  # KA207\n"
+    ),
+    instead=(
+        "outputs = layers.Dense(10, activation=\"softmax\")(features)  # one label per sample\n"
+        "model = keras.Model(inputs, outputs)\n"
+        "model.compile(optimizer=\"adam\", loss=\"categorical_crossentropy\")\n"
+    ),
+    fix=(
+        "No automatic fix: for one label per sample use a softmax output; for several labels per "
+        "sample (multi-label) keep the sigmoid and use `binary_crossentropy`. Only the labels tell which."
+    ),
+    limits=(
+        "With `from_logits=True` the finding is KA202 instead (the loss applies a softmax to what "
+        "already is a sigmoid). An output whose width is a literal 1 is KA204. A loss or activation the "
+        "analysis cannot resolve is never reported."
+    ),
+)
+
+KA208 = Code(
+    code="KA208",
+    slug="regression-loss-on-softmax",
+    summary="A regression loss on a softmax classifier",
+    what=(
+        "Reports a regression loss (`mse`, `mae`, `mape`, `msle`, `huber`, `log_cosh`, in every "
+        "spelling: strings, functions, loss objects) compiled for an output of several units that ends "
+        "with a softmax. Sigmoid outputs are not reported: a regression towards targets in [0, 1] is "
+        "legitimate. Reported at the loss argument."
+    ),
+    why=(
+        "A softmax output is a classifier; a regression loss measures each unit's distance to its "
+        "target independently. Through the softmax the gradient of a squared or absolute error is damped "
+        "by the softmax's own slope, which vanishes exactly when the model is confidently wrong, so the "
+        "classifier learns slowly and gets stuck; cross-entropy is the loss whose gradient is the error "
+        "itself (prediction minus label)."
+    ),
+    example=(
+        "model = keras.Sequential([\n"
+        "    layers.Dense(64, activation=\"relu\"),\n"
+        "    layers.Dense(10, activation=\"softmax\"),\n"
+        "])\n"
+        "model.compile(optimizer=\"adam\", loss=\"mse\")  # KA208\n"
+    ),
+    instead=(
+        "model = keras.Sequential([\n"
+        "    layers.Dense(64, activation=\"relu\"),\n"
+        "    layers.Dense(10, activation=\"softmax\"),\n"
+        "])\n"
+        "model.compile(optimizer=\"adam\", loss=\"categorical_crossentropy\")\n"
+    ),
+    fix=(
+        "No automatic fix: `categorical_crossentropy` fits one-hot labels, `sparse_categorical_crossentropy` "
+        "integer labels."
+    ),
+    limits=(
+        "A model that predicts a distribution on purpose (proportions, a teacher's soft labels) with a "
+        "regression loss is reported too: `kl_divergence` is the loss for distributions, or silence it "
+        "with `# noqa: KA208`. A softmax over a width that is a literal 1 is KA201."
+    ),
+)
+
+KA209 = Code(
+    code="KA209",
+    slug="double-probability-activation",
+    summary="A softmax or sigmoid applied to what already is a softmax or sigmoid",
+    what=(
+        "Reports a softmax or sigmoid (an `Activation` layer, a `Softmax()` layer, or an activation call "
+        "such as `tf.nn.softmax` or `keras.ops.sigmoid`, on the last axis) applied to the output of a "
+        "layer or call that already applies a softmax or sigmoid (its own `activation=`, an activation "
+        "layer or a call), directly or through dropout, noise and identity steps. Reported at the "
+        "second activation."
+    ),
+    why=(
+        "The second squash receives values in (0, 1), not logits: a softmax over them can make one "
+        "class at most e times as likely as another (over 10 classes no class gets above 23%), and a "
+        "sigmoid of a sigmoid lies in (0.5, 0.73), so a 0.5 threshold says yes to every sample. The "
+        "output is pressed towards uniform, the loss can never reach its minimum, and gradients shrink."
+    ),
+    example=(
+        "model = keras.Sequential([\n"
+        "    layers.Dense(64, activation=\"relu\"),\n"
+        "    layers.Dense(10, activation=\"softmax\"),\n"
+        "    layers.Activation(\"softmax\"),  # KA209\n"
+        "])\n"
+    ),
+    instead=(
+        "model = keras.Sequential([\n"
+        "    layers.Dense(64, activation=\"relu\"),\n"
+        "    layers.Dense(10),\n"
+        "    layers.Activation(\"softmax\", dtype=\"float32\"),  # one softmax, in float32\n"
+        "])\n"
+    ),
+    fix="No automatic fix: keep one of the two (the activation layer, when it is there to set a dtype).",
+    limits=(
+        "A softmax over another axis than the last (attention over time steps) is not a probability over "
+        "the classes and is never reported; a step the analysis cannot follow (a `Lambda`, a custom layer) "
+        "between the two keeps them from being reported."
+    ),
+)
+
+KA210 = Code(
+    code="KA210",
+    slug="bounded-regression-output",
+    summary="A bounded activation on the output of a regression",
+    what=(
+        "Reports a bounded activation (`relu`, `sigmoid`, `tanh`, `softmax`, `softplus`, `elu` and "
+        "their kin) applied by the layer that makes the output of a model compiled with a regression "
+        "loss (`mse`, `mae`, `mape`, `msle`, `huber`, `log_cosh`). Reported at the output layer. This code "
+        "is off by default: enable it with `--extend-select=KA210` (an explicit `--select=KA` enables "
+        "it too)."
+    ),
+    why=(
+        "The last layer of a regression is normally linear, so that its output can reach every target. "
+        "A bounded activation caps it: a sigmoid cannot predict above 1, relu below 0, tanh outside "
+        "(-1, 1). Targets beyond the range are out of reach, and the gradient vanishes where the "
+        "activation saturates (a relu output whose pre-activation turns negative predicts a constant 0 "
+        "and stops learning). When the targets are known to lie in the range (non-negative counts, "
+        "fractions in [0, 1]) the activation is a deliberate constraint, hence off by default."
+    ),
+    example=(
+        "model = keras.Sequential([\n"
+        "    layers.Dense(64, activation=\"relu\"),\n"
+        "    layers.Dense(1, activation=\"relu\"),  # KA210\n"
+        "])\n"
+        "model.compile(optimizer=\"adam\", loss=\"mse\")\n"
+    ),
+    instead=(
+        "model = keras.Sequential([\n"
+        "    layers.Dense(64, activation=\"relu\"),\n"
+        "    layers.Dense(1),  # linear: any real target is reachable\n"
+        "])\n"
+        "model.compile(optimizer=\"adam\", loss=\"mse\")\n"
+    ),
+    fix=(
+        "Unsafe: `flake8-keras-activation fix` removes the activation the output layer is given as an "
+        "argument (`activation=\"relu\"`, or the positional one), which makes the output linear and "
+        "changes what the model predicts: apply it only when the targets can leave the range, and "
+        "retrain. An activation layer or call after the output layer is not removed."
+    ),
+    limits=(
+        "Only an output whose activation and loss the analysis resolves is judged. Whether the targets "
+        "lie in the activation's range is not known from the source, which is why the rule is opt-in."
+    ),
+)
+
+KA211 = Code(
+    code="KA211",
+    slug="accuracy-on-regression",
+    summary="The accuracy metric on a regression model",
+    what=(
+        "Reports the metric `\"accuracy\"` (or `\"acc\"`, or `keras.metrics.Accuracy`) in `compile()` "
+        "when every output it measures is a regression: compiled with a regression loss (`mse`, `mae`, "
+        "`mape`, `msle`, `huber`, `log_cosh`) on an output that is not a probability (linear, `relu`, "
+        "`tanh`, ...). Reported at the metric."
+    ),
+    why=(
+        "`\"accuracy\"` counts predictions equal to their labels: Keras resolves it to binary accuracy "
+        "(the prediction thresholded at 0.5, compared with the label) for one output unit and to "
+        "categorical accuracy (the arg max compared) for several; `keras.metrics.Accuracy` compares "
+        "values for exact equality. Real-valued targets almost never equal the prediction, so the metric "
+        "reads near zero however well the model fits, and the number that should say how well it does "
+        "says nothing."
+    ),
+    example=(
+        "model = keras.Sequential([layers.Dense(64, activation=\"relu\"), layers.Dense(1)])\n"
+        "model.compile(optimizer=\"adam\", loss=\"mse\", metrics=[\"accuracy\"])  # KA211\n"
+    ),
+    instead=(
+        "model = keras.Sequential([layers.Dense(64, activation=\"relu\"), layers.Dense(1)])\n"
+        "model.compile(optimizer=\"adam\", loss=\"mse\", metrics=[\"mae\"])\n"
+    ),
+    fix=(
+        "No automatic fix: `\"mae\"` or `keras.metrics.RootMeanSquaredError()` measure a regression; "
+        "which one to watch is the user's choice."
+    ),
+    limits=(
+        "A model trained with a regression loss on a sigmoid or softmax output (a classifier trained "
+        "with `mse`, where accuracy means something) is not reported, nor is a metric for a model with "
+        "several outputs of which one is a classifier, nor a loss the analysis cannot resolve. A linear "
+        "output trained with `mse` on 0/1 labels, where a 0.5 threshold means something, is reported: "
+        "silence it with `# noqa: KA211`."
+    ),
+)
+
+CODES = (KA201, KA202, KA203, KA204, KA205, KA206, KA207, KA208, KA209, KA210, KA211)
 
 
 def ka201(layer: str) -> str:
@@ -283,10 +489,12 @@ _LOSS_CLASSES = {
 }
 
 
-def ka203(loss: str, layer: str, activation: str, family: str, inline: bool) -> str:
+def ka203(loss: str, layer: str, activation: str, family: str, inline: bool, recurrent: bool = False) -> str:
     linear = activation in LINEAR_ACTIVATIONS
     applies = "has no activation" if linear else f"applies {activation}"
-    if not linear:
+    if recurrent:
+        remedy = "add a Dense output layer with a sigmoid or softmax after it"
+    elif not linear:
         remedy = "use a sigmoid or softmax output, or remove the activation and pass from_logits=True to the loss"
     elif inline or family not in _LOSS_CLASSES:
         remedy = "pass from_logits=True to the loss"
@@ -322,7 +530,62 @@ def ka206(layer: str, source: str, source_line: int | None) -> str:
     )
 
 
+def _units(units: int | None, act: str) -> str:
+    return f"the {act} over {units} units" if units is not None else f"the {act} output"
+
+
+def ka207(loss: str, layer: str, activation: str, units: int | None) -> str:
+    return (
+        f"{loss} on {_units(units, activation)} of {layer}: a categorical loss reads one distribution "
+        f"over exclusive classes, and {activation} units do not sum to one; use a softmax output for one "
+        'label per sample, or "binary_crossentropy" for several labels per sample'
+    )
+
+
+def ka208(loss: str, layer: str, activation: str, units: int | None) -> str:
+    return (
+        f"{loss} is a regression loss on {_units(units, activation)} of {layer}: a classifier trained as a "
+        "regression learns slowly where it is confidently wrong; use \"categorical_crossentropy\" or "
+        '"sparse_categorical_crossentropy"'
+    )
+
+
+def ka209(layer: str, activation: str, first: str, first_activation: str) -> str:
+    return (
+        f"{layer} applies {activation} to the output of {first}, which already applies {first_activation}: "
+        "the second squash reads probabilities as logits and presses the output towards uniform; keep one "
+        "of the two"
+    )
+
+
+# The range each bounded activation keeps its output in, for KA210's message.
+_RANGES = {
+    "relu": "[0, inf)", "relu6": "[0, 6]", "softplus": "(0, inf)", "exponential": "(0, inf)", "exp": "(0, inf)",
+    "elu": "(-1, inf)", "selu": "(-1.76, inf)", "celu": "(-1, inf)", "sigmoid": "(0, 1)", "hard_sigmoid": "[0, 1]",
+    "sparse_sigmoid": "[0, 1]", "softmax": "(0, 1)", "sparsemax": "[0, 1]", "tanh": "(-1, 1)",
+    "hard_tanh": "[-1, 1]", "softsign": "(-1, 1)", "log_sigmoid": "(-inf, 0)", "log_softmax": "(-inf, 0]",
+}
+
+
+def ka210(layer: str, activation: str, loss: str) -> str:
+    within = _RANGES.get(activation, "a bounded range")
+    return (
+        f"{layer} applies {activation} to the output of a regression ({loss}): it can only predict values in "
+        f"{within}, so targets outside are out of reach; make the output layer linear, unless the targets "
+        "lie in that range"
+    )
+
+
+def ka211(metric: str, losses: str) -> str:
+    return (
+        f"{metric} on a regression ({losses}): accuracy counts predictions equal to their real-valued "
+        'targets and reads near zero however well the model fits; use "mae" or '
+        "keras.metrics.RootMeanSquaredError()"
+    )
+
+
 _CROSS_ENTROPIES = frozenset({"binary", "categorical", "sparse", "crossentropy"})
+_CATEGORICAL = frozenset({"categorical", "sparse"})
 _RESHAPING = frozenset({"layers.Flatten", "layers.Reshape", "layers.Permute"})
 
 
@@ -340,9 +603,22 @@ def _only_predecessor(graph: ModelGraph, key: int) -> int | None:
     return predecessors[0] if len(predecessors) == 1 else None
 
 
+def _sets_width(node: LayerNode) -> bool:
+    """A node that makes its own output features (an affine or recurrent layer, an input)."""
+    return node.kind in (Kind.AFFINE, Kind.INPUT) or node.layer in catalog.RECURRENT_LAYERS or (
+        node.layer == catalog.BIDIRECTIONAL
+    )
+
+
 def _is_activation(node: LayerNode) -> bool:
     """An activation layer or call: it applies a function and keeps the shape of what it receives."""
-    return node.kind is not Kind.AFFINE and bool(node.act_name)
+    return bool(node.act_name) and not _sets_width(node)
+
+
+def _is_identity(node: LayerNode) -> bool:
+    """A step that changes nothing at inference: dropout, noise, `Identity`, `Activation("linear")`,
+    `Activation(None)`, `Lambda(lambda x: x)` (the mixed-precision recipe casts the output so)."""
+    return node.layer in catalog.TRANSPARENT_LAYERS or (_is_activation(node) and node.act_name in LINEAR_ACTIVATIONS)
 
 
 def _first_before(graph: ModelGraph, node: LayerNode, through: Callable[[LayerNode], bool]) -> LayerNode | None:
@@ -362,7 +638,7 @@ def _first_before(graph: ModelGraph, node: LayerNode, through: Callable[[LayerNo
 
 
 def _keeps_width(node: LayerNode) -> bool:
-    if node.kind in (Kind.AFFINE, Kind.INPUT):
+    if _sets_width(node):
         return False
     return node.layer in catalog.WIDTH_PRESERVING or _is_activation(node)
 
@@ -370,12 +646,12 @@ def _keeps_width(node: LayerNode) -> bool:
 def channels_into(graph: ModelGraph, node: LayerNode) -> int | None:
     """The size of the last axis of what `node` receives, where the layer that sets it says it."""
     source = _first_before(graph, node, _keeps_width)
-    return source.channels if source is not None and source.kind in (Kind.AFFINE, Kind.INPUT) else None
+    return source.channels if source is not None and _sets_width(source) else None
 
 
 def applied(graph: ModelGraph, node: LayerNode) -> Step | None:
     """The activation a node applies to its last axis, or None when it applies none we know of."""
-    if node.kind is Kind.AFFINE:
+    if _sets_width(node) and node.kind is not Kind.INPUT:
         return Step(node.act_name, node.channels, node)
     if _is_activation(node):
         return Step(node.act_name, channels_into(graph, node), node)
@@ -383,19 +659,20 @@ def applied(graph: ModelGraph, node: LayerNode) -> Step | None:
 
 
 def output_step(graph: ModelGraph, key: int) -> Step | None:
-    """What the output made by `key` applies last, through dropout and noise (which keep it) and
-    reshaping (which keeps the activation but not the width)."""
+    """What the output made by `key` applies last, through identity steps (dropout, noise, a linear
+    activation), which keep it, and reshaping, which keeps the activation but not the width."""
     seen: set[int] = set()
     reshaped = False
     while key not in seen:
         seen.add(key)
         node = graph.node(key)
-        step = applied(graph, node)
-        if step is not None:
-            return step._replace(channels=None) if reshaped else step
-        if node.layer not in catalog.TRANSPARENT_LAYERS and node.layer not in _RESHAPING:
-            return None
-        reshaped = reshaped or node.layer in _RESHAPING
+        if not _is_identity(node):
+            step = applied(graph, node)
+            if step is not None:
+                return step._replace(channels=None) if reshaped else step
+            if node.layer not in _RESHAPING:
+                return None
+            reshaped = True
         before = _only_predecessor(graph, key)
         if before is None:
             return None
@@ -403,16 +680,17 @@ def output_step(graph: ModelGraph, key: int) -> Step | None:
     return None
 
 
-def _heads_of(graph: ModelGraph, loss: Loss) -> list[int]:
-    """The output nodes a loss applies to: each single-node output it names (all, by index, by name)."""
+def _heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
+    """The output nodes a loss or metric applies to: each single-node output it names (all, by
+    index, by layer name); none when one of them is made on several paths."""
     heads = [head[0] for head in graph.heads if len(head) == 1]
-    if loss.output is None:
+    if output is None:
         return heads if len(heads) == len(graph.heads) else []
-    if isinstance(loss.output, int):
-        if len(graph.heads) > loss.output and len(graph.heads[loss.output]) == 1:
-            return [graph.heads[loss.output][0]]
+    if isinstance(output, int):
+        if len(graph.heads) > output and len(graph.heads[output]) == 1:
+            return [graph.heads[output][0]]
         return []
-    return [key for key in heads if graph.node(key).name == loss.output]
+    return [key for key in heads if graph.node(key).name == output]
 
 
 def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
@@ -420,26 +698,91 @@ def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
     if family is None:
         return []
     found: dict[str, Finding] = {}
-    for key in _heads_of(graph, loss):
+
+    def report(code: str, message: str, fixable: tuple[str, ...] = ()) -> None:
+        found.setdefault(code, Finding(loss.line, loss.col, code, message, loss.key or "", fixable))
+
+    for key in _heads_for(graph, loss.output):
         step = output_step(graph, key)
         if step is None:
             continue
-        layer = step.node.label
-        if loss.from_logits is True and step.act in catalog.PROBABILITY_ACTIVATIONS:
-            fixable = ("from_logits",) if loss.inline else ()
-            message = ka202(loss.label, layer, step.act)
-            found.setdefault("KA202", Finding(loss.line, loss.col, "KA202", message, loss.key or "", fixable))
-        if loss.from_logits is False and family in _CROSS_ENTROPIES and step.act in catalog.NOT_PROBABILITY_ACTIVATIONS:
-            linear = step.act in catalog.LINEAR_ACTIVATIONS
+        act, units, layer = step.act, step.channels, step.node.label
+        if loss.from_logits is True and act in catalog.PROBABILITY_ACTIVATIONS:
+            report("KA202", ka202(loss.label, layer, act), ("from_logits",) if loss.inline else ())
+        if loss.from_logits is False and family in _CROSS_ENTROPIES and act in catalog.NOT_PROBABILITY_ACTIVATIONS:
+            linear = act in LINEAR_ACTIVATIONS
             fixable = ("from_logits",) if loss.inline and linear and family != "crossentropy" else ()
-            message = ka203(loss.label, layer, step.act, family, loss.inline)
-            found.setdefault("KA203", Finding(loss.line, loss.col, "KA203", message, loss.key or "", fixable))
-        if family in ("categorical", "sparse") and step.channels == 1:
-            found.setdefault("KA204", Finding(loss.line, loss.col, "KA204", ka204(loss.label, layer)))
-        if family == "binary" and step.act == "softmax" and step.channels is not None and step.channels > 2:
-            message = ka205(loss.label, layer, step.channels)
-            found.setdefault("KA205", Finding(loss.line, loss.col, "KA205", message))
+            recurrent = not linear and step.node.kind is not Kind.AFFINE and _sets_width(step.node)
+            report("KA203", ka203(loss.label, layer, act, family, loss.inline, recurrent), fixable)
+        if family in _CATEGORICAL and units == 1:
+            report("KA204", ka204(loss.label, layer))
+        if family == "binary" and act == "softmax" and units is not None and units > 2:
+            report("KA205", ka205(loss.label, layer, units))
+        several = units is None or units > 1
+        if family in _CATEGORICAL and act in catalog.INDEPENDENT_PROBABILITY_ACTIVATIONS and several:
+            if loss.from_logits is not True:  # with from_logits=True, KA202 says what is wrong first
+                report("KA207", ka207(loss.label, layer, act, units))
+        if family == "regression" and act in catalog.DISTRIBUTION_ACTIVATIONS and several:
+            report("KA208", ka208(loss.label, layer, act, units))
     return list(found.values())
+
+
+def _bounded_regressions(graph: ModelGraph) -> list[Finding]:
+    """KA210: an output trained with a regression loss through an activation with a bounded range."""
+    found: dict[int, Finding] = {}
+    for loss in graph.losses:
+        if catalog.loss_family(loss.key) != "regression":
+            continue
+        for key in _heads_for(graph, loss.output):
+            step = output_step(graph, key)
+            node = step.node if step is not None else None
+            if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS or node.line is None:
+                continue
+            # the fix removes an activation the layer is given as a string: the output becomes linear
+            fixable = ("activation",) if node.kind is Kind.AFFINE and node.activation_given else ()
+            message = ka210(node.label, step.act, loss.label)
+            found.setdefault(node.key, Finding(node.line, node.col or 0, "KA210", message, node.layer, fixable))
+    return list(found.values())
+
+
+def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
+    """KA211: an accuracy metric where every output it measures is a regression (a regression loss on
+    an output that is not a probability), so that it counts predictions equal to real-valued targets."""
+    found = []
+    for metric in graph.metrics:
+        losses = [loss for loss in graph.losses if loss.compile == metric.compile]
+        heads = _heads_for(graph, metric.output)
+        regression = bool(heads)
+        for key in heads:
+            applying = [loss for loss in losses if key in _heads_for(graph, loss.output)]
+            step = output_step(graph, key)
+            if (
+                not applying
+                or any(catalog.loss_family(loss.key) != "regression" for loss in applying)
+                or step is None
+                or not step.act
+                or step.act in catalog.PROBABILITY_ACTIVATIONS
+            ):
+                regression = False
+                break
+        if regression:
+            losses_named = ", ".join(dict.fromkeys(loss.label for loss in losses))
+            found.append(Finding(metric.line, metric.col, "KA211", ka211(metric.label, losses_named)))
+    return found
+
+
+def _double_probabilities(graph: ModelGraph) -> list[Finding]:
+    """KA209: a softmax or sigmoid applied to what a softmax or sigmoid already made."""
+    found = []
+    for node in graph.nodes:
+        if not _is_activation(node) or node.act_name not in catalog.PROBABILITY_ACTIVATIONS or node.line is None:
+            continue
+        before = _first_before(graph, node, _is_identity)
+        first = applied(graph, before) if before is not None else None
+        if first is not None and first.act in catalog.PROBABILITY_ACTIVATIONS:
+            message = ka209(node.label, node.act_name, first.node.label, first.act)
+            found.append(Finding(node.line, node.col or 0, "KA209", message, node.layer))
+    return found
 
 
 def _positionwise(node: LayerNode) -> bool:
@@ -495,8 +838,10 @@ def softmax_over_one_unit(graph: ModelGraph) -> list[Finding]:
 
 def analyze(graph: ModelGraph) -> list[Finding]:
     """All output findings for one model graph, in source order."""
-    findings = softmax_over_one_unit(graph) + _unflattened_heads(graph)  # a scope's graph has no heads
+    # a scope's graph has no heads and no losses: only what a layer or call does by itself is judged
+    findings = softmax_over_one_unit(graph) + _double_probabilities(graph) + _unflattened_heads(graph)
     for loss in graph.losses:
         findings += _loss_findings(graph, loss)
+    findings += _bounded_regressions(graph) + _accuracy_on_regressions(graph)
     findings.sort(key=lambda f: (f.line, f.col, f.code))
     return findings

@@ -299,7 +299,7 @@ def check_model(
     findings: tuple[ModelFinding, ...] = ()
     if traced is not None:
         shape = tuple(getattr(output, "shape", ()) or ())
-        findings = graph_findings(traced.graph.with_losses(losses_of(model)), out, shape)
+        findings = graph_findings(traced.graph.with_training(losses_of(model)), out, shape)
     return Report(
         is_affine=measured_affine,
         kernel=kernel,

@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .. import catalog
-from ..graph import LayerNode, Loss, ModelGraph
+from ..graph import LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .functional import Dataflow
@@ -138,7 +138,8 @@ class Interpreter:
         self.flow = Dataflow()
         self.returns: list[tuple[Value, ast.expr]] | None = None
         self.exits: list[Env] | None = None  # the states at a function body's returns, while it runs
-        self.compiles: dict[int, tuple[Loss, ...]] = {}  # a model's origin -> the losses of its compile() calls
+        # a model's origin -> the losses and metrics of its compile() calls
+        self.compiles: dict[int, tuple[Loss | Metric, ...]] = {}
         self.made_by: dict[int, int] = {}  # a function of the file -> the origin of the model it returns
         self.passed: dict[int, set[int]] = {}  # a function's parameter -> the models calls pass to it
         self.parameters: dict[int, int] = {}  # a parameter's input node -> the parameter's origin
@@ -186,15 +187,15 @@ class Interpreter:
         construction (a functional model's `compile`, a subclassed model compiled where it is made,
         a model returned by a function of the file)."""
         if graph.origin in self.own_training:
-            return graph.with_losses(())
-        losses = self.compiles.get(graph.origin, ())
+            return graph.with_training(())
+        training = self.compiles.get(graph.origin, ())
         for function, origin in self.made_by.items():
             if origin == graph.origin:
-                losses += self.compiles.get(function, ())
+                training += self.compiles.get(function, ())
         for parameter, origins in self.passed.items():
             if graph.origin in origins or any(self.made_by.get(origin) == graph.origin for origin in origins):
-                losses += self.compiles.get(parameter, ())
-        return graph.with_losses(graph.losses + losses) if losses else graph
+                training += self.compiles.get(parameter, ())
+        return graph.with_training(graph.training + training) if training else graph
 
     def _spelling(self, qualified: str) -> None:
         root = qualified.split(".", 1)[0]
@@ -331,7 +332,11 @@ class Interpreter:
         if isinstance(node, ast.Expr):
             self.eval(node.value, env)
         elif isinstance(node, ast.Assign):
-            value = self.eval(node.value, env)
+            self.keras.binding = _binding(node)
+            try:
+                value = self.eval(node.value, env)
+            finally:
+                self.keras.binding = None
             for target in node.targets:
                 self.assign(target, value, env)
         elif isinstance(node, ast.AnnAssign):
@@ -889,6 +894,18 @@ def _fold(op: type, a: object, b: object) -> Value:
         result = a**b
         return Const(result) if abs(result) < 10**15 else UNKNOWN
     return UNKNOWN
+
+
+def _binding(node: ast.Assign) -> tuple[ast.expr, str] | None:
+    """`code = Dense(32)(x)`, `self.bottleneck = Dense(32)`: the value and the one name it is given."""
+    if len(node.targets) != 1:
+        return None
+    target = node.targets[0]
+    if isinstance(target, ast.Name):
+        return node.value, target.id
+    if isinstance(target, ast.Attribute):
+        return node.value, target.attr
+    return None
 
 
 def _lineage(cls: ClassVal) -> list[ClassVal]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .. import catalog
 from ..catalog import Act, Kind
-from ..graph import LayerConfig, LayerNode, Loss, ModelGraph
+from ..graph import LayerConfig, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from .sequential import sequential_graph
 from .text import SourceText
@@ -28,6 +28,7 @@ from .values import (
     LayerVal,
     LossVal,
     LoopOp,
+    MetricVal,
     ModelVal,
     Op,
     OpaqueOp,
@@ -64,6 +65,58 @@ class _NotLiteral(Exception):
     pass
 
 
+def _given(node: ast.Call, args: list[Value], kwargs: Kwargs, name: str, index: int) -> tuple[Value, ast.expr] | None:
+    """A call's argument, by keyword or at its position (a position after a `*args` is unknown)."""
+    for keyword in node.keywords:
+        if keyword.arg == name:
+            return kwargs[name], keyword.value
+    if len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args[: index + 1]):
+        return args[index], node.args[index]
+    return None
+
+
+def _elements(value: Value) -> list[tuple[Value, ast.expr]] | None:
+    """The elements of a list or tuple display, or None when it cannot be indexed."""
+    if not (isinstance(value, Record) and value.kind == "list"):
+        return None
+    elements = [(op.value, op.expr) for op in value.ops if isinstance(op, AddOp) and isinstance(op.expr, ast.expr)]
+    return elements if len(elements) == len(value.ops) else None
+
+
+def _per_output(
+    value: Value, expr: ast.expr, nested: bool
+) -> list[tuple[Value, ast.expr, int | str | None]] | None:
+    """What a compile() argument gives each output: one value for all, a list (by position; for metrics,
+    a list of names for all outputs, or a list of lists by position), or a dict by output name."""
+    if isinstance(value, DictVal):
+        out: list[tuple[Value, ast.expr, int | str | None]] = []
+        for key, item, item_expr in value.items:
+            if key is not None:
+                inner = _elements(item) if nested else None
+                out += [(v, e, key) for v, e in inner] if inner is not None else [(item, item_expr, key)]
+        return out
+    elements = _elements(value)
+    if elements is None:
+        return None if isinstance(value, Record) else [(value, expr, None)]
+    if not nested:
+        return [(item, item_expr, index) for index, (item, item_expr) in enumerate(elements)]
+    out = []
+    for index, (item, item_expr) in enumerate(elements):
+        inner = _elements(item)
+        out += [(v, e, index) for v, e in inner] if inner is not None else [(item, item_expr, None)]
+    return out
+
+
+def _metric_key(value: Value) -> str:
+    """An accuracy metric as written (its name, its class, or an object of it); "" for any other."""
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return value.value if value.value in catalog.ACCURACY_METRICS else ""
+    if isinstance(value, Qual):
+        key = catalog.canonical(value.name) or ""
+        return key if key in catalog.ACCURACY_METRICS else ""
+    return value.key if isinstance(value, MetricVal) else ""
+
+
 def tensorish(value: Value) -> bool:
     return isinstance(value, Tensor) or (isinstance(value, LayerVal) and value.node.kind is Kind.INPUT)
 
@@ -81,6 +134,21 @@ def holds_layers(record: Record) -> bool:
 
 def _positional(args: list[Value], index: int) -> Value | None:
     return args[index] if len(args) > index else None
+
+
+# How Bidirectional merges its two directions into one output (None: it returns both).
+_MERGES = frozenset(Const(mode) for mode in ("concat", "sum", "ave", "mul"))
+
+
+def _is_identity_function(expr: ast.expr | None) -> bool:
+    """`lambda x: x`: a Lambda layer that returns what it receives."""
+    return (
+        isinstance(expr, ast.Lambda)
+        and len(expr.args.args) == 1
+        and not (expr.args.posonlyargs or expr.args.kwonlyargs or expr.args.vararg or expr.args.kwarg)
+        and isinstance(expr.body, ast.Name)
+        and expr.body.id == expr.args.args[0].arg
+    )
 
 
 def _last_axis(axis: Value | None) -> bool:
@@ -107,6 +175,9 @@ class KerasSemantics:
     def __init__(self, interpreter: Interpreter, text: SourceText) -> None:
         self.interpreter = interpreter
         self.text = text
+        # While an assignment's value is evaluated: the value and the name it is assigned to, so that
+        # a layer made there (`code = Dense(32)(x)`) knows the name its author gave it.
+        self.binding: tuple[ast.expr, str] | None = None
 
     @property
     def flow(self) -> Dataflow:
@@ -165,34 +236,31 @@ class KerasSemantics:
     def model_method(self, node: ast.Call, method: str, model: ModelVal, args: list[Value], kwargs: Kwargs) -> Value:
         """`model.compile(...)` on a functional or subclassed model: what it says about the losses."""
         if method == "compile":
-            losses = self.interpreter.compiles.get(model.origin, ())
-            self.interpreter.compiles[model.origin] = losses + self.compile_losses(node, args, kwargs)
+            training = self.interpreter.compiles.get(model.origin, ())
+            self.interpreter.compiles[model.origin] = training + self.compile_training(node, args, kwargs)
         return UNKNOWN
 
-    def compile_losses(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> tuple[Loss, ...]:
-        """The losses of `compile(optimizer, loss, ...)`: one, or a list or dict of them (one per output)."""
-        expr: ast.expr | None
-        if len(node.args) > 1 and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
-            value, expr = args[1], node.args[1]
-        else:
-            expr = next((k.value for k in node.keywords if k.arg == "loss"), None)
-            if expr is None:
-                return ()
-            value = kwargs["loss"]
-        if isinstance(value, Record) and value.kind == "list":
-            elements = [
-                (op.value, op.expr) for op in value.ops if isinstance(op, AddOp) and isinstance(op.expr, ast.expr)
-            ]
-            if len(elements) != len(value.ops):
-                return ()  # a list we cannot index
-            found = [self._loss(item, item_expr, index) for index, (item, item_expr) in enumerate(elements)]
-        elif isinstance(value, DictVal):
-            found = [self._loss(item, item_expr, key) for key, item, item_expr in value.items if key is not None]
-        else:
-            found = [self._loss(value, expr, None)]
-        return tuple(loss for loss in found if loss is not None)
+    def compile_training(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> tuple[Loss | Metric, ...]:
+        """What `compile(optimizer, loss, ..., metrics=...)` says: its losses and its accuracy metrics."""
+        found: list[Loss | Metric | None] = []
+        loss = _given(node, args, kwargs, "loss", 1)
+        if loss is not None:
+            losses = _per_output(*loss, nested=False)
+            if losses is not None:
+                found += [self._loss(value, expr, output, id(node)) for value, expr, output in losses]
+        # metrics come third in tf_keras's compile() and fourth in Keras 3's (after loss_weights): a
+        # list at either place counts when it names an accuracy metric
+        for index in (2, 3):
+            metrics = _given(node, args, kwargs, "metrics", index)
+            items = _per_output(*metrics, nested=True) if metrics is not None else None
+            for value, expr, output in items or ():
+                key = _metric_key(value)
+                if key:
+                    label = self.text.label(expr, _LOSS_LABEL_LIMIT)
+                    found.append(Metric(key, label, expr.lineno, self.text.column(expr), output, id(node)))
+        return tuple(dict.fromkeys(item for item in found if item is not None))
 
-    def _loss(self, value: Value, expr: ast.expr, output: int | str | None) -> Loss | None:
+    def _loss(self, value: Value, expr: ast.expr, output: int | str | None, compile_id: int) -> Loss | None:
         """One loss as written: a string, a `keras.losses` function or class, or a loss object."""
         from_logits: bool | None = False
         if isinstance(value, Const) and isinstance(value.value, str):
@@ -207,7 +275,7 @@ class KerasSemantics:
             return None
         inline = isinstance(value, LossVal) and value.node is expr
         label = self.text.label(expr, _LOSS_LABEL_LIMIT)
-        return Loss(key, label, expr.lineno, self.text.column(expr), from_logits, output, inline)
+        return Loss(key, label, expr.lineno, self.text.column(expr), from_logits, output, inline, compile_id)
 
     def new_loss(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LossVal:
         """`keras.losses.BinaryCrossentropy(from_logits=True)`: the loss, with `from_logits` when literal."""
@@ -240,6 +308,8 @@ class KerasSemantics:
             return LayerVal(layer)
         if key.startswith("losses.") and key[len("losses.") :][:1].isupper() and catalog.loss_family(key):
             return self.new_loss(node, key, args, kwargs)
+        if key in catalog.ACCURACY_METRICS:
+            return MetricVal(key)
         activation = catalog.activation_function(key)
         if activation is not None and args:
             kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
@@ -318,7 +388,7 @@ class KerasSemantics:
         if method == "pop":
             return (OpaqueOp(node),)
         if method == "compile":
-            return (CompileOp(self.compile_losses(node, args, kwargs)),)
+            return (CompileOp(self.compile_training(node, args, kwargs)),)
         return ()
 
     def sequential_graph(self, record: Record) -> ModelGraph:
@@ -436,6 +506,22 @@ class KerasSemantics:
             act_name = catalog.ACTIVATION_LAYERS[key]
             if key == "layers.Softmax" and not _last_axis(_positional(args, 0) or kwargs.get("axis")):
                 act_name = ""
+        elif key in catalog.RECURRENT_LAYERS and kind is not Kind.AFFINE:
+            position = catalog.RECURRENT_LAYERS[key]
+            recurrent = kwargs.get("activation")
+            if recurrent is None and position is not None and len(args) > position and not dynamic:
+                recurrent = args[position]
+            if recurrent is not None:
+                act_name = activation_name(recurrent)
+            elif not dynamic:
+                act_name = catalog.RECURRENT_ACTIVATION
+        elif key == catalog.BIDIRECTIONAL:
+            inner = args[0] if args else kwargs.get("layer")
+            merge = _positional(args, 1) or kwargs.get("merge_mode", Const("concat"))
+            if isinstance(inner, LayerVal) and inner.node.layer in catalog.RECURRENT_LAYERS and merge in _MERGES:
+                act_name = inner.node.act_name
+        elif key == "layers.Lambda" and _is_identity_function(node.args[0] if node.args else None):
+            kind, act_name = Kind.PASS, "linear"
         elif key == catalog.MASKING and not dynamic:
             value = args[0] if args else kwargs.get("mask_value", Const(0.0))
             if isinstance(value, Const) and type(value.value) in (int, float) and value.value == 0:
@@ -452,6 +538,8 @@ class KerasSemantics:
                 activation = Act.UNKNOWN
             elif info.default_activation is Act.LINEAR:
                 act_name = "linear"
+            elif key in catalog.RECURRENT_LAYERS:
+                act_name = catalog.RECURRENT_ACTIVATION
             if activation is not Act.LINEAR and info.default_activation is not Act.LINEAR:
                 kind = Kind.NONLINEAR  # a recurrent layer (SimpleRNN) is affine only with a linear activation
         given_name = kwargs.get("name")
@@ -484,13 +572,31 @@ class KerasSemantics:
             name=given_name.value if isinstance(given_name, Const) and isinstance(given_name.value, str) else None,
             shape_positions=tuple((kw.lineno, self.text.column(kw)) for kw in shape_keywords),
             keras3=self.interpreter.keras3,
+            binding=self._bound_name(node),
         )
+
+    def _bound_name(self, node: ast.Call) -> str:
+        """The name the layer made by `node`, or its output, is assigned to, if it is assigned at once."""
+        if self.binding is None:
+            return ""
+        value, name = self.binding
+        made_here = value is node or (isinstance(value, ast.Call) and value.func is node)
+        return name if made_here else ""
 
     def _channels(self, key: str, args: list[Value], kwargs: Kwargs) -> int | None:
         """The size of a layer's output's last axis, where literals say it: Dense units, the filters
         of a channels-last convolution, an Input's last dimension."""
         if key == "layers.Dense" or key in catalog.INPUTS:
             return self._width(key, args, kwargs)
+        if key in catalog.RECURRENT_LAYERS:
+            units = args[0] if args else kwargs.get("units")
+            return units.value if isinstance(units, Const) and type(units.value) is int else None
+        if key == catalog.BIDIRECTIONAL:
+            inner = args[0] if args else kwargs.get("layer")
+            merge = _positional(args, 1) or kwargs.get("merge_mode", Const("concat"))
+            if isinstance(inner, LayerVal) and inner.node.channels is not None and merge in _MERGES:
+                return inner.node.channels * (2 if merge == Const("concat") else 1)
+            return None
         info = catalog.layer_info(key)
         convolution = key.startswith(("layers.Conv", "layers.Separable", "layers.LocallyConnected", "layers.Deconv"))
         if convolution and info is not None and info.kind is Kind.AFFINE:

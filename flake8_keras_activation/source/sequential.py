@@ -6,7 +6,7 @@ import ast
 from typing import Callable
 
 from ..catalog import Kind
-from ..graph import LayerNode, Loss, ModelGraph
+from ..graph import LayerNode, Loss, Metric, ModelGraph
 from .functional import application_key
 from .values import AddOp, BranchOp, CompileOp, LayerVal, LoopOp, Op, OpaqueOp, Record
 
@@ -30,7 +30,7 @@ class _ChainBuilder:
         self.heads: set[int] = set()
         self.preceded: dict[int, bool] = {}
         self.complete = True
-        self.losses: tuple[Loss, ...] = ()
+        self.training: tuple[Loss | Metric, ...] = ()
 
     def place(self, node: LayerNode, state: _State, own: bool) -> _State:
         self.nodes.setdefault(node.key, node)
@@ -74,7 +74,7 @@ class _ChainBuilder:
             elif isinstance(op, CompileOp):
                 state = _State(state.tails, state.nonempty, True)
                 if own:  # every compile() is a way to train it
-                    self.losses += op.losses
+                    self.training += op.training
         return state
 
 
@@ -107,6 +107,5 @@ def sequential_graph(
         outputs=tuple(sorted(end.tails)),
         preceded=frozenset(k for k, v in builder.preceded.items() if v),
         complete=builder.complete and all(n.kind is not Kind.UNKNOWN for n in builder.nodes.values()),
-        losses=tuple(dict.fromkeys(builder.losses)),  # a loop's second pass meets its compile() again
         origin=id(record.origin),
-    )
+    ).with_training(tuple(dict.fromkeys(builder.training)))  # a loop's second pass meets its compile() again

@@ -6,7 +6,7 @@ import ast
 from typing import Union
 
 from ..catalog import canonical
-from ..graph import LayerNode, Loss, ModelGraph
+from ..graph import LayerNode, Loss, Metric, ModelGraph
 
 
 class Value:
@@ -94,6 +94,15 @@ class LossVal(Value):
         self.key = key
         self.from_logits = from_logits
         self.node = node
+
+
+class MetricVal(Value):
+    """A Keras metric object made by a constructor call (`keras.metrics.Accuracy()`)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
 
 
 class ModelVal(Value):
@@ -208,10 +217,10 @@ class OpaqueOp:
 class CompileOp:
     """`model.compile(...)`: the model is finished; later opaque uses only train or save it."""
 
-    __slots__ = ("losses",)
+    __slots__ = ("training",)
 
-    def __init__(self, losses: tuple[Loss, ...] = ()) -> None:
-        self.losses = losses
+    def __init__(self, training: tuple[Loss | Metric, ...] = ()) -> None:
+        self.training = training  # the losses and metrics it names
 
 
 Op = Union[AddOp, BranchOp, LoopOp, OpaqueOp, CompileOp]
@@ -231,6 +240,9 @@ def join_values(a: Value, b: Value) -> Value:
     if isinstance(a, Record) and isinstance(b, Record) and a.origin is b.origin:
         i = common_prefix(a.ops, b.ops)
         return Record(a.origin, a.kind, a.ops[:i] + (BranchOp((a.ops[i:], b.ops[i:])),))
+    if isinstance(a, Record) and isinstance(b, Record) and a.kind == b.kind == "list":
+        # `layers_ = [...]` in each arm of an if: one list, whichever arm built it
+        return Record(a.origin, "list", (BranchOp((a.ops, b.ops)),))
     return UNKNOWN
 
 
