@@ -8,6 +8,19 @@ from tests.conftest import Case
 
 INVALID = [
     Case(
+        "accuracy-on-several-linear-units-may-be-one-hot-labels",
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+        from keras.optimizers import SGD
+
+        model = Sequential()
+        model.add(Dense(30, input_shape=(784,), activation="sigmoid"))
+        model.add(Dense(10))
+        model.compile(optimizer=SGD(learning_rate=3.0), loss="mean_squared_error", metrics=["accuracy"])
+        """,
+    ),
+    Case(
         "ka207-sigmoid-multi-unit-categorical-sequential",
         """
         import keras
@@ -305,6 +318,16 @@ INVALID = [
                 return keras.activations.softmax(self.out(x))
         """,
         ((9, 15, "KA209"),),
+    ),
+    Case(
+        "ka211-accuracy-object-on-several-linear-units",
+        """
+        import keras
+
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(30)])
+        model.compile(optimizer="adam", loss="mse", metrics=[keras.metrics.Accuracy()])
+        """,
+        ((4, 53, "KA211"),),
     ),
 ]
 

@@ -202,7 +202,7 @@ def expected_output_codes(width: int, activation: str | None, loss: str, accurac
         codes.add("KA208")
     if family == "regression" and act in BOUNDED:
         codes.add("KA210")
-    if accuracy and family == "regression" and act not in PROBABILITIES:
+    if accuracy and family == "regression" and act not in PROBABILITIES and width == 1:
         codes.add("KA211")
     return codes
 

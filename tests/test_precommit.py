@@ -88,6 +88,11 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
         "import keras\n\nm = keras.Sequential([keras.layers.Dense(8, activation='relu'), keras.layers.Dense(1)])\n"
         "m.compile(optimizer='adam', loss=keras.losses.BinaryCrossentropy())\n"
     )
+    # a relu regression with accuracy: KA211 is on by default, KA210 is not, in every hook
+    (sample / "price.py").write_text(
+        "import keras\n\nm = keras.Sequential([keras.layers.Dense(8, activation='relu'), "
+        "keras.layers.Dense(1, activation='relu')])\nm.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\n"
+    )
     _git(sample, env, "init", "-q")
     _git(sample, env, "add", "-A")
 
@@ -114,6 +119,10 @@ def test_hooks_run_under_pre_commit_try_repo(tmp_path: Path) -> None:
     assert "legacy/old.py:5:11: KA101" not in through_flake8.stdout
     assert "generated" not in through_flake8.stdout
     assert "head.py:4:34: KA203" in through_flake8.stdout
+    for output in (checked.stdout, through_flake8.stdout):
+        assert "price.py:4:50: KA211" in output
+        assert "KA210" not in output
+    _git(sample, env, "rm", "-q", "-f", "price.py")  # KA211 has no mechanical fix: the clean run below needs it gone
 
     fixed = try_repo("keras-activation-fix")
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr

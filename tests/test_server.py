@@ -354,6 +354,30 @@ async def test_hover_on_a_finding_shows_the_rule_documentation(client: LanguageC
     assert nothing is None
 
 
+REGRESSION_WITH_ACCURACY = """\
+import keras
+
+model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="relu")])
+model.compile(optimizer="adam", loss="mse", metrics=["mae", "accuracy"])
+"""
+
+
+@pytest.mark.asyncio
+async def test_a_metric_finding_covers_the_metric_and_an_off_by_default_code_stays_off(client: LanguageClient) -> None:
+    uri = "file:///virtual/regression.py"
+    open_file(client, uri, REGRESSION_WITH_ACCURACY)
+    diagnostics = await diagnostics_for(client, uri, 1)
+    # KA210 (the relu on the regression's output) is off unless selected, as in flake8 and check
+    assert [d.code for d in diagnostics] == ["KA211"]
+    where = diagnostics[0].range
+    assert (where.start.line, where.start.character, where.end.line, where.end.character) == (3, 60, 3, 70)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(line=3, character=60))
+    )
+    assert hover is not None and hover.contents.value.startswith("**KA211** \"accuracy\" on a regression")
+    assert markdown(CODES["KA211"]) in hover.contents.value
+
+
 def _notebook_cells() -> list[tuple[str, str]]:
     return [
         ("markdown", "# A notebook\n"),

@@ -434,7 +434,8 @@ KA211 = Code(
         "Reports the metric `\"accuracy\"` (or `\"acc\"`, or `keras.metrics.Accuracy`) in `compile()` "
         "when every output it measures is a regression: compiled with a regression loss (`mse`, `mae`, "
         "`mape`, `msle`, `huber`, `log_cosh`) on an output that is not a probability (linear, `relu`, "
-        "`tanh`, ...). Reported at the metric."
+        "`tanh`, ...), of one unit for the `\"accuracy\"` string, of any width for "
+        "`keras.metrics.Accuracy`. Reported at the metric."
     ),
     why=(
         "`\"accuracy\"` counts predictions equal to their labels: Keras resolves it to binary accuracy "
@@ -459,9 +460,11 @@ KA211 = Code(
     limits=(
         "A model trained with a regression loss on a sigmoid or softmax output (a classifier trained "
         "with `mse`, where accuracy means something) is not reported, nor is a metric for a model with "
-        "several outputs of which one is a classifier, nor a loss the analysis cannot resolve. A linear "
-        "output trained with `mse` on 0/1 labels, where a 0.5 threshold means something, is reported: "
-        "silence it with `# noqa: KA211`."
+        "several outputs of which one is a classifier, nor a loss the analysis cannot resolve. The "
+        "labels are not read: an output of several linear units with `\"accuracy\"` may be a classifier "
+        "trained with `mse` on one-hot labels (the arg max then means something), so it is not reported, "
+        "and neither is one whose width is not a literal. A one-unit linear output trained with `mse` on "
+        "0/1 labels, where a 0.5 threshold means something, is reported: silence it with `# noqa: KA211`."
     ),
 )
 
@@ -747,7 +750,12 @@ def _bounded_regressions(graph: ModelGraph) -> list[Finding]:
 
 def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
     """KA211: an accuracy metric where every output it measures is a regression (a regression loss on
-    an output that is not a probability), so that it counts predictions equal to real-valued targets."""
+    an output that is not a probability), so that it counts predictions equal to real-valued targets.
+
+    The "accuracy" string becomes categorical accuracy (an arg max) on an output of several units,
+    which means something when a classifier is trained with mse on one-hot labels: the labels are
+    not read, so only one-unit outputs are judged for it. `keras.metrics.Accuracy` compares values
+    for equality, which no linear output meets, whatever its width."""
     found = []
     for metric in graph.metrics:
         losses = [loss for loss in graph.losses if loss.compile == metric.compile]
@@ -762,6 +770,7 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
                 or step is None
                 or not step.act
                 or step.act in catalog.PROBABILITY_ACTIVATIONS
+                or (metric.key != "metrics.Accuracy" and step.channels != 1)
             ):
                 regression = False
                 break
