@@ -736,12 +736,14 @@ def _bounded_regressions(graph: ModelGraph) -> list[Finding]:
         for key in _heads_for(graph, loss.output):
             step = output_step(graph, key)
             node = step.node if step is not None else None
-            if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS or node.line is None:
+            if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS:
                 continue
             # the fix removes an activation the layer is given as a string: the output becomes linear
             fixable = ("activation",) if node.kind is Kind.AFFINE and node.activation_given else ()
             message = ka210(node.label, step.act, loss.label)
-            found.setdefault(node.key, Finding(node.line, node.col or 0, "KA210", message, node.layer, fixable))
+            # a node read from a built model has no position (line 0, as for the other runtime findings)
+            finding = Finding(node.line or 0, node.col or 0, "KA210", message, node.layer, fixable)
+            found.setdefault(node.key, finding)
     return list(found.values())
 
 
@@ -775,13 +777,13 @@ def _double_probabilities(graph: ModelGraph) -> list[Finding]:
     """KA209: a softmax or sigmoid applied to what a softmax or sigmoid already made."""
     found = []
     for node in graph.nodes:
-        if not _is_activation(node) or node.act_name not in catalog.PROBABILITY_ACTIVATIONS or node.line is None:
+        if not _is_activation(node) or node.act_name not in catalog.PROBABILITY_ACTIVATIONS:
             continue
         before = _first_before(graph, node, _is_identity)
         first = applied(graph, before) if before is not None else None
         if first is not None and first.act in catalog.PROBABILITY_ACTIVATIONS:
             message = ka209(node.label, node.act_name, first.node.label, first.act)
-            found.append(Finding(node.line, node.col or 0, "KA209", message, node.layer))
+            found.append(Finding(node.line or 0, node.col or 0, "KA209", message, node.layer))
     return found
 
 

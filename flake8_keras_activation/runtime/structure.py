@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -47,6 +48,53 @@ def _last_axis(shape: Any) -> int | None:
     return last if isinstance(last, int) else None
 
 
+_IDENTITY_CODE = (lambda x: x).__code__
+
+# How Bidirectional merges its two directions into one output; with merge_mode=None it returns both.
+_MERGES = frozenset({"concat", "sum", "ave", "mul"})
+
+
+def _returns_its_argument(function: Any) -> bool:
+    """A function whose code is exactly `lambda x: x` (or `def f(x): return x`): one positional
+    parameter, no other, and a body that returns it, read from its code object, never called.
+
+    Its bytecode is compared with that of such a lambda compiled by this interpreter, so that the
+    answer does not depend on the Python version's opcodes."""
+    code = getattr(function, "__code__", None)
+    if code is None or getattr(function, "__self__", None) is not None:  # a bound method takes self first
+        return False
+    flags = getattr(code, "co_flags", 0)
+    return (
+        code.co_argcount == 1
+        and code.co_kwonlyargcount == 0
+        and getattr(code, "co_posonlyargcount", 0) == 0
+        and not flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR | inspect.CO_COROUTINE)
+        and code.co_code == _IDENTITY_CODE.co_code
+    )
+
+
+def _recurrent_activation(layer: Any) -> str:
+    """What a recurrent layer's output applies last: its `activation` (tanh unless given); a layer
+    without one (CuDNNLSTM, CuDNNGRU) has tanh built in."""
+    if not hasattr(layer, "activation"):
+        return catalog.RECURRENT_ACTIVATION
+    return activation_name(layer.activation)
+
+
+def _bidirectional_activation(layer: Any) -> str:
+    """A Bidirectional layer's output keeps its recurrent layers' activation when it merges the two
+    directions into one tensor and both apply the same one; "" otherwise."""
+    if getattr(layer, "merge_mode", None) not in _MERGES:
+        return ""
+    forward, backward = getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)
+    if forward is None or backward is None:
+        return ""
+    names = {
+        _recurrent_activation(one) if layer_key(one) in catalog.RECURRENT_LAYERS else "" for one in (forward, backward)
+    }
+    return names.pop() if len(names) == 1 else ""
+
+
 def layer_node(layer: Any, key: int, output: Any = None) -> LayerNode:
     """What one layer object is, as the catalog sees it; `output` is what it returned, for its width."""
     name = layer_key(layer)
@@ -56,6 +104,12 @@ def layer_node(layer: Any, key: int, output: Any = None) -> LayerNode:
     if name in catalog.WRAPPERS and hasattr(layer, "layer"):
         inner = layer_node(layer.layer, key)
         kind, activation, name, act_name = inner.kind, inner.activation, inner.layer, inner.act_name
+    elif name in catalog.RECURRENT_LAYERS and kind is not Kind.AFFINE:
+        act_name = _recurrent_activation(layer)
+    elif name == catalog.BIDIRECTIONAL:
+        act_name = _bidirectional_activation(layer)
+    elif name == "layers.Lambda" and _returns_its_argument(getattr(layer, "function", None)):
+        kind, act_name = Kind.PASS, "linear"  # the identity, as the source half reads `Lambda(lambda x: x)`
     elif name == catalog.ACTIVATION_LAYER:
         kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
             activation_kind(getattr(layer, "activation", None)), Kind.UNKNOWN
