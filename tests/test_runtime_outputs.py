@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -11,6 +12,7 @@ keras = pytest.importorskip("keras", reason="the runtime half needs Keras: pip i
 layers = keras.layers
 
 from flake8_keras_activation.runtime import check_model  # noqa: E402
+from flake8_keras_activation.runtime.training import _metric_targets  # noqa: E402
 from flake8_keras_activation.testing import assert_output_fits_loss  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:You are using a softmax over axis -1")
@@ -145,6 +147,12 @@ def test_regression_loss_on_a_softmax_is_reported_with_its_bounded_output() -> N
     assert codes(compiled(mlp(layers.Dense(10, activation="softmax")), "mse")) == ["KA208", "KA210"]
 
 
+def test_sigmoid_regression_with_mse_and_accuracy_is_only_a_bounded_output() -> None:
+    model = mlp(layers.Dense(1, activation="sigmoid"))
+    model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+    assert codes(model) == ["KA210"]
+
+
 def test_softmax_applied_to_a_softmax_is_reported() -> None:
     model = mlp(layers.Dense(10, activation="softmax"), layers.Activation("softmax"))
     (finding,) = check_model(model).findings
@@ -161,6 +169,71 @@ def test_relu_regression_is_only_a_bounded_output() -> None:
     (finding,) = check_model(compiled(mlp(layers.Dense(1, activation="relu")), "mse")).findings
     assert finding.code == "KA210"
     assert "can only predict values in [0, inf)" in finding.message
+
+
+def test_accuracy_on_a_linear_regression_is_reported() -> None:
+    model = mlp(layers.Dense(1))
+    model.compile(optimizer="adam", loss="mse", metrics=["mae", "accuracy"])
+    (finding,) = check_model(model).findings
+    assert finding.code == "KA211"
+    assert finding.message.startswith("'accuracy' on a regression ('mse')")
+
+
+@pytest.mark.parametrize(
+    ("metrics", "label"),
+    [
+        pytest.param({"metrics": [keras.metrics.Accuracy()]}, "Accuracy()", id="object"),
+        pytest.param({"metrics": ("acc",)}, "'acc'", id="tuple"),
+        pytest.param({"weighted_metrics": ["accuracy"]}, "'accuracy'", id="weighted"),
+    ],
+)
+def test_accuracy_is_read_however_compile_is_given_it(metrics: dict[str, object], label: str) -> None:
+    model = mlp(layers.Dense(1))
+    model.compile(optimizer="adam", loss="mae", **metrics)
+    assert [f.message.split(" on ")[0] for f in check_model(model).findings if f.code == "KA211"] == [label]
+
+
+def test_accuracy_is_still_read_once_the_model_was_fitted() -> None:
+    model = mlp(layers.Dense(1), width=3)
+    model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])
+    model.fit(np.zeros((4, 3)), np.zeros((4, 1)), epochs=1, verbose=0)
+    assert codes(model) == ["KA211"]
+
+
+def test_a_gan_discriminator_with_logits_and_from_logits_is_silent() -> None:
+    discriminator = keras.Sequential(
+        [keras.Input(shape=(6,)), layers.Dense(16), layers.LeakyReLU(0.2), layers.Dropout(0.3), layers.Dense(1)]
+    )
+    discriminator.compile(
+        optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
+    assert codes(discriminator) == []
+
+
+def test_a_dict_of_losses_and_metrics_judges_each_output_by_its_own() -> None:
+    inputs = keras.Input(shape=(6,))
+    hidden = layers.Dense(8, activation="relu")(inputs)
+    price = layers.Dense(1, name="price")(hidden)
+    kind = layers.Dense(3, activation="softmax", name="kind")(hidden)
+    model = keras.Model(inputs, {"price": price, "kind": kind})
+    model.compile(
+        optimizer="adam",
+        loss={"price": "mse", "kind": "categorical_crossentropy"},
+        metrics={"price": ["accuracy"], "kind": ["accuracy"]},
+    )
+    (finding,) = check_model(model).findings
+    assert finding.code == "KA211"  # the classifier's accuracy is right
+    assert finding.message.startswith("'accuracy' on a regression ('mse'):")
+
+
+def test_a_list_of_metrics_gives_one_entry_per_output_in_keras_3() -> None:
+    inputs = keras.Input(shape=(6,))
+    hidden = layers.Dense(8, activation="relu")(inputs)
+    model = keras.Model(inputs, [layers.Dense(3, activation="softmax")(hidden), layers.Dense(1)(hidden)])
+    model.compile(optimizer="adam", loss=["categorical_crossentropy", "mse"], metrics=["accuracy", "mae"])
+    assert codes(model) == []  # accuracy measures the classifier only
+    model.compile(optimizer="adam", loss=["categorical_crossentropy", "mse"], metrics=[[], ["accuracy"]])
+    assert codes(model) == ["KA211"]
 
 
 def sequence_model(*top: keras.layers.Layer) -> keras.Model:
@@ -213,3 +286,15 @@ def test_identity_steps_after_the_output_are_looked_through(identity) -> None:
 def test_a_lambda_that_is_not_the_identity_is_not_looked_through() -> None:
     model = compiled(mlp(layers.Dense(1), layers.Lambda(lambda x: x * 2.0)), "binary_crossentropy")
     assert codes(model) == []
+
+
+def test_tf_keras_gives_a_flat_list_of_metrics_to_every_output_and_keras_3_one_entry_each() -> None:
+    # the two versions' rules for compile(metrics=[...]) on a model of two outputs (tf_keras is not
+    # installed here: its container is read the same way, only this rule differs)
+    assert _metric_targets(["accuracy", "mae"], 2, broadcast=True) == [("accuracy", None), ("mae", None)]
+    assert _metric_targets(["accuracy", "mae"], 2, broadcast=False) == [("accuracy", 0), ("mae", 1)]
+    assert _metric_targets([["accuracy"], ["mae", "mse"]], 2, broadcast=True) == [
+        ("accuracy", 0), ("mae", 1), ("mse", 1)
+    ]
+    assert _metric_targets(["accuracy"], 2, broadcast=False) == []  # Keras 3 refuses it at fit()
+    assert _metric_targets({"b": ["accuracy"]}, 2, broadcast=False) == [("accuracy", "b")]

@@ -755,8 +755,10 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
         losses = [loss for loss in graph.losses if loss.compile == metric.compile]
         heads = _heads_for(graph, metric.output)
         regression = bool(heads)
+        judged: list[Loss] = []  # the losses of the outputs the metric measures, which the message names
         for key in heads:
             applying = [loss for loss in losses if key in _heads_for(graph, loss.output)]
+            judged += applying
             step = output_step(graph, key)
             if (
                 not applying
@@ -768,7 +770,7 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
                 regression = False
                 break
         if regression:
-            losses_named = ", ".join(dict.fromkeys(loss.label for loss in losses))
+            losses_named = ", ".join(dict.fromkeys(loss.label for loss in judged))
             found.append(Finding(metric.line, metric.col, "KA211", ka211(metric.label, losses_named)))
     return found
 

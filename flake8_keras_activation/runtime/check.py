@@ -12,8 +12,8 @@ from ..catalog import Kind
 from ..rules.collapse import collapsed_runs, is_affine
 from .compose import compose
 from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
-from .structure import Application, Trace, read_graph, trace
-from .training import ModelFinding, graph_findings, losses_of
+from .structure import Application, Trace, flat_outputs, read_graph, trace
+from .training import ModelFinding, graph_findings, training_of
 
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
 MIN_TRIAL_ROWS = 7  # the zero input and the smallest set of trial triples (measure.trial_rows)
@@ -299,7 +299,8 @@ def check_model(
     findings: tuple[ModelFinding, ...] = ()
     if traced is not None:
         shape = tuple(getattr(output, "shape", ()) or ())
-        findings = graph_findings(traced.graph.with_training(losses_of(model)), out, shape)
+        training = training_of(model, len(flat_outputs(output, from_graph=traced.output is None)))
+        findings = graph_findings(traced.graph.with_training(training), out, shape)
     return Report(
         is_affine=measured_affine,
         kernel=kernel,

@@ -282,6 +282,19 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
     return Trace(_runtime_graph(model, nodes, edges, found), applications, output)
 
 
+def flat_outputs(output: Any, from_graph: bool) -> list[Any]:
+    """A model's returned tensors in the order of its graph's heads: for a graph read from Keras,
+    Keras's own flattening (a dict by sorted key, as Functional keeps its outputs), else the trace's."""
+    if from_graph:
+        try:
+            from keras import tree
+
+            return list(tree.flatten(output))
+        except (ImportError, AttributeError, TypeError, ValueError):
+            return []
+    return _tensors(output)
+
+
 def _input_node(inputs: list[Any]) -> LayerNode:
     """Node 0, the model's input: the last axis's size when there is one input tensor."""
     channels = _last_axis(getattr(inputs[0], "shape", None)) if len(inputs) == 1 else None

@@ -1,4 +1,4 @@
-"""What a compiled Keras model's `loss` says, as the graph's losses, and the findings it proves."""
+"""What a compiled Keras model's `loss` and `metrics` say, as the graph's training, and the findings it proves."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import catalog
 from ..finding import Finding
-from ..graph import Loss, ModelGraph
+from ..graph import Loss, Metric, ModelGraph
 from ..rules import collapse, output
 
 _KERAS_MODULES = ("keras.", "tf_keras.", "tensorflow.")
@@ -47,10 +47,19 @@ def _one_loss(value: Any, target: int | str | None) -> Loss | None:
     return None
 
 
+# Keras applies the loss and the metrics it holds together (a later compile() without metrics leaves
+# the earlier ones in place, in Keras 3), so the runtime's losses and metrics are one compile.
+COMPILE = 0
+
+
+def _own_training(model: Any) -> bool:
+    return _overrides(model, "train_step") or _overrides(model, "compute_loss")
+
+
 def losses_of(model: Any) -> tuple[Loss, ...]:
     """The losses a compiled model was given, one per output where it was given a list or dict."""
     given = getattr(model, "loss", None)
-    if given is None or _overrides(model, "train_step") or _overrides(model, "compute_loss"):
+    if given is None or _own_training(model):
         return ()
     if isinstance(given, (list, tuple)):
         found = [_one_loss(item, index) for index, item in enumerate(given)]
@@ -59,6 +68,74 @@ def losses_of(model: Any) -> tuple[Loss, ...]:
     else:
         found = [_one_loss(given, None)]
     return tuple(loss for loss in found if loss is not None)
+
+
+def _one_metric(value: Any, target: int | str | None) -> Metric | None:
+    """An accuracy metric as Keras holds what compile() was given: a name, Keras's Accuracy class, or
+    an object of it (a subclass of the user's is not Keras's and is left alone)."""
+    if isinstance(value, str):
+        return Metric(value, repr(value), 0, 0, target, COMPILE) if value in catalog.ACCURACY_METRICS else None
+    cls = value if isinstance(value, type) else type(value)
+    if cls.__module__.startswith(_KERAS_MODULES) and "metrics." + cls.__name__ in catalog.ACCURACY_METRICS:
+        label = cls.__name__ if isinstance(value, type) else f"{cls.__name__}()"
+        return Metric("metrics." + cls.__name__, label, 0, 0, target, COMPILE)
+    return None
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [item for entry in value for item in _flat(entry)]
+    return [value]
+
+
+def _metric_targets(given: Any, outputs: int, broadcast: bool) -> list[tuple[Any, int | str | None]]:
+    """Each metric compile() was given, with the output it measures (None: every output).
+
+    As Keras 3's CompileMetrics.build reads them: with one output every metric measures it; with
+    several, a dict by output name, or a list or tuple with one entry (a metric or a list of them)
+    per output. tf_keras's MetricsContainer (`broadcast`) also gives a flat list to every output.
+    Another structure, matched to nested outputs, is not read."""
+    if given is None:
+        return []
+    if isinstance(given, dict):
+        return [(item, str(key)) for key, entry in given.items() for item in _flat(entry)]
+    if not isinstance(given, (list, tuple)) or outputs <= 1:
+        return [(item, None) for item in _flat(given)]
+    if broadcast and not any(isinstance(entry, (list, tuple, dict)) for entry in given):
+        return [(item, None) for item in given]
+    if len(given) == outputs and not any(isinstance(entry, dict) for entry in given):
+        return [(item, index) for index, entry in enumerate(given) for item in _flat(entry)]
+    return []
+
+
+def metrics_of(model: Any, outputs: int) -> tuple[Metric, ...]:
+    """The accuracy metrics a compiled model was given, in `metrics` or `weighted_metrics`, each
+    with the output it measures; `outputs` is how many outputs the model returns.
+
+    Read as the user gave them, which Keras keeps untouched (also after fit() has built metric
+    objects from them): Keras 3 in `model._compile_metrics` (a CompileMetrics, set by
+    Trainer.compile only when metrics are given), tf_keras in `model.compiled_metrics` (a
+    MetricsContainer); both hold `_user_metrics` and `_user_weighted_metrics`."""
+    if _own_training(model):
+        return ()
+    container = getattr(model, "_compile_metrics", None)
+    broadcast = container is None
+    if broadcast:
+        container = getattr(model, "compiled_metrics", None)
+    if container is None:
+        return ()
+    found: list[Metric] = []
+    for given in (getattr(container, "_user_metrics", None), getattr(container, "_user_weighted_metrics", None)):
+        for value, target in _metric_targets(given, outputs, broadcast):
+            metric = _one_metric(value, target)
+            if metric is not None:
+                found.append(metric)
+    return tuple(dict.fromkeys(found))
+
+
+def training_of(model: Any, outputs: int) -> tuple[Loss | Metric, ...]:
+    """What a compiled model trains and measures with: its losses and its accuracy metrics."""
+    return (*losses_of(model), *metrics_of(model, outputs))
 
 
 def _overrides(model: Any, method: str) -> bool:
