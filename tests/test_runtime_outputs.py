@@ -288,6 +288,13 @@ def test_a_lambda_that_is_not_the_identity_is_not_looked_through() -> None:
     assert codes(model) == []
 
 
+def test_assert_output_fits_loss_fails_on_off_by_default_codes_only_when_selected() -> None:
+    model = compiled(mlp(layers.Dense(1, activation="relu")), "mse")
+    assert_output_fits_loss(model)
+    with pytest.raises(AssertionError, match="KA210"):
+        assert_output_fits_loss(model, extend_select=("KA210",))
+
+
 def test_tf_keras_gives_a_flat_list_of_metrics_to_every_output_and_keras_3_one_entry_each() -> None:
     # the two versions' rules for compile(metrics=[...]) on a model of two outputs (tf_keras is not
     # installed here: its container is read the same way, only this rule differs)

@@ -150,13 +150,18 @@ def _overrides(model: Any, method: str) -> bool:
 def graph_findings(
     graph: ModelGraph, outputs: Any = None, output_shape: tuple[Any, ...] = ()
 ) -> tuple[ModelFinding, ...]:
-    """The collapse and output findings of a traced model; `outputs` (the measured outputs, as an
-    array of rows) confirms a softmax over one unit at the output, and `output_shape` (the shape of
-    the model's output) a head that predicts per position."""
+    """The collapse and output findings of a traced model, every code (selecting the codes that are
+    off by default, KA104 and KA210, is the business of what reports them); `outputs` (the measured
+    outputs, as an array of rows) confirms a softmax over one unit at the output, and `output_shape`
+    (the shape of the model's output) a head that predicts per position."""
     found: list[ModelFinding] = []
     for item in collapse.find_collapses(graph):
-        if collapse.deliberate(graph, item) is None:
+        why = collapse.deliberate(graph, item)
+        if why is None:
             found.append(ModelFinding("KA101", collapse.collapse_message(item)))
+        else:
+            message = collapse.ka104(item.source.label, item.target.label, item.target.line, why)
+            found.append(ModelFinding("KA104", message))
     for finding in output.analyze(graph):
         found.append(_confirmed(graph, finding, outputs, output_shape))
     return tuple(found)
