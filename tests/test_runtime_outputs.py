@@ -12,7 +12,8 @@ keras = pytest.importorskip("keras", reason="the runtime half needs Keras: pip i
 layers = keras.layers
 
 from flake8_keras_activation.runtime import check_model  # noqa: E402
-from flake8_keras_activation.runtime.training import _metric_targets  # noqa: E402
+from flake8_keras_activation.runtime.measure import squashing  # noqa: E402
+from flake8_keras_activation.runtime.training import ModelFinding, _metric_targets  # noqa: E402
 from flake8_keras_activation.testing import assert_output_fits_loss  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:You are using a softmax over axis -1")
@@ -128,6 +129,11 @@ def test_assert_output_fits_loss_lists_the_findings() -> None:
     model = compiled(mlp(layers.Dense(10, activation="softmax")), "binary_crossentropy")
     with pytest.raises(AssertionError, match=r"(?s)does not fit its loss:.*KA205 'binary_crossentropy' on the softmax"):
         assert_output_fits_loss(model)
+
+
+def findings_of(model: keras.Model, **kwargs: object) -> dict[str, ModelFinding]:
+    """The KA2xx findings of a model by code (each code once in these models)."""
+    return {f.code: f for f in check_model(model, **kwargs).findings if f.code.startswith("KA2")}
 
 
 # ---- KA207-KA211 and recurrent outputs, from the real layers, model.loss and the compiled metrics ----
@@ -288,11 +294,134 @@ def test_a_lambda_that_is_not_the_identity_is_not_looked_through() -> None:
     assert codes(model) == []
 
 
+# ---- what structure cannot read, measured on the outputs ----
+
+
+class SoftmaxInCall(keras.Model):
+    """A classifier whose softmax is an operation in call(), outside any layer."""
+
+    def __init__(self, units: int = 10, axis: int = -1) -> None:
+        super().__init__()
+        self.body = layers.Dense(8, activation="relu")
+        self.head = layers.Dense(units)
+        self.axis = axis
+
+    def call(self, x):
+        return keras.ops.softmax(self.head(self.body(x)), axis=self.axis)
+
+
+class SigmoidInCall(SoftmaxInCall):
+    def call(self, x):
+        return keras.ops.sigmoid(self.head(self.body(x)))
+
+
+class TemperedLogits(SoftmaxInCall):
+    def call(self, x):
+        return self.head(self.body(x)) / 2.0
+
+
+def test_from_logits_on_a_softmax_applied_in_call_is_reported_by_measurement() -> None:
+    model = compiled(SoftmaxInCall(), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    report = check_model(model, input_shape=(4,))
+    (finding,) = report.findings
+    assert (finding.code, finding.established) == ("KA202", "measurement")
+    assert "the output SoftmaxInCall.call() already applies softmax" in finding.message
+    assert finding.message.endswith(
+        "(measured: the outputs are non-negative and sum to 1 over the last axis on every probe)"
+    )
+    assert f"{finding.text} [established by measurement]" in report.summary().splitlines()
+
+
+def test_a_softmax_applied_in_call_without_from_logits_is_silent() -> None:
+    model = compiled(SoftmaxInCall(), keras.losses.SparseCategoricalCrossentropy())
+    assert codes(model, input_shape=(4,)) == []
+    assert_output_fits_loss(model)
+
+
+def test_logits_computed_in_call_with_from_logits_are_silent() -> None:
+    model = compiled(TemperedLogits(), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert codes(model, input_shape=(4,)) == []
+
+
+def test_a_softmax_over_the_time_steps_in_call_is_not_taken_for_a_probability() -> None:
+    model = compiled(SoftmaxInCall(units=3, axis=1), keras.losses.CategoricalCrossentropy(from_logits=True))
+    assert codes(model, input_shape=(6, 4)) == []
+
+
+def test_a_sigmoid_applied_in_call_under_a_categorical_loss_is_reported_by_measurement() -> None:
+    found = findings_of(compiled(SigmoidInCall(units=5), "categorical_crossentropy"), input_shape=(4,))
+    assert list(found) == ["KA207"]
+    assert found["KA207"].established == "measurement"
+    assert "on the sigmoid over 5 units of SigmoidInCall.call()" in found["KA207"].message  # the measured width
+    assert "between 0 and 1 on every probe" in found["KA207"].message
+
+
+def test_a_binary_loss_on_a_ten_way_softmax_applied_in_call_is_reported_by_measurement() -> None:
+    found = findings_of(compiled(SoftmaxInCall(), "binary_crossentropy"), input_shape=(4,))
+    assert list(found) == ["KA205"] and found["KA205"].established == "measurement"
+
+
+def test_a_sigmoid_applied_in_call_under_binary_cross_entropy_is_silent() -> None:
+    assert codes(compiled(SigmoidInCall(units=5), "binary_crossentropy"), input_shape=(4,)) == []
+
+
+def test_a_softmax_over_one_unit_applied_in_call_is_never_measured_as_a_softmax() -> None:
+    model = compiled(SoftmaxInCall(units=1), keras.losses.BinaryCrossentropy(from_logits=True))
+    assert codes(model, input_shape=(4,)) == []  # 1.0 on every probe: nothing to tell it by
+
+
+def test_a_lambda_after_a_softmax_is_measured() -> None:
+    model = mlp(layers.Dense(3, activation="softmax"), layers.Lambda(lambda x: x * 1.0))
+    found = findings_of(compiled(model, keras.losses.CategoricalCrossentropy(from_logits=True)))
+    assert list(found) == ["KA202"] and found["KA202"].established == "measurement"
+
+
 def test_assert_output_fits_loss_fails_on_off_by_default_codes_only_when_selected() -> None:
     model = compiled(mlp(layers.Dense(1, activation="relu")), "mse")
     assert_output_fits_loss(model)
     with pytest.raises(AssertionError, match="KA210"):
         assert_output_fits_loss(model, extend_select=("KA210",))
+
+
+def test_assert_output_fits_loss_lists_measured_findings() -> None:
+    model = compiled(SoftmaxInCall(), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.raises(AssertionError, match=r"KA202 .*\(measured: "):
+        assert_output_fits_loss(model, input_shape=(4,))
+
+
+# ---- the measurement itself, on arrays ----
+
+
+def rows(count: int = 25, shape: tuple[int, ...] = (10,), seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((count, *shape)).astype("float32") * 10
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def test_squashing_tells_a_softmax_from_a_sigmoid() -> None:
+    assert squashing(softmax(rows())).act == "softmax"
+    assert squashing(1 / (1 + np.exp(-rows()))).act == "sigmoid"
+    assert squashing(softmax(rows()).astype("float16")).act == "softmax"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param(softmax(rows(count=6)), id="too-few-probes"),
+        pytest.param(softmax(rows(shape=(1,))), id="one-unit"),
+        pytest.param(np.full((25, 10), 0.1, dtype="float32"), id="constant"),
+        pytest.param(rows(), id="logits"),
+        pytest.param(softmax(rows(shape=(6, 3)), axis=1), id="softmax-over-time"),
+        pytest.param((rows() > 0).astype("float32"), id="zeros-and-ones"),
+        pytest.param(np.where(rows() > 0, np.nan, 0.5).astype("float32"), id="not-finite"),
+        pytest.param(rows().argmax(axis=1).reshape(-1, 1), id="integers"),
+    ],
+)
+def test_squashing_claims_nothing_from_too_few_or_degenerate_probes(values: np.ndarray) -> None:
+    assert squashing(values) is None
 
 
 def test_tf_keras_gives_a_flat_list_of_metrics_to_every_output_and_keras_3_one_entry_each() -> None:

@@ -654,7 +654,10 @@ def applied(graph: ModelGraph, node: LayerNode) -> Step | None:
     if _sets_width(node) and node.kind is not Kind.INPUT:
         return Step(node.act_name, node.channels, node)
     if _is_activation(node):
-        return Step(node.act_name, channels_into(graph, node), node)
+        # an activation keeps its input's last axis, which its own output's shape says where the layer
+        # before does not (at run time: after a reshape, a merge, or an operation of the user's)
+        channels = channels_into(graph, node)
+        return Step(node.act_name, channels if channels is not None else node.channels, node)
     return None
 
 

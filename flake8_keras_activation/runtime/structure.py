@@ -231,7 +231,7 @@ def read_graph(model: Any) -> Trace | None:
     found = [producer.get(id(t)) for t in outputs]
     if any(o is None for o in found):
         return None
-    return Trace(_runtime_graph(model, nodes, edges, found), applications)
+    return Trace(_runtime_graph(model, nodes, edges, [o for o in found if o is not None]), applications)
 
 
 def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
@@ -278,8 +278,32 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
             edges.add((source, index))
         for tensor in _tensors(record.output):
             producer[id(tensor)] = index
-    found = [producer.get(id(t)) for t in _tensors(output)]
-    return Trace(_runtime_graph(model, nodes, edges, found), applications, output)
+    # An output made outside any layer (`ops.softmax(self.head(x))` in call) is an unknown node of
+    # its own: nothing is known of what feeds it, but the output rules see the model's outputs in
+    # order, and a measurement may tell what it applies.
+    returned = _tensors(output)
+    names = _output_names(model, output, len(returned))
+    found = []
+    for tensor, name in zip(returned, names):
+        source = producer.get(id(tensor))
+        if source is None:
+            shape = getattr(tensor, "shape", None)
+            nodes.append(LayerNode(key=unknown, kind=Kind.UNKNOWN, label=name, channels=_last_axis(shape)))
+            source, unknown = unknown, unknown - 1
+        found.append(source)
+    complete = all(id(tensor) in producer for tensor in returned)
+    return Trace(_runtime_graph(model, nodes, edges, found, complete), applications, output)
+
+
+def _output_names(model: Any, output: Any, count: int) -> list[str]:
+    """How messages name what a traced model's call() returns: `Classifier.call()`, and for several
+    outputs `Classifier.call()[1]` or `Classifier.call()['probs']`."""
+    call = f"{type(model).__name__}.call()"
+    if count == 1:
+        return [call]
+    if isinstance(output, dict) and len(output) == count:
+        return [f"{call}[{key!r}]" for key in output]
+    return [f"{call}[{index}]" for index in range(count)]
 
 
 def flat_outputs(output: Any, from_graph: bool) -> list[Any]:
@@ -302,11 +326,10 @@ def _input_node(inputs: list[Any]) -> LayerNode:
 
 
 def _runtime_graph(model: Any, nodes: list[LayerNode], edges: set[tuple[int, int]],
-                   found: list[int | None]) -> ModelGraph:
-    """The graph read from a model, given the node that produces each of its outputs (None: not
-    found, and the graph is incomplete and has no heads)."""
-    complete = all(o is not None for o in found)
-    outputs = tuple(o for o in found if o is not None)
+                   found: list[int], complete: bool = True) -> ModelGraph:
+    """The graph read from a model, given the node that produces each of its outputs; incomplete
+    when one of them was made outside any layer (nothing is then claimed about the whole model)."""
+    outputs = tuple(found)
     return ModelGraph(
         "runtime",
         getattr(model, "name", "model"),
@@ -315,5 +338,5 @@ def _runtime_graph(model: Any, nodes: list[LayerNode], edges: set[tuple[int, int
         inputs=(0,),
         outputs=outputs,
         complete=complete,
-        heads=tuple((o,) for o in outputs) if complete else (),
+        heads=tuple((o,) for o in outputs),
     )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
+
+import numpy as np
 
 from .. import catalog
+from ..catalog import Kind
 from ..finding import Finding
-from ..graph import Loss, Metric, ModelGraph
+from ..graph import LayerNode, Loss, Metric, ModelGraph
 from ..rules import collapse, output
+from .measure import Squashed, squashing
 
 _KERAS_MODULES = ("keras.", "tf_keras.", "tensorflow.")
 
@@ -19,7 +23,9 @@ class ModelFinding:
 
     code: str
     message: str
-    established: str = "structure"  # "structure", or "both" when a measurement confirms it
+    # "structure"; "both" when a measurement confirms it; "measurement" when only a measurement of
+    # the outputs shows what structure could not read (a softmax applied inside call())
+    established: str = "structure"
 
     @property
     def text(self) -> str:
@@ -148,12 +154,17 @@ def _overrides(model: Any, method: str) -> bool:
 
 
 def graph_findings(
-    graph: ModelGraph, outputs: Any = None, output_shape: tuple[Any, ...] = ()
+    graph: ModelGraph,
+    outputs: Any = None,
+    output_shape: tuple[Any, ...] = (),
+    heads: Sequence[np.ndarray] = (),
 ) -> tuple[ModelFinding, ...]:
     """The collapse and output findings of a traced model, every code (selecting the codes that are
     off by default, KA104 and KA210, is the business of what reports them); `outputs` (the measured
-    outputs, as an array of rows) confirms a softmax over one unit at the output, and `output_shape`
-    (the shape of the model's output) a head that predicts per position."""
+    outputs, as an array of rows) confirms a softmax over one unit at the output, `output_shape`
+    (the shape of the model's output) a head that predicts per position, and `heads` (each output's
+    measured values, in the order of `graph.heads`) what an output applies where structure cannot
+    tell."""
     found: list[ModelFinding] = []
     for item in collapse.find_collapses(graph):
         why = collapse.deliberate(graph, item)
@@ -162,9 +173,84 @@ def graph_findings(
         else:
             message = collapse.ka104(item.source.label, item.target.label, item.target.line, why)
             found.append(ModelFinding("KA104", message))
-    for finding in output.analyze(graph):
+    structural = output.analyze(graph)
+    for finding in structural:
         found.append(_confirmed(graph, finding, outputs, output_shape))
+    found.extend(_measured_findings(graph, structural, heads))
     return tuple(found)
+
+
+def measured_outputs(graph: ModelGraph, heads: Sequence[np.ndarray]) -> dict[int, Squashed]:
+    """The outputs (by their index in `graph.heads`) whose activation structure does not give (an
+    unknown operation, a Lambda, a custom activation) and the measurement shows: a softmax or a
+    sigmoid. What structure gives is never overruled."""
+    if len(heads) != len(graph.heads):
+        return {}
+    measured = {}
+    for index, (head, values) in enumerate(zip(graph.heads, heads)):
+        if len(head) != 1:
+            continue
+        step = output.output_step(graph, head[0])
+        if step is not None and step.act:
+            continue
+        squashed = squashing(np.asarray(values))
+        if squashed is not None:
+            measured[index] = squashed
+    return measured
+
+
+def with_measured_outputs(
+    graph: ModelGraph, measured: dict[int, Squashed], heads: Sequence[np.ndarray]
+) -> ModelGraph:
+    """The same graph with each measured output made by one more node after it, which applies the
+    measured activation to the output's last axis (of the measured width): the output rules then
+    judge it as they judge an activation layer, without knowing how it was established."""
+    nodes, edges, graph_heads = list(graph.nodes), set(graph.edges), list(graph.heads)
+    outputs = list(graph.outputs)
+    free = min([node.key for node in graph.nodes] + [0]) - 1
+    for index, squashed in measured.items():
+        made_by = graph.node(graph_heads[index][0])
+        shape = np.shape(heads[index])
+        # the output's own label and name: messages name it, and a loss given by output name finds it
+        nodes.append(
+            LayerNode(
+                key=free,
+                kind=Kind.NONLINEAR,
+                label=made_by.label,
+                act_name=squashed.act,
+                channels=int(shape[-1]) if len(shape) >= 2 else None,
+                name=made_by.name,
+            )
+        )
+        edges.add((made_by.key, free))
+        graph_heads[index] = (free,)
+        outputs = [free if key == made_by.key else key for key in outputs]
+        free -= 1
+    return ModelGraph(
+        graph.kind, graph.label, tuple(nodes), frozenset(edges), graph.line, graph.col, graph.inputs,
+        tuple(outputs), graph.preceded, graph.complete, tuple(graph_heads), graph.losses, graph.origin,
+        graph.metrics,
+    )
+
+
+def _measured_findings(
+    graph: ModelGraph, structural: list[Finding], heads: Sequence[np.ndarray]
+) -> list[ModelFinding]:
+    """The output findings that only the measured activations give: the rules run again on the graph
+    with them, and what they find beyond what structure found is established by measurement."""
+    measured = measured_outputs(graph, heads)
+    if not measured:
+        return []
+    known = {(finding.code, finding.message) for finding in structural}
+    labels = [(graph.node(graph.heads[index][0]).label, squashed) for index, squashed in measured.items()]
+    found = []
+    for finding in output.analyze(with_measured_outputs(graph, measured, heads)):
+        if (finding.code, finding.message) in known:
+            continue
+        # every message of a finding about an output names the node that makes it
+        evidence = next((s.evidence for label, s in labels if label in finding.message), labels[0][1].evidence)
+        found.append(ModelFinding(finding.code, f"{finding.message} (measured: {evidence})", "measurement"))
+    return found
 
 
 def _confirmed(graph: ModelGraph, finding: Finding, outputs: Any, output_shape: tuple[Any, ...]) -> ModelFinding:
