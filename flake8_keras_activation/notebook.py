@@ -7,6 +7,7 @@ import bisect
 import re
 from typing import Any, Callable, Mapping, NamedTuple
 
+from .ipython import logical_lines
 from .source import source_lines
 
 # Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
@@ -18,10 +19,6 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 PLACEHOLDER = "pass  # flake8-keras-activation: IPython line"
 
 _INDENT = re.compile(r"[ \t]*")
-# `!ls`, `%time f()`, `files = !ls`, `x = %env HOME`
-_SHELL_OR_MAGIC = re.compile(r"[ \t]*(?:[!%]|[\w.\[\], \t]+=[ \t]*[!%])")
-# `obj?`, `obj??`, `?obj`, `%magic?`: IPython's help syntax
-_HELP = re.compile(r"[ \t]*(?:\?{1,2}[\w.%]+|[\w.%]+\?{1,2})[ \t]*")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _JUPYTER_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
@@ -127,9 +124,9 @@ class Notebook(NamedTuple):
         return "[" + lead + separator.join(rendered) + trail + "]"
 
 
-def _mask_line(line: str) -> str:
+def _mask_line(line: str, indent_of: str) -> str:
     ending = line[len(line.rstrip("\r\n")) :]
-    indent = _INDENT.match(line)
+    indent = _INDENT.match(indent_of)
     return (indent.group() if indent else "") + PLACEHOLDER + ending
 
 
@@ -157,18 +154,17 @@ def mask_cell(index: int, source: str, first_line: int) -> Cell:
         if not words or words[0] not in PYTHON_CELL_MAGICS:
             return Cell(index, source, _blank(lines), (), first_line, python=False)
         masked_lines.append(lines[0])
-        out[0] = _mask_line(lines[0])
+        out[0] = _mask_line(lines[0], lines[0])
     error = _parses("".join(out))
     if error is not None:
-        # IPython's own syntax is only looked for in cells that are not Python as they stand, so
-        # that `%` continuing an expression or a `?` in a string is never taken for it
-        for number, line in enumerate(lines):
-            if number == 0 and masked_lines:
-                continue
-            body = line.rstrip("\r\n")
-            if _SHELL_OR_MAGIC.match(body) or _HELP.fullmatch(body):
-                masked_lines.append(line)
-                out[number] = _mask_line(line)
+        # IPython's own syntax is only looked for in cells that are not Python as they stand, and
+        # only where a logical line starts, so that `%` continuing an expression or a `?` in a
+        # string is never taken for it; the lines a command's backslashes continue are its own
+        # and take its indentation, so that the block holds
+        for logical in [logical for logical in logical_lines(out) if logical.ipython]:
+            for number in range(logical.first, logical.last + 1):
+                masked_lines.append(lines[number])
+                out[number] = _mask_line(lines[number], lines[logical.first])
         error = _parses("".join(out))
     if error is not None:
         where = f" (line {error.lineno})" if error.lineno else ""
