@@ -1,4 +1,5 @@
-"""How IPython reads a cell before Python does: the lines it runs as commands or magics.
+"""How IPython reads a cell before Python does: the indentation it removes, and the lines it runs
+as commands or magics.
 
 The rules were measured on IPython 8.39 and 9.18 with ipykernel 7.4 (docs/design.md); this is our
 own reading of them, not IPython's code.
@@ -7,9 +8,11 @@ own reading of them, not IPython's code.
 from __future__ import annotations
 
 import bisect
+import os.path
 import re
 from typing import Iterator, NamedTuple, Sequence
 
+_MARGIN = re.compile(r"[ \t]*")
 # `!ls`, `!!ls`, `%time f()`, `%%bash` out of place: IPython's escapes, at a logical line's start
 _ESCAPE = re.compile(r"[ \t]*[!%]")
 # `obj?`, `obj??`, `?obj`, `%magic?`: IPython's help syntax
@@ -42,6 +45,34 @@ _STRING_REST = {
 }
 _OPENING = frozenset("([{")
 _CLOSING = frozenset(")]}")
+
+
+def dedent_cuts(lines: Sequence[str]) -> list[tuple[int, ...]]:
+    """How many characters IPython removes from the start of each line, by each rule it has had:
+    `()` for none.
+
+    IPython 9 removes the margin that all lines but blank ones share; IPython 8 removed the first
+    line's indentation (blank lines before it aside) from each line that starts with it. The two
+    agree on most cells; the first one is IPython's of today. Empty: the cell is not indented.
+    """
+    content = [line for line in lines if line.strip()]
+    if not content:
+        return []
+    first = _MARGIN.match(content[0]).group()  # type: ignore[union-attr]
+    if not first:
+        return []
+    margin = first
+    for line in content[1:]:
+        margin = os.path.commonprefix([margin, _MARGIN.match(line).group()])  # type: ignore[union-attr]
+        if not margin:
+            break
+    out: list[tuple[int, ...]] = []
+    for prefix in (margin, first):
+        cuts = tuple(len(prefix) if prefix and line.startswith(prefix) else 0 for line in lines)
+        cuts = cuts if any(cuts) else ()
+        if cuts not in out:
+            out.append(cuts)
+    return out
 
 
 def continued(lines: Sequence[str], at: int) -> int:

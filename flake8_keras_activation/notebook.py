@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from .ipython import logical_lines
+from .codes import Finding
+from .ipython import dedent_cuts, logical_lines
 from .source import source_lines
 
 # Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
@@ -17,6 +18,9 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 # An IPython line becomes this statement, at the line's own indentation, so that the module
 # parses and keeps its line numbers; the marker lets a fixed cell get its original lines back.
 PLACEHOLDER = "pass  # flake8-keras-activation: IPython line"
+
+# An indented cell is given to the fixer in its own columns, as the body of this line.
+_WRAPPER = "if True:"
 
 _INDENT = re.compile(r"[ \t]*")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -37,11 +41,20 @@ class Cell(NamedTuple):
     first_line: int  # where the cell starts in the notebook's module, 1-based
     python: bool  # False: another language's cell magic, or a cell that does not parse
     problem: str | None = None  # why a cell that should be Python is not analysed
+    indents: tuple[int, ...] = ()  # per line, the characters of indentation IPython removes; () for none
 
     @property
     def number(self) -> int:
         """The cell's number as the command shows it: 1-based, counting every cell."""
         return self.position + 1
+
+    def column(self, line: int, col: int) -> int:
+        """The column in the cell's text of a column of `masked`, on the cell's 1-based line."""
+        return col + self.indents[line - 1] if 0 < line <= len(self.indents) else col
+
+    def masked_column(self, line: int, col: int) -> int:
+        """The column in `masked` of a column of the cell's text (in removed indentation: 0)."""
+        return max(col - self.indents[line - 1], 0) if 0 < line <= len(self.indents) else col
 
     @property
     def line_count(self) -> int:
@@ -124,61 +137,120 @@ class Notebook(NamedTuple):
         return "[" + lead + separator.join(rendered) + trail + "]"
 
 
-def _mask_line(line: str, indent_of: str) -> str:
-    ending = line[len(line.rstrip("\r\n")) :]
-    indent = _INDENT.match(indent_of)
-    return (indent.group() if indent else "") + PLACEHOLDER + ending
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
 
 
-def _parses(text: str) -> SyntaxError | None:
+def _parse(text: str) -> ast.Module | SyntaxError:
     try:
-        ast.parse(text)
+        return ast.parse(text)
     except SyntaxError as error:
         return error
     except (ValueError, MemoryError, RecursionError) as error:  # null bytes, absurd nesting
         return SyntaxError(str(error))
-    return None
 
 
-def _blank(lines: list[str]) -> str:
-    return "".join(line[len(line.rstrip("\r\n")) :] for line in lines)
+def _blank(lines: Sequence[str]) -> str:
+    return "".join(_ending(line) for line in lines)
+
+
+def _first_content(lines: Sequence[str]) -> int:
+    """The first line that is not blank: IPython drops the ones before it."""
+    return next((number for number, line in enumerate(lines) if line.strip()), len(lines))
 
 
 def mask_cell(index: int, source: str, first_line: int) -> Cell:
-    """The cell with IPython syntax replaced, or blanked when it holds no Python we can read."""
+    """The cell as IPython runs it, as Python the analysis reads, with as many lines.
+
+    IPython's indentation is removed (`Cell.indents` keeps how much), its lines (`!cmd`, `%magic`,
+    `files = !ls`, `obj?`) become PLACEHOLDER statements, and a cell of another language is
+    blank, as is a cell that still does not parse (with its problem said).
+    """
     lines = source_lines(source)
-    masked_lines: list[str] = []
-    out = list(lines)
-    if lines and lines[0].lstrip().startswith("%%"):
-        words = lines[0].lstrip()[2:].split()
-        if not words or words[0] not in PYTHON_CELL_MAGICS:
-            return Cell(index, source, _blank(lines), (), first_line, python=False)
-        masked_lines.append(lines[0])
-        out[0] = _mask_line(lines[0], lines[0])
-    error = _parses("".join(out))
-    if error is not None:
+    start = _first_content(lines)
+    magic = lines[start].lstrip()[2:].split() if start < len(lines) and lines[start].lstrip().startswith("%%") else None
+    if magic is not None and (not magic or magic[0] not in PYTHON_CELL_MAGICS):
+        return Cell(index, source, _blank(lines), (), first_line, python=False)
+    error: SyntaxError | None = None
+    # IPython 9's reading of an indented cell first, then IPython 8's where they differ
+    for cuts in dedent_cuts(lines) or [()]:
+        body = [line[cut:] for line, cut in zip(lines, cuts)] if cuts else list(lines)
+        read = _read(body, start, magic is not None)
+        if isinstance(read, SyntaxError):
+            error = error or read
+            continue
+        text, masked = read
+        return Cell(index, source, text, tuple(lines[number] for number in masked), first_line, True, None, cuts)
+    assert error is not None
+    where = f" (line {error.lineno})" if error.lineno else ""
+    problem = f"does not parse: {error.msg}{where}"
+    return Cell(index, source, _blank(lines), (), first_line, python=False, problem=problem)
+
+
+def _read(body: list[str], start: int, cell_magic: bool) -> tuple[str, list[int]] | SyntaxError:
+    """The masked text of a cell's lines as IPython has them, and the lines masked."""
+    out = list(body)
+    masked: list[int] = []
+
+    def mask(first: int, last: int) -> None:
+        # the lines a backslash continues take the command's indentation, so that the block holds
+        indent = _INDENT.match(body[first]).group()  # type: ignore[union-attr]
+        for number in range(first, last + 1):
+            out[number] = indent + PLACEHOLDER + _ending(body[number])
+            masked.append(number)
+
+    if cell_magic:
+        mask(start, start)
+    tree = _parse("".join(out))
+    if isinstance(tree, SyntaxError):
         # IPython's own syntax is only looked for in cells that are not Python as they stand, and
         # only where a logical line starts, so that `%` continuing an expression or a `?` in a
-        # string is never taken for it; the lines a command's backslashes continue are its own
-        # and take its indentation, so that the block holds
+        # string is never taken for it
         for logical in [logical for logical in logical_lines(out) if logical.ipython]:
-            for number in range(logical.first, logical.last + 1):
-                masked_lines.append(lines[number])
-                out[number] = _mask_line(lines[number], lines[logical.first])
-        error = _parses("".join(out))
-    if error is not None:
-        where = f" (line {error.lineno})" if error.lineno else ""
-        problem = f"does not parse: {error.msg}{where}"
-        return Cell(index, source, _blank(lines), (), first_line, python=False, problem=problem)
-    return Cell(index, source, "".join(out), tuple(masked_lines), first_line, python=True)
+            mask(logical.first, logical.last)
+        tree = _parse("".join(out))
+    if isinstance(tree, SyntaxError):
+        return tree
+    return "".join(out), sorted(masked)
+
+
+def fix_text(cell: Cell) -> str:
+    """The cell as the fixer rewrites it: in its own lines and columns, its IPython lines masked.
+
+    An indented cell does not parse as it stands: it becomes the body of an `if True:` line put
+    first (`unmask` takes it away), so that every byte the fix does not change stays the user's.
+    """
+    if not cell.indents:
+        return cell.masked
+    source = source_lines(cell.source)
+    lines = [line[:cut] + masked for line, cut, masked in zip(source, cell.indents, source_lines(cell.masked))]
+    return _WRAPPER + (_ending(lines[0]) or "\n") + "".join(lines)
+
+
+def fix_finding(cell: Cell, finding: Finding) -> Finding:
+    """A finding of the notebook's module, placed where the fixer meets it in `fix_text(cell)`."""
+    wrapper = 1 if cell.indents else 0
+
+    def place(line: int, col: int) -> tuple[int, int]:
+        in_cell = line - cell.first_line + 1
+        return in_cell + wrapper, cell.column(in_cell, col)
+
+    line, col = place(finding.line, finding.col)
+    return finding._replace(line=line, col=col, call=place(*finding.call) if finding.call is not None else None)
 
 
 def unmask(cell: Cell, fixed: str) -> str | None:
-    """A fixed version of `cell.masked` with the cell's IPython lines put back; None if they are lost."""
+    """The fixer's rewrite of `fix_text(cell)` as the cell's text, its IPython lines put back; None if
+    they are lost."""
+    lines = source_lines(fixed)
+    if cell.indents:
+        if not lines or lines[0].rstrip("\r\n") != _WRAPPER:
+            return None
+        lines = lines[1:]
     originals = iter(cell.masked_lines)
     out = []
     restored = 0
-    for line in source_lines(fixed):
+    for line in lines:
         if line.strip() == PLACEHOLDER:
             original = next(originals, None)
             if original is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -29,6 +30,100 @@ def check(tmp_path: Path, *cells: str, fmt: str = "text") -> subprocess.Complete
 def places(result: subprocess.CompletedProcess[str]) -> list[str]:
     """`cell_N:line:col CODE` of each finding of the text output."""
     return [" ".join(line.split(":")[1:4]) + " " + line.split(": ")[1].split()[0] for line in result.stdout.splitlines()]
+
+
+# ---- 1. an indented cell is read as IPython dedents it -----------------------------------------
+
+INDENTED = (
+    "    model = keras.Sequential()\n"
+    "    model.add(layers.Dense(20, input_shape=(2,)))\n"
+    "    model.add(layers.Dense(\n"
+    "        100,\n"
+    "    ))\n"
+)
+
+
+def test_a_model_split_over_an_indented_cell_and_the_next_is_reported_in_the_cells_columns(tmp_path: Path) -> None:
+    result = check(tmp_path, IMPORTS, INDENTED, "model.add(layers.Dense(1))\n")
+    assert (result.returncode, result.stderr) == (1, "")
+    lines = INDENTED.splitlines()
+    dense20 = lines[1].index("layers.Dense(20") + 1
+    dense100 = lines[2].index("layers.Dense(") + 1
+    assert places(result) == [
+        f"cell_2 1 {lines[0].index('keras.Sequential') + 1} KA103",
+        f"cell_2 2 {dense20} KA101",
+        f"cell_2 3 {dense100} KA101",
+    ]
+    assert "feeds Dense(100) (line 3)" in result.stdout and "feeds Dense(1) (cell 3, line 1)" in result.stdout
+    reported = json.loads(check(tmp_path, IMPORTS, INDENTED, "model.add(layers.Dense(1))\n", fmt="json").stdout)
+    assert [(f["cell"], f["line"], f["column"]) for f in reported if f["code"] == "KA101"] == [
+        (2, 2, dense20), (2, 3, dense100)
+    ]
+    sarif = json.loads(check(tmp_path, IMPORTS, INDENTED, "model.add(layers.Dense(1))\n", fmt="sarif").stdout)
+    results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "KA101"]
+    assert [r["properties"] for r in results] == [
+        {"cell": 2, "cellLine": 2, "cellColumn": dense20}, {"cell": 2, "cellLine": 3, "cellColumn": dense100}
+    ]
+    # the layer each one collapses into, in its own cell's columns too
+    assert results[0]["relatedLocations"][0]["message"]["text"].endswith(f"(cell 2, line 3, column {dense100})")
+
+
+def test_a_cell_only_ipython_8_reads_keeps_each_lines_own_column(tmp_path: Path) -> None:
+    # IPython 8 removed the first line's indentation from the lines that start with it; IPython 9
+    # removes the margin all lines share, which leaves this cell's first line indented
+    cell = "        model = keras.Sequential([\n    layers.Dense(8),\n    layers.Dense(1)])\n"
+    result = check(tmp_path, IMPORTS, cell)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert places(result) == [f"cell_2 1 {cell.index('keras.Sequential') + 1} KA103", "cell_2 2 5 KA101"]
+
+
+def test_an_indented_cell_of_a_nonlinear_model_stays_silent(tmp_path: Path) -> None:
+    cell = "    model = keras.Sequential([\n        layers.Dense(8, activation='relu'),\n        layers.Dense(1),\n    ])\n"
+    result = check(tmp_path, IMPORTS, cell)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_a_comment_indented_above_unindented_code_is_read_as_it_stands(tmp_path: Path) -> None:
+    # IPython 9 leaves this cell alone (no margin is shared); IPython 8 would have broken its `if`
+    cell = "  # the model\nif True:\n  model = keras.Sequential([layers.Dense(4), layers.Dense(1)])\n"
+    assert mask_cell(0, cell, 1).masked == cell
+    result = check(tmp_path, IMPORTS, cell)
+    assert places(result) == ["cell_2 3 11 KA103", "cell_2 3 29 KA101"]
+
+
+def test_fix_in_an_indented_cell_keeps_its_indentation_and_every_other_byte(tmp_path: Path) -> None:
+    outputs = [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}]
+    data = notebook(code(IMPORTS), code(INDENTED, outputs, 3), code("model.add(layers.Dense(1))\n"))
+    path = tmp_path / "nb.ipynb"
+    old = write(path, data)
+    fixed = command("fix", "nb.ipynb", cwd=tmp_path)
+    assert (fixed.returncode, fixed.stderr) == (1, "Rewriting nb.ipynb\n")
+    new = path.read_text(encoding="utf-8")
+    # one argument added on its line, one line added indented like the argument above it
+    expected = old.replace(
+        '"    model.add(layers.Dense(20, input_shape=(2,)))\\n",',
+        '"    model.add(layers.Dense(20, input_shape=(2,), activation=\\"relu\\"))\\n",',
+    ).replace('    "        100,\\n",\n', '    "        100,\\n",\n    "        activation=\\"relu\\",\\n",\n')
+    assert expected != old
+    assert new == expected
+    assert json.loads(new)["cells"][1]["outputs"] == outputs
+    assert command("check", "nb.ipynb", cwd=tmp_path).stdout == ""
+    again = command("fix", "nb.ipynb", cwd=tmp_path)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert path.read_text(encoding="utf-8") == new
+
+
+def test_add_noqa_in_an_indented_cell_goes_at_the_end_of_the_cells_line(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    write(path, notebook(code(IMPORTS), code(INDENTED), code("model.add(layers.Dense(1))\n")))
+    assert command("check", "--add-noqa", "nb.ipynb", cwd=tmp_path).returncode == 0
+    source = json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"]
+    assert source[:3] == [
+        "    model = keras.Sequential()  # noqa: KA103\n",
+        "    model.add(layers.Dense(20, input_shape=(2,)))  # noqa: KA101\n",
+        "    model.add(layers.Dense(  # noqa: KA101\n",
+    ]
+    assert command("check", "nb.ipynb", cwd=tmp_path).stdout == ""
 
 
 # ---- 2. a command continued with a backslash is one command ------------------------------------

@@ -44,6 +44,14 @@ class Part:
     first_line: int  # where it starts in the analysed module, 1-based
     cell: Cell | None = None  # the notebook cell (its masked text), None for a Python file
 
+    def column(self, row: int, col: int) -> int:
+        """The column in the editor's text of a column of the analysed text, on the 0-based row."""
+        return self.cell.column(row + 1, col) if self.cell is not None else col
+
+    def analysed_column(self, row: int, col: int) -> int:
+        """The column in the analysed text of a column of the editor's text, on the 0-based row."""
+        return self.cell.masked_column(row + 1, col) if self.cell is not None else col
+
 
 @dataclass(frozen=True)
 class Analysis:
