@@ -1,5 +1,5 @@
 """How IPython reads a cell before Python does: the indentation it removes, and the lines it runs
-as commands or magics.
+as commands or magics (a cell of one line may call one without its `%`).
 
 The rules were measured on IPython 8.39 and 9.18 with ipykernel 7.4 (docs/design.md); this is our
 own reading of them, not IPython's code.
@@ -7,10 +7,31 @@ own reading of them, not IPython's code.
 
 from __future__ import annotations
 
+import ast
 import bisect
+import builtins
+import keyword
 import os.path
 import re
-from typing import Iterator, NamedTuple, Sequence
+from typing import AbstractSet, Iterator, NamedTuple, Sequence
+
+# The line magics of an ipykernel kernel (IPython's own, the kernel's, and the shell aliases
+# IPython defines on POSIX and on Windows), which IPython runs without their `%` ("automagic")
+# when a cell is one line. Magics of extensions (`%tensorboard` after `%load_ext`) are not known.
+AUTOMAGIC = frozenset(
+    """
+    alias alias_magic autoawait autocall automagic autosave bookmark cat cd clear code_wrap colors
+    conda config connect_info copy cp ddir debug dhist dirs doctest_mode echo ed edit env gui hist
+    history killbgscripts ldir less lf lk ll load load_ext loadpy logoff logon logstart logstate
+    logstop ls lsmagic lx macro magic mamba man matplotlib micromamba mkdir more mv notebook page
+    pastebin pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd
+    pwd pycat pylab qtconsole quickref recall rehashx reload_ext ren rep rerun reset reset_selective
+    rm rmdir run save sc set_env subshell sx system tb time timeit unalias unload_ext uv who who_ls
+    whos xdel xmode
+    """.split()
+)
+# a cell that names none of them cannot shadow one: its bindings need not be looked for
+_MAGIC_WORD = re.compile(r"\b(?:%s)\b" % "|".join(sorted(AUTOMAGIC, key=len, reverse=True)))
 
 _MARGIN = re.compile(r"[ \t]*")
 # `!ls`, `!!ls`, `%time f()`, `%%bash` out of place: IPython's escapes, at a logical line's start
@@ -19,6 +40,8 @@ _ESCAPE = re.compile(r"[ \t]*[!%]")
 _HELP = re.compile(r"[ \t]*(?:\?{1,2}[\w.%]+|[\w.%]+\?{1,2})[ \t]*")
 # after the first `=` of a logical line: `files = !ls`, `home = %env HOME`
 _COMMAND = re.compile(r"[ \t]*[!%]")
+# what IPython's prefilter calls the function part of a line, and the rest
+_FUNCTION = re.compile(r"[ \t]*([\w.*]*)[ \t]*(.*)", re.DOTALL)
 
 # Python's tokens, as far as the scans below need them (`string` is a string's opening, whose
 # rest `_STRING_REST` reads); `other` takes any character the others do not, so a scan never
@@ -145,3 +168,46 @@ def logical_lines(lines: Sequence[str]) -> Iterator[Logical]:
         last = min(max(bisect.bisect_right(starts, position - 1) - 1, at), len(lines) - 1)
         yield Logical(at, last, False)
         at = last + 1
+
+
+def automagic(line: str, bound: AbstractSet[str]) -> bool:
+    """Whether IPython runs the only line of a cell as a magic written without its `%`.
+
+    It does when the line starts with a magic's name, unless what follows is `=` or `,` (an
+    assignment to that name), and unless the name is a keyword, a builtin or a name the user's
+    code has bound (`bound`): then it is Python.
+    """
+    match = _FUNCTION.match(line.rstrip("\r\n"))
+    assert match is not None  # every part is optional
+    name, rest = match.groups()
+    if rest[:1] in ("=", ","):
+        return False
+    return name in AUTOMAGIC and name not in bound and not hasattr(builtins, name) and not keyword.iskeyword(name)
+
+
+def magic_bindings(tree: ast.Module, text: str) -> frozenset[str]:
+    """The magics' names that a module binds in its own scope (IPython then runs a line starting
+    with one as Python). Whether a loop ran or a `del` came later is not known: a name bound
+    anywhere counts, except `except ... as name`, which Python unbinds after the handler."""
+    if not _MAGIC_WORD.search(text):
+        return frozenset()
+    found: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+            stack.extend(node.decorator_list)
+            continue  # the body is another scope
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.alias) and node.name != "*":
+            found.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            found.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            found.add(node.rest)
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(found & AUTOMAGIC)

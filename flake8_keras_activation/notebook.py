@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import AbstractSet, Any, Callable, Mapping, NamedTuple, Sequence
 
 from .codes import Finding
-from .ipython import dedent_cuts, logical_lines
+from .ipython import automagic, dedent_cuts, logical_lines, magic_bindings
 from .source import source_lines
 
 # Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
@@ -42,6 +42,7 @@ class Cell(NamedTuple):
     python: bool  # False: another language's cell magic, or a cell that does not parse
     problem: str | None = None  # why a cell that should be Python is not analysed
     indents: tuple[int, ...] = ()  # per line, the characters of indentation IPython removes; () for none
+    binds: frozenset[str] = frozenset()  # the magics' names it binds: IPython then runs them as Python
 
     @property
     def number(self) -> int:
@@ -159,12 +160,14 @@ def _first_content(lines: Sequence[str]) -> int:
     return next((number for number, line in enumerate(lines) if line.strip()), len(lines))
 
 
-def mask_cell(index: int, source: str, first_line: int) -> Cell:
+def mask_cell(index: int, source: str, first_line: int, bound: AbstractSet[str] = frozenset()) -> Cell:
     """The cell as IPython runs it, as Python the analysis reads, with as many lines.
 
     IPython's indentation is removed (`Cell.indents` keeps how much), its lines (`!cmd`, `%magic`,
-    `files = !ls`, `obj?`) become PLACEHOLDER statements, and a cell of another language is
-    blank, as is a cell that still does not parse (with its problem said).
+    `files = !ls`, `obj?`, and a one-line cell's magic without `%`, unless `bound` or Python names
+    it) become PLACEHOLDER statements, and a cell of another language is blank, as is a cell that
+    still does not parse (with its problem said); `bound` holds the magics' names that earlier
+    cells bind.
     """
     lines = source_lines(source)
     start = _first_content(lines)
@@ -175,20 +178,23 @@ def mask_cell(index: int, source: str, first_line: int) -> Cell:
     # IPython 9's reading of an indented cell first, then IPython 8's where they differ
     for cuts in dedent_cuts(lines) or [()]:
         body = [line[cut:] for line, cut in zip(lines, cuts)] if cuts else list(lines)
-        read = _read(body, start, magic is not None)
+        read = _read(body, start, magic is not None, bound)
         if isinstance(read, SyntaxError):
             error = error or read
             continue
-        text, masked = read
-        return Cell(index, source, text, tuple(lines[number] for number in masked), first_line, True, None, cuts)
+        text, masked, tree = read
+        originals = tuple(lines[number] for number in masked)
+        return Cell(index, source, text, originals, first_line, True, None, cuts, magic_bindings(tree, text))
     assert error is not None
     where = f" (line {error.lineno})" if error.lineno else ""
     problem = f"does not parse: {error.msg}{where}"
     return Cell(index, source, _blank(lines), (), first_line, python=False, problem=problem)
 
 
-def _read(body: list[str], start: int, cell_magic: bool) -> tuple[str, list[int]] | SyntaxError:
-    """The masked text of a cell's lines as IPython has them, and the lines masked."""
+def _read(
+    body: list[str], start: int, cell_magic: bool, bound: AbstractSet[str]
+) -> tuple[str, list[int], ast.Module] | SyntaxError:
+    """The masked text of a cell's lines as IPython has them, the lines masked, and its tree."""
     out = list(body)
     masked: list[int] = []
 
@@ -201,6 +207,10 @@ def _read(body: list[str], start: int, cell_magic: bool) -> tuple[str, list[int]
 
     if cell_magic:
         mask(start, start)
+    elif len(body) - start == 1 and automagic(body[start], bound):
+        # IPython's prefilter, automagic included, reads only a cell of one line (trailing blank
+        # lines count): `pip install keras` alone is `%pip`, and Python after another line
+        mask(start, start)
     tree = _parse("".join(out))
     if isinstance(tree, SyntaxError):
         # IPython's own syntax is only looked for in cells that are not Python as they stand, and
@@ -211,7 +221,28 @@ def _read(body: list[str], start: int, cell_magic: bool) -> tuple[str, list[int]
         tree = _parse("".join(out))
     if isinstance(tree, SyntaxError):
         return tree
-    return "".join(out), sorted(masked)
+    return "".join(out), sorted(masked), tree
+
+
+def mask_cells(entries: Sequence[tuple[int, str, bool]]) -> tuple[tuple[Cell, ...], str]:
+    """Code cells (position, text, whether Python) as one module: the masked cells, and its text."""
+    bound: set[str] = set()
+    cells = []
+    module: list[str] = []
+    line = 1
+    for index, text, python in entries:
+        if python:
+            cell = mask_cell(index, text, line, bound)
+            bound |= cell.binds
+        else:
+            cell = Cell(index, text, _blank(source_lines(text)), (), line, python=False)
+        cells.append(cell)
+        masked = cell.masked
+        if masked and not masked.endswith(("\n", "\r")):
+            masked += "\n"
+        module.append(masked)
+        line += cell.line_count
+    return tuple(cells), "".join(module)
 
 
 def fix_text(cell: Cell) -> str:
@@ -365,22 +396,10 @@ def read_notebook(text: str) -> Notebook:
         raise NotebookError(f"cannot locate the cells: {error}") from None
     language = _language(data.get("metadata"))
     python = language is None or language == "python"
-    cells = []
-    module: list[str] = []
-    line = 1
+    entries = []
     for index, stored_cell in enumerate(stored):
-        if stored_cell.get("cell_type") != "code":
-            continue
-        source = stored_cell["source"]
-        text_of_cell = source if isinstance(source, str) else "".join(source)
-        if python:
-            cell = mask_cell(index, text_of_cell, line)
-        else:
-            cell = Cell(index, text_of_cell, _blank(source_lines(text_of_cell)), (), line, python=False)
-        cells.append(cell)
-        masked = cell.masked
-        if masked and not masked.endswith(("\n", "\r")):
-            masked += "\n"
-        module.append(masked)
-        line += cell.line_count
-    return Notebook(text, tuple(cells), "".join(module), spans)
+        if stored_cell.get("cell_type") == "code":
+            source = stored_cell["source"]
+            entries.append((index, source if isinstance(source, str) else "".join(source), python))
+    cells, module = mask_cells(entries)
+    return Notebook(text, cells, module, spans)

@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell
 from flake8_keras_activation.source import source_lines
 from tests.conftest import COMMAND
@@ -161,3 +163,33 @@ def test_a_percent_operator_or_question_mark_that_is_python_is_not_masked(tmp_pa
     result = check(tmp_path, IMPORTS, cell)
     assert (result.returncode, result.stderr) == (1, "")
     assert places(result) == ["cell_2 7 9 KA103", "cell_2 7 27 KA101"]
+
+
+# ---- 3. a cell of one line that starts with a magic's name is that magic ------------------------
+
+
+@pytest.mark.parametrize("line", ["pip install keras", "cd data", "ls -la", "pwd", "  pip install -q 'keras>=3'\n"])
+def test_a_one_line_cell_naming_a_magic_is_run_as_the_magic(tmp_path: Path, line: str) -> None:
+    result = check(tmp_path, line, IMPORTS + OTHER)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert places(result) == ["cell_2 3 9 KA103", "cell_2 3 27 KA101"]
+
+
+def test_a_magics_name_in_a_cell_of_several_lines_is_python(tmp_path: Path) -> None:
+    # IPython's automagic reads only a cell of one line: here `pip install` is a syntax error
+    result = check(tmp_path, "pip install keras\n" + IMPORTS, IMPORTS + OTHER)
+    assert result.stderr == "nb.ipynb:cell_1: error: does not parse: invalid syntax (line 1)\n"
+    # and `ls` used as a list in a cell of several lines is the user's list
+    cell = "ls = [layers.Dense(8)]\nls.append(layers.Dense(1))\nls\nmodel = keras.Sequential(ls)\n"
+    result = check(tmp_path, IMPORTS, cell)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert places(result) == ["cell_2 1 7 KA101", "cell_2 4 9 KA103"]
+
+
+def test_a_magics_name_the_user_has_bound_is_python_in_a_cell_of_one_line(tmp_path: Path) -> None:
+    # `import time` shadows %time: IPython runs `time fit()` as Python, a syntax error
+    result = check(tmp_path, IMPORTS + "import time\n", "time fit()\n", OTHER)
+    assert result.stderr == "nb.ipynb:cell_2: error: does not parse: invalid syntax (line 1)\n"
+    assert mask_cell(0, "history\n", 1, bound={"history"}).masked == "history\n"
+    assert mask_cell(0, "history\n", 1).masked == PLACEHOLDER + "\n"
+    assert mask_cell(0, "ls = 3\n", 1).masked == "ls = 3\n"

@@ -13,7 +13,7 @@ from ..codes import Finding
 from ..chains import chains
 from ..documents import cell_lines
 from ..graph import ModelGraph
-from ..notebook import Cell, Notebook, mask_cell
+from ..notebook import Cell, Notebook, mask_cells
 from ..screen import may_hold_finding
 from ..selection import Selection, reported
 from ..source import analyze_graphs, extract_graphs, source_lines
@@ -140,23 +140,9 @@ class CellText:
 
 def analyze_notebook(uri: str, version: int | None, cells: Sequence[CellText], selection: Selection) -> Analysis:
     """A notebook: its code cells in order as one module, as `check` reads them."""
-    masked: list[Cell] = []
-    parts: list[Part] = []
-    module: list[str] = []
-    line = 1
-    for cell_text in cells:
-        if cell_text.python:
-            cell = mask_cell(cell_text.index, cell_text.text, line)
-        else:
-            blank = "".join(piece[len(piece.rstrip("\r\n")) :] for piece in source_lines(cell_text.text))
-            cell = Cell(cell_text.index, cell_text.text, blank, (), line, python=False)
-        masked.append(cell)
-        parts.append(Part(cell_text.uri, cell_text.text, line, cell))
-        text = cell.masked
-        module.append(text if not text or text.endswith(("\n", "\r")) else text + "\n")
-        line += cell.line_count
-    joined = "".join(module)
-    notebook = Notebook("", tuple(masked), joined, {})
+    masked, joined = mask_cells([(cell.index, cell.text, cell.python) for cell in cells])
+    parts = [Part(text.uri, text.text, cell.first_line, cell) for text, cell in zip(cells, masked)]
+    notebook = Notebook("", masked, joined, {})
     diagnosed = []
     for item in _diagnose(joined, selection):
         cell, _ = notebook.locate(item.span.line)
