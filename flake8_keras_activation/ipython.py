@@ -1,5 +1,5 @@
-"""How IPython reads a cell before Python does: the indentation it removes, and the lines it runs
-as commands or magics (a cell of one line may call one without its `%`).
+"""How IPython reads a cell before Python does: the indentation it removes, the lines it runs as
+commands or magics, and the names a cell we cannot read may have changed.
 
 The rules were measured on IPython 8.39 and 9.18 with ipykernel 7.4 (docs/design.md); this is our
 own reading of them, not IPython's code.
@@ -68,6 +68,9 @@ _STRING_REST = {
 }
 _OPENING = frozenset("([{")
 _CLOSING = frozenset(")]}")
+_AUGMENTED = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "@=", "&=", "|=", "^=", ">>=", "<<=", "**="})
+# statements whose header ends at the first `:` outside brackets, with a statement after it
+_COMPOUND = frozenset({"if", "elif", "else", "while", "for", "try", "except", "finally", "with", "def", "class"})
 
 
 def dedent_cuts(lines: Sequence[str]) -> list[tuple[int, ...]]:
@@ -113,15 +116,20 @@ class Logical(NamedTuple):
     first: int  # index of its first physical line
     last: int  # index of its last physical line
     ipython: bool  # a command, a magic, an assignment of one, or a help request: not Python
+    tokens: tuple[tuple[str, str, int], ...] = ()  # (kind, text, bracket depth) of its names and operators
 
 
-def logical_lines(lines: Sequence[str]) -> Iterator[Logical]:
+def logical_lines(lines: Sequence[str], tokens: bool = False) -> Iterator[Logical]:
     """The cell's logical lines (each line's text with its ending, as `source_lines` gives them).
 
     IPython looks for its escapes only where a logical line starts: a `%` that continues an
     expression inside brackets, or a `?` inside a string, is Python. An escaped line takes the
     lines its backslashes continue. Strings, comments and brackets are followed well enough for
     that on any text, valid or not, in one pass.
+
+    With `tokens`, names and operators are kept, for reading a cell that does not parse; there a
+    bracket left open would make the rest of the cell one expression, so a line inside brackets
+    that starts with a name, no deeper than the logical line's first, starts a new one.
     """
     text = "".join(lines)
     starts = [0]
@@ -135,6 +143,8 @@ def logical_lines(lines: Sequence[str]) -> Iterator[Logical]:
             yield Logical(at, last, True)
             at = last + 1
             continue
+        kept: list[tuple[str, str, int]] = []
+        base = len(_MARGIN.match(body).group())  # type: ignore[union-attr]
         depth = 0
         first_equal = True
         position = starts[at]
@@ -145,29 +155,42 @@ def logical_lines(lines: Sequence[str]) -> Iterator[Logical]:
             kind = match.lastgroup
             position = match.end()
             if kind == "newline":
-                if depth == 0:
+                if depth == 0 or (tokens and _restarts(text, position, base)):
                     break
             elif kind == "string":
                 quote = match.group("string").lstrip("rRbBuUfFtT")
                 position = _STRING_REST[quote].match(text, position).end()  # type: ignore[union-attr]
-            elif kind == "op":
+            elif kind in ("name", "op"):
                 value = match.group()
+                level = depth
                 if value in _OPENING:
                     depth += 1
                 elif value in _CLOSING:
-                    depth = max(depth - 1, 0)
+                    depth = level = max(depth - 1, 0)
                 elif value == "=" and depth == 0 and first_equal:
                     first_equal = False
                     if _COMMAND.match(text, position):
                         command = continued(lines, bisect.bisect_right(starts, position) - 1)
-                        break
+                if tokens:
+                    kept.append((kind, value, level))
+                if command is not None:
+                    break
         if command is not None:
-            yield Logical(at, command, True)
+            yield Logical(at, command, True, tuple(kept))
             at = command + 1
             continue
         last = min(max(bisect.bisect_right(starts, position - 1) - 1, at), len(lines) - 1)
-        yield Logical(at, last, False)
+        yield Logical(at, last, False, tuple(kept))
         at = last + 1
+
+
+def _restarts(text: str, position: int, base: int) -> bool:
+    """Whether the line at `position` looks like a statement: a name first, indented no deeper than `base`."""
+    margin = _MARGIN.match(text, position).end()  # type: ignore[union-attr]
+    if margin - position > base:
+        return False
+    token = _TOKEN.match(text, margin)
+    return token is not None and token.lastgroup == "name"
 
 
 def automagic(line: str, bound: AbstractSet[str]) -> bool:
@@ -211,3 +234,189 @@ def magic_bindings(tree: ast.Module, text: str) -> frozenset[str]:
             found.add(node.rest)
         stack.extend(ast.iter_child_nodes(node))
     return frozenset(found & AUTOMAGIC)
+
+
+# ---- a cell we cannot read ------------------------------------------------------------------
+
+
+def unknown_effects(lines: Sequence[str], call: str) -> tuple[str, frozenset[str]]:
+    """One line of Python that does to the names a cell mentions what anything might have done:
+    every name or dotted name the cell mentions goes to one call of `call` (which the analysis
+    cannot follow, so a model given to it may have changed), every one it assigns is bound to the
+    result of such a call, and whatever it calls `add` on is given such a result as a layer (a
+    model compiled before is taken to be finished, so that being handed to the call would not say
+    it changed). Also the magics' names it binds.
+
+    The cell's text need not be Python: strings and comments are skipped, IPython's lines too,
+    and anything else is read as far as it goes, in time linear in the text.
+    """
+    names = _Names({}, {}, {})
+    for logical in logical_lines(lines, tokens=True):
+        for statement in _statements(_items(logical.tokens)):
+            _read_statement(statement, names)
+    parts = [f"{call}({', '.join(names.mentioned)})"] if names.mentioned else []
+    parts.extend(f"{name}.add({call}({name}))" for name in names.added)
+    parts.extend(f"{name} = {call}({name})" for name in names.assigned)
+    return "; ".join(parts) or "pass", frozenset(names.assigned) & AUTOMAGIC
+
+
+class _Names(NamedTuple):
+    """What a cell that does not parse does with names, each in the order first seen."""
+
+    mentioned: dict[str, None]
+    assigned: dict[str, None]
+    added: dict[str, None]  # what `.add(...)` is called on
+
+
+# A dotted name is kept to its first parts: Python's tree of a longer one is that deep, and a
+# model is never further down than `self.a.b`.
+_MAX_PARTS = 8
+
+
+def _items(tokens: Sequence[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """The tokens with names joined into dotted chains (`("chain", "self.model", depth)`); keywords
+    and operators as they are; an attribute of something that is not a name is dropped."""
+    out: list[tuple[str, str, int]] = []
+    index, count = 0, len(tokens)
+    while index < count:
+        kind, value, depth = tokens[index]
+        if kind == "name" and value.isidentifier() and not keyword.iskeyword(value):
+            if out and out[-1][:2] == ("op", "."):
+                index += 1  # `f(x).y`, `"sep".join`: not a name of its own
+                continue
+            parts = [value]
+            index += 1
+            while (
+                index + 1 < count
+                and tokens[index][:2] == ("op", ".")
+                and tokens[index + 1][0] == "name"
+                and tokens[index + 1][1].isidentifier()
+                and not keyword.iskeyword(tokens[index + 1][1])
+            ):
+                if len(parts) < _MAX_PARTS:
+                    parts.append(tokens[index + 1][1])
+                index += 2
+            out.append(("chain", ".".join(parts), depth))
+            continue
+        out.append(("keyword" if kind == "name" else kind, value, depth))
+        index += 1
+    return out
+
+
+def _statements(items: list[tuple[str, str, int]]) -> Iterator[list[tuple[str, str, int]]]:
+    """A logical line's statements: split at `;`, and after a compound statement's header."""
+    start = 0
+    for index, (kind, value, depth) in enumerate(items):
+        if kind != "op" or depth != 0:
+            continue
+        if value == ";":
+            yield items[start:index]
+            start = index + 1
+        elif value == ":" and _header(items, start):
+            yield items[start : index + 1]
+            start = index + 1
+    yield items[start:]
+
+
+def _header(items: list[tuple[str, str, int]], start: int) -> bool:
+    """Whether the statement that starts at `start` is a compound statement's header."""
+    if start >= len(items):
+        return False
+    kind, value, _ = items[start]
+    if (kind, value) == ("keyword", "async") and start + 1 < len(items):
+        kind, value, _ = items[start + 1]
+    return kind == "keyword" and value in _COMPOUND
+
+
+def _read_statement(items: list[tuple[str, str, int]], names: _Names) -> None:
+    if not items:
+        return
+    head = items[1:] if items[0][:2] == ("keyword", "async") else items
+    word = head[0][1] if head and head[0][0] == "keyword" else None
+    targets: list[str] = []
+    if word in ("def", "class"):
+        if len(head) > 1 and head[1][0] == "chain":
+            targets.append(head[1][1])
+    elif word == "import":
+        targets.extend(_imported(head[1:], first_part=True))
+    elif word == "from":
+        after = next((i for i, item in enumerate(head) if item[:2] == ("keyword", "import")), len(head))
+        targets.extend(_imported(head[after + 1 :], first_part=False))
+    elif word == "del":
+        targets.extend(value for kind, value, _ in head if kind == "chain")
+    elif word is None:
+        targets.extend(_assigned(head))
+    # One pass for what binds anywhere in a statement: `for` targets up to their `in` (loops and
+    # comprehensions), what follows `as` (a name, or a bracketed group), and walrus targets.
+    loops: list[int] = []  # the depths of the `for`s whose `in` has not come yet
+    groups: list[int] = []  # the depths of the brackets opened right after an `as`
+    for index, (kind, value, depth) in enumerate(items):
+        if kind == "chain":
+            parts = value.split(".")
+            for end in range(1, len(parts) + 1):
+                names.mentioned[".".join(parts[:end])] = None
+            if len(parts) > 1 and parts[-1] == "add":
+                names.added[".".join(parts[:-1])] = None
+            if (loops and depth >= loops[-1]) or (groups and depth > groups[-1]):
+                targets.append(value)
+            elif index and items[index - 1][:2] == ("keyword", "as"):
+                targets.append(value)
+        elif kind == "keyword" and value == "for":
+            loops.append(depth)
+        elif kind == "keyword" and value == "in":
+            while loops and loops[-1] >= depth:
+                loops.pop()
+        elif kind == "op" and value in _OPENING and index and items[index - 1][:2] == ("keyword", "as"):
+            groups.append(depth)
+        elif kind == "op" and value in _CLOSING:
+            while groups and groups[-1] >= depth:
+                groups.pop()
+            while loops and loops[-1] > depth:
+                loops.pop()
+        elif kind == "op" and value == ":=" and index and items[index - 1][0] == "chain":
+            targets.append(items[index - 1][1])
+    for target in targets:
+        if "__debug__" not in target.split("."):  # the one name Python refuses to bind
+            names.assigned[target] = None
+
+
+def _assigned(items: list[tuple[str, str, int]]) -> list[str]:
+    """The targets of a simple statement: what comes before its last `=` or augmented operator
+    outside brackets (before an annotation's `:`, not the annotation)."""
+    last = max(
+        (
+            i
+            for i, (kind, value, depth) in enumerate(items)
+            if kind == "op" and depth == 0 and (value == "=" or value in _AUGMENTED)
+        ),
+        default=None,
+    )
+    if last is None:
+        return []
+    out = []
+    annotated = False
+    for kind, value, depth in items[:last]:
+        if kind == "op" and depth == 0:
+            if value == ":":
+                annotated = True
+            elif value == "=" or value in _AUGMENTED:
+                annotated = False
+        elif kind == "chain" and not annotated:
+            out.append(value)
+    return out
+
+
+def _imported(items: list[tuple[str, str, int]], first_part: bool) -> list[str]:
+    """What `import a.b, c` or `from m import (a, b)` binds; an `as` is read where it stands."""
+    out = []
+    pending: str | None = None
+    for kind, value, _ in [*items, ("op", ",", 0)]:
+        if kind == "chain":
+            pending = value.split(".")[0] if first_part else value
+        elif kind == "keyword" and value == "as":
+            pending = None
+        elif kind == "op" and value in (",", ")"):
+            if pending is not None:
+                out.append(pending)
+            pending = None
+    return out

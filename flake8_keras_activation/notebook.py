@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import AbstractSet, Any, Callable, Mapping, NamedTuple, Sequence
+from typing import AbstractSet, Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from .codes import Finding
-from .ipython import automagic, dedent_cuts, logical_lines, magic_bindings
+from .ipython import automagic, dedent_cuts, logical_lines, magic_bindings, unknown_effects
 from .source import source_lines
 
 # Cell magics whose body is Python that IPython runs; any other cell magic (%%bash, %%html,
@@ -18,6 +18,11 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 # An IPython line becomes this statement, at the line's own indentation, so that the module
 # parses and keeps its line numbers; the marker lets a fixed cell get its original lines back.
 PLACEHOLDER = "pass  # flake8-keras-activation: IPython line"
+
+# A cell that does not parse becomes one line of calls of this function (a name no cell holds),
+# which the analysis cannot follow: every model the cell mentions may have changed there.
+UNKNOWN_CALL = "__ka_unknown__"
+_UNKNOWN_CALLS = re.compile(r"__ka_unknown(?:_(\d+))?__")
 
 # An indented cell is given to the fixer in its own columns, as the body of this line.
 _WRAPPER = "if True:"
@@ -152,7 +157,8 @@ def _parse(text: str) -> ast.Module | SyntaxError:
 
 
 def _blank(lines: Sequence[str]) -> str:
-    return "".join(_ending(line) for line in lines)
+    # "\n" for every ending: a "\r" left before the next line's "\n" would make one ending of two
+    return "".join("\n" for line in lines if _ending(line))
 
 
 def _first_content(lines: Sequence[str]) -> int:
@@ -160,14 +166,16 @@ def _first_content(lines: Sequence[str]) -> int:
     return next((number for number, line in enumerate(lines) if line.strip()), len(lines))
 
 
-def mask_cell(index: int, source: str, first_line: int, bound: AbstractSet[str] = frozenset()) -> Cell:
+def mask_cell(
+    index: int, source: str, first_line: int, bound: AbstractSet[str] = frozenset(), unknown: str = UNKNOWN_CALL
+) -> Cell:
     """The cell as IPython runs it, as Python the analysis reads, with as many lines.
 
     IPython's indentation is removed (`Cell.indents` keeps how much), its lines (`!cmd`, `%magic`,
     `files = !ls`, `obj?`, and a one-line cell's magic without `%`, unless `bound` or Python names
-    it) become PLACEHOLDER statements, and a cell of another language is blank, as is a cell that
-    still does not parse (with its problem said); `bound` holds the magics' names that earlier
-    cells bind.
+    it) become PLACEHOLDER statements, and a cell of another language is blank. A cell that still
+    does not parse becomes calls of `unknown` on what it mentions (`unknown_effects`), with its
+    problem said; `bound` holds the magics' names that earlier cells bind.
     """
     lines = source_lines(source)
     start = _first_content(lines)
@@ -186,9 +194,7 @@ def mask_cell(index: int, source: str, first_line: int, bound: AbstractSet[str] 
         originals = tuple(lines[number] for number in masked)
         return Cell(index, source, text, originals, first_line, True, None, cuts, magic_bindings(tree, text))
     assert error is not None
-    where = f" (line {error.lineno})" if error.lineno else ""
-    problem = f"does not parse: {error.msg}{where}"
-    return Cell(index, source, _blank(lines), (), first_line, python=False, problem=problem)
+    return _unreadable(index, source, lines, first_line, error, unknown)
 
 
 def _read(
@@ -224,15 +230,43 @@ def _read(
     return "".join(out), sorted(masked), tree
 
 
+def _unreadable(index: int, source: str, lines: list[str], first_line: int, error: SyntaxError, unknown: str) -> Cell:
+    """A cell that does not parse: on its first line, what it may have done to the names it mentions.
+
+    Blanking it would let the analysis judge a model without the layers the cell added (a
+    Flatten lost there makes a later Dense head KA206): instead every model it mentions is
+    handed to code the analysis cannot follow, which makes it silent about that model.
+    """
+    where = f" (line {error.lineno})" if error.lineno else ""
+    problem = f"does not parse: {error.msg}{where}"
+    effects, binds = unknown_effects(lines, unknown)
+    if lines and not isinstance(_parse(effects), ast.Module):  # pragma: no cover - names are identifiers
+        effects = "pass"
+    masked = effects + _blank(lines) if lines else ""
+    return Cell(index, source, masked, (), first_line, python=False, problem=problem, binds=binds)
+
+
+def unknown_name(texts: Iterable[str]) -> str:
+    """UNKNOWN_CALL, or `__ka_unknown_N__` with the first N that none of the texts holds."""
+    taken: set[int] = set()
+    for text in texts:
+        taken.update(int(match.group(1) or 0) for match in _UNKNOWN_CALLS.finditer(text))
+    if 0 not in taken:
+        return UNKNOWN_CALL
+    number = next(n for n in range(1, len(taken) + 2) if n not in taken)
+    return f"__ka_unknown_{number}__"
+
+
 def mask_cells(entries: Sequence[tuple[int, str, bool]]) -> tuple[tuple[Cell, ...], str]:
     """Code cells (position, text, whether Python) as one module: the masked cells, and its text."""
+    unknown = unknown_name(text for _, text, python in entries if python)
     bound: set[str] = set()
     cells = []
     module: list[str] = []
     line = 1
     for index, text, python in entries:
         if python:
-            cell = mask_cell(index, text, line, bound)
+            cell = mask_cell(index, text, line, bound, unknown)
             bound |= cell.binds
         else:
             cell = Cell(index, text, _blank(source_lines(text)), (), line, python=False)

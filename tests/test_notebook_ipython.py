@@ -1,19 +1,27 @@
-"""Notebook cells as IPython runs them, through the installed command."""
+"""Notebook cells as IPython runs them, through the installed command: indented cells, commands
+continued with a backslash, magics without `%`, and cells that do not parse."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell
+from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell, unknown_name
 from flake8_keras_activation.source import source_lines
 from tests.conftest import COMMAND
 from tests.test_notebook import code, notebook, write
 
 IMPORTS = "import keras\nfrom keras import layers\n"
+CONV = "model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation='relu')])\n"
+HEAD = "model.add(layers.Dense(10, activation='softmax'))\nmodel.compile(loss='categorical_crossentropy')\n"
 # a model no other cell touches: KA103 and KA101 on line 1
 OTHER = "other = keras.Sequential([layers.Dense(4), layers.Dense(1)])\n"
 
@@ -193,3 +201,127 @@ def test_a_magics_name_the_user_has_bound_is_python_in_a_cell_of_one_line(tmp_pa
     assert mask_cell(0, "history\n", 1, bound={"history"}).masked == "history\n"
     assert mask_cell(0, "history\n", 1).masked == PLACEHOLDER + "\n"
     assert mask_cell(0, "ls = 3\n", 1).masked == "ls = 3\n"
+
+
+# ---- 4. a cell that does not parse makes the analysis silent about what it mentions ------------
+
+
+def test_a_flatten_in_a_cell_that_does_not_parse_gives_no_ka206(tmp_path: Path) -> None:
+    result = check(tmp_path, IMPORTS, CONV, "model.add(layers.Flatten(\n", HEAD, OTHER)
+    assert result.returncode == 1
+    assert result.stderr == "nb.ipynb:cell_3: error: does not parse: '(' was never closed (line 1)\n"
+    # the model the broken cell mentions is not judged; the other one is
+    assert places(result) == ["cell_5 1 9 KA103", "cell_5 1 27 KA101"]
+
+
+def test_a_model_the_broken_cell_does_not_mention_is_still_judged(tmp_path: Path) -> None:
+    result = check(tmp_path, IMPORTS, CONV, "print('training'\n", HEAD)
+    assert result.stderr == "nb.ipynb:cell_3: error: does not parse: '(' was never closed (line 1)\n"
+    assert places(result) == ["cell_4 1 11 KA206"]
+
+
+def test_layers_around_a_broken_cell_that_mentions_the_model_do_not_collapse(tmp_path: Path) -> None:
+    cells = [IMPORTS, "model = keras.Sequential()\nmodel.add(layers.Dense(20))\n", "model.add(layers.Activation(\n"]
+    result = check(tmp_path, *cells, "model.add(layers.Dense(1))\n")
+    assert (result.returncode, result.stdout) == (1, "")
+    # a tensor the broken cell assigns is a new, unknown one
+    cells = [IMPORTS + "x = keras.Input((4,))\nx = layers.Dense(8)(x)\n", "for block in range(2):\n  x = act(x\n"]
+    result = check(tmp_path, *cells, "y = layers.Dense(1)(x)\n")
+    assert (result.returncode, result.stdout) == (1, "")
+
+
+def test_a_compiled_model_a_broken_cell_adds_to_is_not_judged_with_its_later_head(tmp_path: Path) -> None:
+    # a model handed to unknown code after compile() is taken to be trained, not changed: the
+    # stand-in says that something was added to it
+    compiled = CONV + "model.compile(loss='mse')\n"
+    result = check(tmp_path, IMPORTS, compiled, "model.add(layers.Flatten(\n", HEAD)
+    assert (result.stdout, result.stderr) == ("", "nb.ipynb:cell_3: error: does not parse: '(' was never closed (line 1)\n")
+
+
+def test_the_stand_in_of_a_broken_cell_rebinds_what_it_binds_and_mentions_the_rest() -> None:
+    cell = (
+        "model.add(layers.Flatten(\n"  # never closed: each line below that starts a statement is one
+        "x = 'a # not a comment'  # nor=this\n"
+        "for i, (a, b) in enumerate(pairs): pass\n"
+        "import os.path, numpy as np\n"
+        "from m import (p, q as r)\n"
+        "with open(f) as handle: pass\n"
+        "def build(units=8): return keras.Sequential()\n"
+        "self.head.layers[0].trainable = False\n"
+        "if (n := len(xs)) > 2: y: int = 3\n"
+        "!echo not = python\n"
+    )
+    [line] = [line for line in source_lines(mask_cell(0, cell, 1).masked) if line.strip()]
+    mentioned, *rest = line.rstrip("\n").split("; ")
+    assert mentioned == (
+        "__ka_unknown__(model, model.add, layers, layers.Flatten, x, i, a, b, enumerate, pairs, os, os.path, numpy, np, m, "
+        "p, q, r, open, f, handle, build, units, keras, keras.Sequential, self, self.head, self.head.layers, n, len, "
+        "xs, y, int)"
+    )
+    assert rest == ["model.add(__ka_unknown__(model))"] + [
+        f"{name} = __ka_unknown__({name})"
+        for name in ["x", "i", "a", "b", "os", "np", "p", "r", "handle", "build", "self.head.layers", "n", "y"]
+    ]
+
+
+def test_the_broken_cells_stand_in_never_collides_with_the_users_names(tmp_path: Path) -> None:
+    # were the stand-in `__ka_unknown__`, this notebook's own would be called: `print` ignores the
+    # model, which would keep its Conv2D head and give KA206
+    cells = [IMPORTS, "__ka_unknown__ = print\n", CONV, "model.add(layers.Flatten(\n", HEAD]
+    result = check(tmp_path, *cells)
+    assert (result.stdout, result.stderr) == ("", "nb.ipynb:cell_4: error: does not parse: '(' was never closed (line 1)\n")
+    assert unknown_name(["__ka_unknown__", "__ka_unknown_1__ __ka_unknown_3__"]) == "__ka_unknown_2__"
+    assert unknown_name(["model.fit(x)"]) == "__ka_unknown__"
+
+
+def test_fix_never_rewrites_a_cell_that_does_not_parse(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    broken = "model.add(layers.Dense(8)\nmodel.add(layers.Dense(1))\n"
+    write(path, notebook(code(IMPORTS), code("model = keras.Sequential()\n"), code(broken), code(OTHER)))
+    fixed = command("fix", "nb.ipynb", cwd=tmp_path)
+    assert fixed.returncode == 1
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert "".join(cells[2]["source"]) == broken
+    assert "activation" in "".join(cells[3]["source"])
+
+
+_PIECES = [
+    "x", " ", "\t", "\n", "\r\n", "\r", "=", ":=", "+=", "==", "(", ")", "[", "]", "{", "}", ":", ";", ",", ".",
+    "'", '"', "'''", '"""', "\\", "#", "!", "%", "?", "1.5", "f'", 'rb"', "é", "\x00", "for", "in", "as", "import",
+    "from", "def", "class", "del", "if", "else", "lambda", "async", "with", "model", "self", "__debug__", "ls", "pip",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)))
+def test_any_text_as_a_cell_is_python_with_as_many_lines(text: str) -> None:
+    def endings(value: str) -> int:
+        return sum(1 for line in source_lines(value) if line.endswith(("\n", "\r")))
+
+    cell = mask_cell(0, text, 1)
+    assert endings(cell.masked) == endings(text)
+    ast.parse(cell.masked)  # the stand-in of a cell that does not parse too
+    assert cell.python or cell.problem is not None or not cell.masked.strip()
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        lambda n: "model.add(" * n,  # brackets never closed
+        lambda n: "".join(f"x{i} = f(y{i}, '''\n" for i in range(n)),  # strings never closed
+        lambda n: "".join(f"for a{i} in b as (c{i}, d.e.f.g.h.i.j.k{i} :=\n" for i in range(n)),
+        lambda n: "a." * n + "b = \\\n" * n,  # one dotted name as long as the cell
+    ],
+    ids=["open-brackets", "open-strings", "binding-keywords", "long-dotted-name"],
+)
+def test_a_huge_broken_cell_costs_time_linear_in_its_size(garbage: Any) -> None:
+    def seconds(n: int) -> float:
+        text = garbage(n)
+        start = time.perf_counter()
+        cell = mask_cell(0, text, 1)
+        elapsed = time.perf_counter() - start
+        assert cell.problem is not None and not cell.python
+        return elapsed
+
+    small, large = min(seconds(2_000) for _ in range(3)), min(seconds(16_000) for _ in range(2))
+    assert large < 8 * small * 2, (small, large)  # 8 times the text; quadratic would be 64 times

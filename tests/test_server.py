@@ -488,6 +488,24 @@ async def test_an_indented_cell_has_its_diagnostics_fixes_and_noqa_in_its_own_co
 
 
 @pytest.mark.asyncio
+async def test_ipython_lines_and_a_cell_that_does_not_parse_in_a_notebook(client: LanguageClient) -> None:
+    imports = "import keras\nfrom keras import layers\n"
+    cells = [
+        ("python", "!pip install \\\n    keras\n" + imports),
+        ("python", "pip install jax\n"),
+        ("python", "model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation='relu')])\n"),
+        ("python", "model.add(layers.Flatten(\n"),
+        ("python", "model.add(layers.Dense(10, activation='softmax'))\nmodel.compile(loss='categorical_crossentropy')\n"),
+        ("python", "other = keras.Sequential([layers.Dense(4), layers.Dense(1)])\n"),
+    ]
+    uris = open_notebook(client, "ipython", cells)
+    assert [d.code for d in await diagnostics_for(client, uris[5])] == ["KA103", "KA101"]
+    published = {params.uri: params.diagnostics for params in client.published}  # type: ignore[attr-defined]
+    # no KA206 on the head: the Flatten is in the cell that does not parse
+    assert [list(published[uri]) for uri in uris[:5]] == [[], [], [], [], []]
+
+
+@pytest.mark.asyncio
 async def test_a_buffer_that_does_not_parse_gives_no_diagnostics_and_no_error(client: LanguageClient) -> None:
     uri = "file:///virtual/broken.py"
     open_file(client, uri, ONE_FIX)
