@@ -13,7 +13,7 @@ import builtins
 import keyword
 import os.path
 import re
-from typing import AbstractSet, Iterator, NamedTuple, Sequence
+from typing import Container, Iterator, NamedTuple, Sequence
 
 # The line magics of an ipykernel kernel (IPython's own, the kernel's, and the shell aliases
 # IPython defines on POSIX and on Windows), which IPython runs without their `%` ("automagic")
@@ -193,7 +193,7 @@ def _restarts(text: str, position: int, base: int) -> bool:
     return token is not None and token.lastgroup == "name"
 
 
-def automagic(line: str, bound: AbstractSet[str]) -> bool:
+def automagic(line: str, bound: Container[str]) -> bool:
     """Whether IPython runs the only line of a cell as a magic written without its `%`.
 
     It does when the line starts with a magic's name, unless what follows is `=` or `,` (an
@@ -208,11 +208,15 @@ def automagic(line: str, bound: AbstractSet[str]) -> bool:
     return name in AUTOMAGIC and name not in bound and not hasattr(builtins, name) and not keyword.iskeyword(name)
 
 
-def magic_bindings(tree: ast.Module, text: str) -> frozenset[str]:
+def magic_bindings(text: str) -> frozenset[str]:
     """The magics' names that a module binds in its own scope (IPython then runs a line starting
     with one as Python). Whether a loop ran or a `del` came later is not known: a name bound
     anywhere counts, except `except ... as name`, which Python unbinds after the handler."""
     if not _MAGIC_WORD.search(text):
+        return frozenset()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return frozenset()
     found: set[str] = set()
     stack: list[ast.AST] = [tree]
@@ -239,13 +243,13 @@ def magic_bindings(tree: ast.Module, text: str) -> frozenset[str]:
 # ---- a cell we cannot read ------------------------------------------------------------------
 
 
-def unknown_effects(lines: Sequence[str], call: str) -> tuple[str, frozenset[str]]:
+def unknown_effects(lines: Sequence[str], call: str) -> str:
     """One line of Python that does to the names a cell mentions what anything might have done:
     every name or dotted name the cell mentions goes to one call of `call` (which the analysis
     cannot follow, so a model given to it may have changed), every one it assigns is bound to the
     result of such a call, and whatever it calls `add` on is given such a result as a layer (a
     model compiled before is taken to be finished, so that being handed to the call would not say
-    it changed). Also the magics' names it binds.
+    it changed).
 
     The cell's text need not be Python: strings and comments are skipped, IPython's lines too,
     and anything else is read as far as it goes, in time linear in the text.
@@ -257,7 +261,7 @@ def unknown_effects(lines: Sequence[str], call: str) -> tuple[str, frozenset[str
     parts = [f"{call}({', '.join(names.mentioned)})"] if names.mentioned else []
     parts.extend(f"{name}.add({call}({name}))" for name in names.added)
     parts.extend(f"{name} = {call}({name})" for name in names.assigned)
-    return "; ".join(parts) or "pass", frozenset(names.assigned) & AUTOMAGIC
+    return "; ".join(parts) or "pass"
 
 
 class _Names(NamedTuple):

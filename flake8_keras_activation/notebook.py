@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import AbstractSet, Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Container, Iterable, Mapping, NamedTuple, Sequence
 
 from .codes import Finding
 from .ipython import automagic, dedent_cuts, logical_lines, magic_bindings, unknown_effects
@@ -47,7 +47,6 @@ class Cell(NamedTuple):
     python: bool  # False: another language's cell magic, or a cell that does not parse
     problem: str | None = None  # why a cell that should be Python is not analysed
     indents: tuple[int, ...] = ()  # per line, the characters of indentation IPython removes; () for none
-    binds: frozenset[str] = frozenset()  # the magics' names it binds: IPython then runs them as Python
 
     @property
     def number(self) -> int:
@@ -167,7 +166,7 @@ def _first_content(lines: Sequence[str]) -> int:
 
 
 def mask_cell(
-    index: int, source: str, first_line: int, bound: AbstractSet[str] = frozenset(), unknown: str = UNKNOWN_CALL
+    index: int, source: str, first_line: int, bound: Container[str] = frozenset(), unknown: str = UNKNOWN_CALL
 ) -> Cell:
     """The cell as IPython runs it, as Python the analysis reads, with as many lines.
 
@@ -190,17 +189,14 @@ def mask_cell(
         if isinstance(read, SyntaxError):
             error = error or read
             continue
-        text, masked, tree = read
-        originals = tuple(lines[number] for number in masked)
-        return Cell(index, source, text, originals, first_line, True, None, cuts, magic_bindings(tree, text))
+        text, masked = read
+        return Cell(index, source, text, tuple(lines[number] for number in masked), first_line, True, None, cuts)
     assert error is not None
     return _unreadable(index, source, lines, first_line, error, unknown)
 
 
-def _read(
-    body: list[str], start: int, cell_magic: bool, bound: AbstractSet[str]
-) -> tuple[str, list[int], ast.Module] | SyntaxError:
-    """The masked text of a cell's lines as IPython has them, the lines masked, and its tree."""
+def _read(body: list[str], start: int, cell_magic: bool, bound: Container[str]) -> tuple[str, list[int]] | SyntaxError:
+    """The masked text of a cell's lines as IPython has them, and the lines masked."""
     out = list(body)
     masked: list[int] = []
 
@@ -227,7 +223,7 @@ def _read(
         tree = _parse("".join(out))
     if isinstance(tree, SyntaxError):
         return tree
-    return "".join(out), sorted(masked), tree
+    return "".join(out), sorted(masked)
 
 
 def _unreadable(index: int, source: str, lines: list[str], first_line: int, error: SyntaxError, unknown: str) -> Cell:
@@ -239,11 +235,11 @@ def _unreadable(index: int, source: str, lines: list[str], first_line: int, erro
     """
     where = f" (line {error.lineno})" if error.lineno else ""
     problem = f"does not parse: {error.msg}{where}"
-    effects, binds = unknown_effects(lines, unknown)
+    effects = unknown_effects(lines, unknown)
     if lines and not isinstance(_parse(effects), ast.Module):  # pragma: no cover - names are identifiers
         effects = "pass"
     masked = effects + _blank(lines) if lines else ""
-    return Cell(index, source, masked, (), first_line, python=False, problem=problem, binds=binds)
+    return Cell(index, source, masked, (), first_line, python=False, problem=problem)
 
 
 def unknown_name(texts: Iterable[str]) -> str:
@@ -257,17 +253,33 @@ def unknown_name(texts: Iterable[str]) -> str:
     return f"__ka_unknown_{number}__"
 
 
+class _Bound:
+    """The magics' names that the cells read so far bind (IPython runs a line starting with one as
+    Python). A cell's tree is walked for them only when a cell of one line starts with a magic's
+    name, which few notebooks have: walking every cell doubled the time a notebook took to read."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.unread: list[str] = []  # the Python of the cells not walked yet
+
+    def __contains__(self, name: object) -> bool:
+        for text in self.unread:
+            self.names |= magic_bindings(text)
+        self.unread.clear()
+        return name in self.names
+
+
 def mask_cells(entries: Sequence[tuple[int, str, bool]]) -> tuple[tuple[Cell, ...], str]:
     """Code cells (position, text, whether Python) as one module: the masked cells, and its text."""
     unknown = unknown_name(text for _, text, python in entries if python)
-    bound: set[str] = set()
+    bound = _Bound()
     cells = []
     module: list[str] = []
     line = 1
     for index, text, python in entries:
         if python:
             cell = mask_cell(index, text, line, bound, unknown)
-            bound |= cell.binds
+            bound.unread.append(cell.masked)  # a cell that does not parse binds what it stands for
         else:
             cell = Cell(index, text, _blank(source_lines(text)), (), line, python=False)
         cells.append(cell)
