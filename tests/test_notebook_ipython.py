@@ -4,6 +4,7 @@ continued with a backslash, magics without `%`, and cells that do not parse."""
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import subprocess
 import time
@@ -292,6 +293,8 @@ _PIECES = [
 ]
 
 
+# invalid escapes in the generated text (a DeprecationWarning before Python 3.12)
+@pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(st.text(max_size=60), st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)))
 def test_any_text_as_a_cell_is_python_with_as_many_lines(text: str) -> None:
@@ -311,15 +314,21 @@ def test_any_text_as_a_cell_is_python_with_as_many_lines(text: str) -> None:
         lambda n: "".join(f"x{i} = f(y{i}, '''\n" for i in range(n)),  # strings never closed
         lambda n: "".join(f"for a{i} in b as (c{i}, d.e.f.g.h.i.j.k{i} :=\n" for i in range(n)),
         lambda n: "a." * n + "b = \\\n" * n,  # one dotted name as long as the cell
+        lambda n: " ".join(f"n{i}" for i in range(n)),  # names on one line
     ],
-    ids=["open-brackets", "open-strings", "binding-keywords", "long-dotted-name"],
+    ids=["open-brackets", "open-strings", "binding-keywords", "long-dotted-name", "names-on-one-line"],
 )
 def test_a_huge_broken_cell_costs_time_linear_in_its_size(garbage: Any) -> None:
     def seconds(n: int) -> float:
         text = garbage(n)
-        start = time.perf_counter()
-        cell = mask_cell(0, text, 1)
-        elapsed = time.perf_counter() - start
+        # Python's cyclic collector adds its own growth while the stand-in's tree is made: measured apart
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            cell = mask_cell(0, text, 1)
+            elapsed = time.perf_counter() - start
+        finally:
+            gc.enable()
         assert cell.problem is not None and not cell.python
         return elapsed
 
