@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Sequence, Unio
 
 from .finding import Finding
 from .noqa import add_noqa
-from .notebook import Notebook, NotebookError, read_notebook, unmask
+from .notebook import Notebook, NotebookError, fix_finding, fix_text, read_notebook, unmask
 from .screen import LIMIT_TEXT, may_hold_finding, too_large
 from .selection import Selection, reported
 from .source import analyze_graphs, extract_graphs, source_lines
@@ -272,15 +272,18 @@ class NotebookFile(NamedTuple):
         )
 
     def locate(self, finding: Finding, analysed: Analysed | None = None) -> Located:
+        """Where the user sees a finding: the cell's own line and column (an indented cell's column
+        counts the indentation IPython removed)."""
         cell, line = self.notebook.locate(finding.line)
         shown = finding._replace(message=cell_lines(self.notebook, finding.message, cell.number))
-        located = Located(self.path, shown, line, finding.col, cell.number, self.notebook.json_line(cell, line))
+        col = cell.column(line, finding.col)
+        located = Located(self.path, shown, line, col, cell.number, self.notebook.json_line(cell, line))
         if analysed is None:
             return located
         end_line, end_col = None, None
         if analysed.end is not None:
             end_cell, end_line = self.notebook.locate(analysed.end[0])
-            end_col = analysed.end[1]
+            end_col = end_cell.column(end_line, analysed.end[1])
             if end_cell.number != cell.number:  # never: a construct is within one cell
                 end_line, end_col = None, None
         links = tuple(self._link(link) for link in analysed.links)
@@ -288,7 +291,7 @@ class NotebookFile(NamedTuple):
 
     def _link(self, link: Link) -> Link:
         cell, line = self.notebook.locate(link.line)
-        return Link(line, link.col, link.label, cell.number, self.notebook.json_line(cell, line))
+        return Link(line, cell.column(line, link.col), link.label, cell.number, self.notebook.json_line(cell, line))
 
     def findings(self, selection: Selection, detail: bool = False) -> list[Located]:
         return [self.locate(item.finding, item) for item in _analyze(self.module, selection, detail)]
@@ -319,15 +322,11 @@ class NotebookFile(NamedTuple):
         skipped: list[Skip] = []
         problems: list[Problem] = []
         for cell in self.notebook.cells:
-            here = {
-                item.finding._replace(line=item.line, call=_shifted(item.finding, item.line)): item
-                for item in findings
-                if item.cell == cell.number
-            }
+            here = {fix_finding(cell, item.finding): item for item in findings if item.cell == cell.number}
             if not here or not cell.python:
                 continue
             try:
-                result: FixResult = fix_source(cell.masked, list(here), activation, quote)
+                result: FixResult = fix_source(fix_text(cell), list(here), activation, quote)
             except FixError as error:
                 problems.append(Problem(self.path, f"not fixed: {error}", cell.number))
                 continue
@@ -560,10 +559,3 @@ def _backup(target: str, old: bytes) -> str | None:
         stream.flush()
         os.fsync(stream.fileno())
     return backup
-
-
-def _shifted(finding: Finding, line: int) -> tuple[int, int] | None:
-    """A finding's call position, counted like its line (a cell's lines instead of the module's)."""
-    if finding.call is None:
-        return None
-    return finding.call[0] - finding.line + line, finding.call[1]

@@ -49,7 +49,8 @@ def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None)
     """`text` with every finding's line silenced for its code, and the findings that could not be.
 
     `checked` is the text the analysis read, when it differs from `text` only on lines no finding
-    is on (a notebook cell with its IPython lines masked): the comments must keep its meaning.
+    is on (a notebook cell with its IPython lines masked) and by the indentation IPython removes
+    from the start of lines (an indented cell): the comments must keep its meaning.
 
     Every comment is written in one pass and the module's meaning checked once; only when that
     check fails (a line ends inside a string) is each comment tried and checked on its own.
@@ -99,6 +100,7 @@ def _all_at_once(text: str, analysed: str, ordered: list[Finding], masked: bool)
         lines[row] = physical[row] + _ending(lines[row])
         if masked:
             body = shown[row].rstrip("\r\n")
+            at += len(body) - (len(physical[row]) - len(inserted))  # the indentation IPython removed
             shown[row] = body[:at] + inserted + body[at:] + _ending(shown[row])
         changed = True
     if not changed:
@@ -127,6 +129,7 @@ def _one_by_one(text: str, analysed: str, ordered: list[Finding], masked: bool) 
         analysed = new_analysed
         if masked:
             shown = source_lines(text)[row].rstrip("\r\n")
+            at += len(shown) - len(physical)  # the indentation IPython removed
             text = with_line(text, row, shown[:at] + inserted + shown[at:])
         else:
             text = analysed

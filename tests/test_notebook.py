@@ -113,11 +113,11 @@ def test_timing_cell_magic_keeps_its_python_body() -> None:
     assert source_lines(cell.masked) == [PLACEHOLDER + "\n", "model.fit(x, y)\n"]
 
 
-def test_cell_that_does_not_parse_is_blanked_with_a_problem() -> None:
+def test_cell_that_does_not_parse_becomes_unknown_effects_with_a_problem() -> None:
     cell = mask_cell(0, "model = keras.Sequential([\n", 1)
     assert not cell.python
     assert cell.problem == "does not parse: '[' was never closed (line 1)"
-    assert cell.masked == "\n"
+    assert cell.masked == "__ka_unknown__(model, keras, keras.Sequential); model = __ka_unknown__(model)\n"
 
 
 # ---- checking ------------------------------------------------------------------------------

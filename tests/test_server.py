@@ -387,15 +387,13 @@ def _notebook_cells() -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.asyncio
-async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: LanguageClient, tmp_path: Path) -> None:
-    notebook_uri = "file:///virtual/analysis.ipynb"
-    cells = _notebook_cells()
-    cell_uris = [f"vscode-notebook-cell:/virtual/analysis.ipynb#cell{i}" for i in range(len(cells))]
+def open_notebook(client: LanguageClient, name: str, cells: list[tuple[str, str]]) -> list[str]:
+    """Open a notebook of (language, text) cells, as VS Code sends it; the cells' URIs."""
+    cell_uris = [f"vscode-notebook-cell:/virtual/{name}.ipynb#cell{i}" for i in range(len(cells))]
     client.notebook_document_did_open(
         types.DidOpenNotebookDocumentParams(
             notebook_document=types.NotebookDocument(
-                uri=notebook_uri,
+                uri=f"file:///virtual/{name}.ipynb",
                 notebook_type="jupyter-notebook",
                 version=1,
                 cells=[
@@ -412,6 +410,28 @@ async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: L
             ],
         )
     )
+    return cell_uris
+
+
+def notebook_json(cells: list[tuple[str, str]]) -> str:
+    """The .ipynb file of the same cells, for the fix command."""
+    return json.dumps({
+        "cells": [
+            {"cell_type": "markdown" if lang == "markdown" else "code", "metadata": {}, "source": text,
+             **({} if lang == "markdown" else {"outputs": [], "execution_count": None})}
+            for lang, text in cells
+        ],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    })
+
+
+@pytest.mark.asyncio
+async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: LanguageClient, tmp_path: Path) -> None:
+    notebook_uri = "file:///virtual/analysis.ipynb"
+    cells = _notebook_cells()
+    cell_uris = open_notebook(client, "analysis", cells)
     [finding] = await diagnostics_for(client, cell_uris[2])
     assert finding.code == "KA101"
     assert (finding.range.start.line, finding.range.start.character) == (2, 4)  # the cell's own line
@@ -421,17 +441,7 @@ async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: L
     assert list(fix.edit.changes) == [cell_uris[2]]
     new_cell = applied(cells[2][1], fix.edit.changes[cell_uris[2]])
     # what `fix` writes into the .ipynb file for that cell
-    notebook = {
-        "cells": [
-            {"cell_type": "markdown" if lang == "markdown" else "code", "metadata": {}, "source": text,
-             **({} if lang == "markdown" else {"outputs": [], "execution_count": None})}
-            for lang, text in cells
-        ],
-        "metadata": {"language_info": {"name": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    written = fixed_by_command(tmp_path, json.dumps(notebook), "analysis.ipynb")
+    written = fixed_by_command(tmp_path, notebook_json(cells), "analysis.ipynb")
     assert json.loads(written)["cells"][2]["source"] == new_cell
     # edit the cell: the notebook is analysed again and the cell's diagnostics clear
     client.notebook_document_did_change(
@@ -451,6 +461,72 @@ async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: L
     )
     client.published.clear()  # type: ignore[attr-defined]
     assert await diagnostics_for(client, cell_uris[2]) == []
+
+
+INDENTED_CELL = (
+    "    model = keras.Sequential()\n"
+    "    model.add(layers.Dense(16, input_shape=(4,)))\n"
+    "    model.add(layers.Dense(8))\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_an_indented_cell_has_its_diagnostics_fixes_and_noqa_in_its_own_columns(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    cells = [
+        ("python", "import keras\nfrom keras import layers\n"),
+        ("python", INDENTED_CELL),
+        ("python", 'model.add(layers.Dense(1, activation="sigmoid"))\n'),
+    ]
+    uris = open_notebook(client, "indented", cells)
+    found = await diagnostics_for(client, uris[1])
+    lines = INDENTED_CELL.splitlines()
+    first = lines[1].index("layers.Dense(16")
+    second = lines[2].index("layers.Dense(8")
+    assert [(d.code, d.range.start.line, d.range.start.character, d.range.end.character) for d in found] == [
+        ("KA101", 1, first, first + len("layers.Dense(16, input_shape=(4,))")),
+        ("KA101", 2, second, second + len("layers.Dense(8)")),
+    ]
+    related = found[0].related_information[0].location
+    assert (related.uri, related.range.start.line, related.range.start.character) == (uris[1], 2, second)
+    # a position in the indentation IPython removed holds no finding; one in the call does
+    assert await actions(client, uris[1], 1, 2, ["quickfix"]) == []
+    offered = await actions(client, uris[1], 1, first + 2)
+    [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
+    new_cell = applied(INDENTED_CELL, fix.edit.changes[uris[1]])
+    assert new_cell.splitlines()[1] == '    model.add(layers.Dense(16, input_shape=(4,), activation="relu"))'
+    [silence] = [a for a in offered if a.title == "Silence KA101 with # noqa: KA101"]
+    silenced = applied(INDENTED_CELL, silence.edit.changes[uris[1]])
+    assert silenced.splitlines()[1] == lines[1] + "  # noqa: KA101"
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=uris[1]), types.Position(line=2, character=second + 3))
+    )
+    assert hover is not None and hover.contents.value.startswith("**KA101** Dense(8) has no activation")
+    assert (hover.range.start.line, hover.range.start.character) == (2, second)
+    # "Fix all" writes what `fix` writes into the .ipynb file
+    [fix_all] = await actions(client, uris[1], 0, 0, ["source.fixAll"])
+    written = json.loads(fixed_by_command(tmp_path, notebook_json(cells), "indented.ipynb"))
+    assert applied(INDENTED_CELL, fix_all.edit.changes[uris[1]]) == written["cells"][1]["source"]
+    assert written["cells"][1]["source"].splitlines()[0] == lines[0]
+
+
+@pytest.mark.asyncio
+async def test_ipython_lines_and_a_cell_that_does_not_parse_in_a_notebook(client: LanguageClient) -> None:
+    imports = "import keras\nfrom keras import layers\n"
+    cells = [
+        ("python", "!pip install \\\n    keras\n" + imports),
+        ("python", "pip install jax\n"),
+        ("python", "model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation='relu')])\n"),
+        ("python", "model.add(layers.Flatten(\n"),
+        ("python", "model.add(layers.Dense(10, activation='softmax'))\nmodel.compile(loss='categorical_crossentropy')\n"),
+        ("python", "other = keras.Sequential([layers.Dense(4), layers.Dense(1)])\n"),
+    ]
+    uris = open_notebook(client, "ipython", cells)
+    assert [d.code for d in await diagnostics_for(client, uris[5])] == ["KA103", "KA101"]
+    published = {params.uri: params.diagnostics for params in client.published}  # type: ignore[attr-defined]
+    # no KA206 on the head: the Flatten is in the cell that does not parse
+    assert [list(published[uri]) for uri in uris[:5]] == [[], [], [], [], []]
 
 
 @pytest.mark.asyncio

@@ -43,3 +43,17 @@ def test_no_noqa_is_offered_where_the_line_ends_inside_a_string() -> None:
     analysis = analyze_python("file:///t.py", 1, text, Selection())
     ka101 = [d for d in analysis.diagnosed if d.finding.code == "KA101"]
     assert ka101 and noqa(analysis, ka101[0]) is None
+
+
+def test_an_argument_fix_in_a_later_notebook_cell_finds_its_call() -> None:
+    # KA102 points at the keyword; the fixer finds the call by its line, counted in the cell
+    from flake8_keras_activation.server.analysis import CellText, analyze_notebook
+    from flake8_keras_activation.server.edits import fixes
+
+    cell = "model = keras.Sequential([\n    layers.Dense(8, activation='relu'),\n    layers.Dense(1, input_shape=(3,)),\n])\n"
+    cells = [CellText("c1", "import keras\nfrom keras import layers\n", 0, True), CellText("c2", cell, 1, True)]
+    analysis = analyze_notebook("nb", 1, cells, Selection())
+    assert [d.finding.code for d in analysis.diagnosed] == ["KA102"]
+    [part] = fixes(analysis, list(analysis.diagnosed), "relu")
+    assert part.uri == "c2"
+    assert apply(cell, part.edits) == cell.replace(", input_shape=(3,)", "")

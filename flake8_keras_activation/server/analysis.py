@@ -13,7 +13,7 @@ from ..finding import Finding
 from ..chains import chains
 from ..documents import cell_lines
 from ..graph import ModelGraph
-from ..notebook import Cell, Notebook, mask_cell
+from ..notebook import Cell, Notebook, mask_cells
 from ..screen import may_hold_finding
 from ..selection import Selection, reported
 from ..source import analyze_graphs, extract_graphs, source_lines
@@ -43,6 +43,14 @@ class Part:
     text: str  # the editor's text
     first_line: int  # where it starts in the analysed module, 1-based
     cell: Cell | None = None  # the notebook cell (its masked text), None for a Python file
+
+    def column(self, row: int, col: int) -> int:
+        """The column in the editor's text of a column of the analysed text, on the 0-based row."""
+        return self.cell.column(row + 1, col) if self.cell is not None else col
+
+    def analysed_column(self, row: int, col: int) -> int:
+        """The column in the analysed text of a column of the editor's text, on the 0-based row."""
+        return self.cell.masked_column(row + 1, col) if self.cell is not None else col
 
 
 @dataclass(frozen=True)
@@ -132,23 +140,9 @@ class CellText:
 
 def analyze_notebook(uri: str, version: int | None, cells: Sequence[CellText], selection: Selection) -> Analysis:
     """A notebook: its code cells in order as one module, as `check` reads them."""
-    masked: list[Cell] = []
-    parts: list[Part] = []
-    module: list[str] = []
-    line = 1
-    for cell_text in cells:
-        if cell_text.python:
-            cell = mask_cell(cell_text.index, cell_text.text, line)
-        else:
-            blank = "".join(piece[len(piece.rstrip("\r\n")) :] for piece in source_lines(cell_text.text))
-            cell = Cell(cell_text.index, cell_text.text, blank, (), line, python=False)
-        masked.append(cell)
-        parts.append(Part(cell_text.uri, cell_text.text, line, cell))
-        text = cell.masked
-        module.append(text if not text or text.endswith(("\n", "\r")) else text + "\n")
-        line += cell.line_count
-    joined = "".join(module)
-    notebook = Notebook("", tuple(masked), joined, {})
+    masked, joined = mask_cells([(cell.index, cell.text, cell.python) for cell in cells])
+    parts = [Part(text.uri, text.text, cell.first_line, cell) for text, cell in zip(cells, masked)]
+    notebook = Notebook("", masked, joined, {})
     diagnosed = []
     for item in _diagnose(joined, selection):
         cell, _ = notebook.locate(item.span.line)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..noqa import insertion, same_tree
-from ..notebook import unmask
+from ..notebook import fix_finding, fix_text, unmask
 from ..selection import physical_lines, silenced
 from ..source import source_lines
 from .analysis import Analysis, Diagnosed, Part
@@ -126,15 +126,18 @@ def fixes(analysis: Analysis, chosen: Sequence[Diagnosed], activation: str) -> l
     for item in chosen:
         if item.finding.code not in FIXABLE:
             continue
-        part, local = _in_part(analysis, item)
-        by_part.setdefault(part.uri, (part, []))[1].append(local)
+        part, _ = analysis.part_at(item.finding.line)
+        by_part.setdefault(part.uri, (part, []))[1].append(item)
     out = []
     for uri, (part, items) in by_part.items():
-        source = part.cell.masked if part.cell is not None else part.text
-        if part.cell is not None and not part.cell.python:
+        cell = part.cell
+        if cell is not None and not cell.python:
             continue
+        # the fixer works in the cell's own lines and columns (a call's line too, for KA102)
+        source = fix_text(cell) if cell is not None else part.text
+        found = [fix_finding(cell, item.finding) if cell is not None else item.finding for item in items]
         try:
-            result = fix_source(source, [item.finding for item in items], activation, quote)
+            result = fix_source(source, found, activation, quote)
         except (FixError, ValueError):
             continue
         if not result.changed:
@@ -166,9 +169,10 @@ def noqa(analysis: Analysis, diagnosed: Diagnosed) -> PartEdits | None:
         return None
     at, text = insertion(lines[row].rstrip("\r\n"), local.finding.code)
     edit = Edit(row, at, row, at, text)
-    # the analysed text (IPython lines masked) must keep its meaning
+    # the analysed text (IPython lines masked, an indented cell's indentation removed) must keep its meaning
     checked = part.cell.masked if part.cell is not None else part.text
-    new = apply(checked, [edit])
+    there = part.analysed_column(row, at)
+    new = apply(checked, [Edit(row, there, row, there, text)])
     if not silenced(local.finding, physical_lines(new)) or not same_tree(checked, new):
         return None
     return PartEdits(part.uri, (edit,))

@@ -215,7 +215,8 @@ class KerasLanguageServer(LanguageServer):
         lines = source_lines(part.text)
         end = span.end_line - part.first_line
         return part.uri, types.Range(
-            start=self.position(lines, start, span.col), end=self.position(lines, end, span.end_col)
+            start=self.position(lines, start, part.column(start, span.col)),
+            end=self.position(lines, end, part.column(end, span.end_col)),
         )
 
     def edit_range(self, text: str, edit: Edit) -> types.TextEdit:
@@ -282,7 +283,8 @@ class KerasLanguageServer(LanguageServer):
 
         def module(position: types.Position) -> tuple[int, int]:
             text = lines[position.line] if 0 <= position.line < len(lines) else ""
-            return position.line + part.first_line, self.chars(text, position.character)
+            col = part.analysed_column(position.line, self.chars(text, position.character))
+            return position.line + part.first_line, col
 
         low, high = module(start), module(end)
         return [
