@@ -683,7 +683,7 @@ def output_step(graph: ModelGraph, key: int) -> Step | None:
     return None
 
 
-def _heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
+def heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
     """The output nodes a loss or metric applies to: each single-node output it names (all, by
     index, by layer name); none when one of them is made on several paths."""
     heads = [head[0] for head in graph.heads if len(head) == 1]
@@ -705,7 +705,7 @@ def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
     def report(code: str, message: str, fixable: tuple[str, ...] = ()) -> None:
         found.setdefault(code, Finding(loss.line, loss.col, code, message, loss.key or "", fixable))
 
-    for key in _heads_for(graph, loss.output):
+    for key in heads_for(graph, loss.output):
         step = output_step(graph, key)
         if step is None:
             continue
@@ -736,7 +736,7 @@ def _bounded_regressions(graph: ModelGraph) -> list[Finding]:
     for loss in graph.losses:
         if catalog.loss_family(loss.key) != "regression":
             continue
-        for key in _heads_for(graph, loss.output):
+        for key in heads_for(graph, loss.output):
             step = output_step(graph, key)
             node = step.node if step is not None else None
             if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS or node.line is None:
@@ -759,10 +759,10 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
     found = []
     for metric in graph.metrics:
         losses = [loss for loss in graph.losses if loss.compile == metric.compile]
-        heads = _heads_for(graph, metric.output)
+        heads = heads_for(graph, metric.output)
         regression = bool(heads)
         for key in heads:
-            applying = [loss for loss in losses if key in _heads_for(graph, loss.output)]
+            applying = [loss for loss in losses if key in heads_for(graph, loss.output)]
             step = output_step(graph, key)
             if (
                 not applying

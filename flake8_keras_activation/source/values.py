@@ -6,7 +6,7 @@ import ast
 from typing import Union
 
 from ..catalog import canonical
-from ..graph import LayerNode, Loss, Metric, ModelGraph
+from ..graph import DimOf, Fit, Labels, LayerNode, Loss, Metric, ModelGraph, ShapeOf
 
 
 class Value:
@@ -83,6 +83,42 @@ class LayerVal(Value):
 
     def __init__(self, node: LayerNode) -> None:
         self.node = node
+
+
+class Data(Value):
+    """An array the file computes (data, not a model's tensor): which one it is, and what the file
+    fixes of it. `origin` stays the same through assignment, slicing along the first axis, `astype`
+    and arithmetic with a constant, so that `x.shape` and `model.fit(x, ...)` are known to speak of
+    one array."""
+
+    __slots__ = ("origin", "sample", "labels")
+
+    def __init__(self, origin: int, sample: tuple[int | None, ...] | None = None, labels: Labels | None = None) -> None:
+        self.origin = origin
+        self.sample = sample  # its shape without the first axis, where known
+        self.labels = labels  # what it is as labels, where known
+
+    def kept(self, sample: bool = True) -> Data:
+        """The same array after a step that keeps its samples (and their shape, unless `sample` is False)."""
+        return Data(self.origin, self.sample if sample else None, self.labels if sample else None)
+
+
+class ShapeVal(Value):
+    """`x.shape`, `x.shape[1:]` of an array the file computes."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: ShapeOf) -> None:
+        self.shape = shape
+
+
+class DimVal(Value):
+    """`x.shape[i]` of an array the file computes."""
+
+    __slots__ = ("dim",)
+
+    def __init__(self, dim: DimOf) -> None:
+        self.dim = dim
 
 
 class LossVal(Value):
@@ -219,7 +255,7 @@ class CompileOp:
 
     __slots__ = ("training",)
 
-    def __init__(self, training: tuple[Loss | Metric, ...] = ()) -> None:
+    def __init__(self, training: tuple[Loss | Metric | Fit, ...] = ()) -> None:
         self.training = training  # the losses and metrics it names
 
 
