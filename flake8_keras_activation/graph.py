@@ -52,6 +52,7 @@ class ShapeOf(NamedTuple):
     origin: int
     start: int
     sample: tuple[int | None, ...] | None = None
+    array: str = ""  # the array as written (`x_train`), for messages
 
 
 class DimOf(NamedTuple):
@@ -60,6 +61,7 @@ class DimOf(NamedTuple):
     origin: int
     axis: int
     value: int | None = None
+    array: str = ""  # the array as written, for messages
 
 
 class NestedLayer(NamedTuple):

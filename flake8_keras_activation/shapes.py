@@ -162,3 +162,17 @@ def _order(graph: ModelGraph) -> list[int]:
                 stack.pop()
                 order.append(key)
     return order
+
+
+def fitted_sample(graph: ModelGraph) -> Shape | None:
+    """One sample's shape of the data the model is fitted on, where every fit agrees."""
+    samples = [fit.sample for fit in graph.fits]
+    return join(samples) if samples and all(sample is not None for sample in samples) else None
+
+
+def of(graph: ModelGraph) -> Shapes:
+    """The engine's shapes for a graph, computed once per graph (the rule families share them)."""
+    cached = graph.cache.get("shapes")
+    if cached is None:
+        cached = graph.cache["shapes"] = infer(graph, fitted_sample(graph))
+    return cached

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from .. import catalog
 from ..catalog import Kind
-from ..catalog.shape_rules import Shape, join
+from ..catalog.shape_rules import Shape
 from ..finding import Code, Finding
 from ..graph import DimOf, Labels, LayerNode, Loss, ModelGraph, ShapeOf
-from ..shapes import Problem, Shapes, infer
+from .. import shapes
+from ..shapes import Problem, Shapes
 from .output import heads_for, output_step
 
 KA301 = Code(
@@ -217,11 +218,12 @@ KA305 = Code(
 CODES = (KA301, KA302, KA303, KA304, KA305)
 
 
-def ka301(argument: str, fit_line: int) -> str:
+def ka301(argument: str, array: str, whole: bool, fit_line: int) -> str:
+    written = f"{array}.shape" if whole else f"({array}.shape[0], ...)"
     return (
-        f"{argument} includes the batch axis: its array is what this model is fitted on (line {fit_line}), "
-        "whose first axis counts the samples, and Keras adds the batch axis itself; give the shape of one "
-        "sample (x.shape[1:])"
+        f"{argument}={written} includes the batch axis: {array} is what this model is fitted on (line "
+        f"{fit_line}), whose first axis counts its samples, and Keras adds the batch axis itself; use "
+        f"{array}.shape[1:]"
     )
 
 
@@ -263,20 +265,6 @@ def ka305(loss: str, labels: str, line: int, one_hot: bool) -> str:
     )
 
 
-def _fitted(graph: ModelGraph) -> Shape | None:
-    """One sample's shape of the data the model is fitted on, where every fit agrees."""
-    samples = [fit.sample for fit in graph.fits]
-    return join(samples) if samples and all(sample is not None for sample in samples) else None
-
-
-def graph_shapes(graph: ModelGraph) -> Shapes:
-    """The engine's shapes for a graph (computed once per graph)."""
-    cached = graph.cache.get("shapes")
-    if cached is None:
-        cached = graph.cache["shapes"] = infer(graph, _fitted(graph))
-    return cached
-
-
 def _batch_axis(node: LayerNode, graph: ModelGraph) -> list[Finding]:
     """KA301: the model's input shape given as the whole shape of the array it is fitted on."""
     fitted = {fit.x: fit for fit in graph.fits if fit.x is not None}
@@ -286,17 +274,18 @@ def _batch_axis(node: LayerNode, graph: ModelGraph) -> list[Finding]:
     for name, value in node.arguments:
         if name not in names or name == "batch_shape":
             continue
-        origin = None
+        origin, array = None, ""
         if isinstance(value, ShapeOf) and value.start == 0:
-            origin = value.origin
+            origin, array = value.origin, value.array
         elif isinstance(value, tuple) and value and isinstance(value[0], DimOf) and value[0].axis == 0:
-            origin = value[0].origin
+            origin, array = value[0].origin, value[0].array
         if origin in fitted:
             fit = fitted[origin]
-            fixable = ("shape",) if isinstance(value, ShapeOf) else ()
+            fixable = (name,) if isinstance(value, ShapeOf) else ()
             line, col = node.shape_at
-            message = ka301(f"{name}=" if name != "shape" else "shape", fit.line)
-            return [Finding(line, col, "KA301", message, node.layer, fixable)]
+            message = ka301(name, array, isinstance(value, ShapeOf), fit.line)
+            call = (node.line, node.col or 0) if node.line is not None else None
+            return [Finding(line, col, "KA301", message, node.layer, fixable, call)]
     return []
 
 
@@ -409,7 +398,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
         if node.shape_at is not None:
             findings += _batch_axis(node, graph)
     if _shaped(graph):
-        findings += _rank_findings(graph, graph_shapes(graph))
+        findings += _rank_findings(graph, shapes.of(graph))
     findings += _label_findings(graph)
     findings.sort(key=lambda f: (f.line, f.col, f.code))
     return findings

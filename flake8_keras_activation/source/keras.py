@@ -329,7 +329,7 @@ class KerasSemantics:
     def data_attribute(self, node: ast.Attribute, base: Data) -> Value:
         """`x.shape`; any other attribute of an array is another object."""
         if node.attr == "shape":
-            return ShapeVal(ShapeOf(base.origin, 0, base.sample))
+            return ShapeVal(ShapeOf(base.origin, 0, base.sample, self.text.label(node.value, _LOSS_LABEL_LIMIT)))
         return Data(id(node))
 
     def data_subscript(self, node: ast.Subscript, base: Data | ShapeVal, index: Value) -> Value:
@@ -352,7 +352,7 @@ class KerasSemantics:
                 value = sample[at - 1] if sample is not None and 1 <= at <= len(sample) else None
                 if sample is not None and at < 0 and -at <= len(sample):
                     value = sample[at]
-                return DimVal(DimOf(shape.origin, at, value))
+                return DimVal(DimOf(shape.origin, at, value, shape.array))
             return UNKNOWN
         if isinstance(key, ast.Slice):
             return base.kept()
