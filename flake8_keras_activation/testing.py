@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
+
+from .screen import OFF_BY_DEFAULT
 
 RUNTIME_HINT = "assert_not_affine needs Keras: pip install 'flake8-keras-activation[runtime]'"
 
@@ -37,18 +39,30 @@ def assert_not_affine(
     raise AssertionError("\n".join(lines))
 
 
-def assert_output_fits_loss(model: Any, *, input_shape: Sequence[int] | None = None) -> None:
-    """Fail when a built (and compiled) Keras model's output does not fit its loss: the KA2xx
-    findings of `check_model` (softmax over one unit, from_logits the wrong way, a categorical loss
-    on one unit, a binary loss on a multi-class softmax, a Dense head on a feature map).
+def assert_output_fits_loss(
+    model: Any, *, input_shape: Sequence[int] | None = None, extend_select: Collection[str] = ()
+) -> None:
+    """Fail when a built (and compiled) Keras model's output does not fit its loss or its metrics:
+    the KA2xx findings of `check_model` (softmax over one unit, from_logits the wrong way, a
+    probability loss on an output that is not one (a linear, relu or recurrent output), a
+    categorical loss on one unit or on sigmoid units, a binary loss on a multi-class softmax, a
+    Dense head on a feature map, a regression loss on a softmax, a softmax or sigmoid applied
+    twice, accuracy on a regression), whether structure or a measurement of the outputs (a softmax
+    applied inside `call()`) established them.
 
-    The AssertionError lists each finding with its code. `input_shape` is the shape of one sample,
-    for subclassed models Keras has not built. Imports Keras.
+    Codes that are off by default (KA210, a bounded activation on a regression's output, often a
+    deliberate constraint) fail only when named in `extend_select`, as with flake8's option. The
+    AssertionError lists each finding with its code. `input_shape` is the shape of one sample, for
+    subclassed models Keras has not built. Imports Keras.
     """
     from .runtime import check_model
 
     report = check_model(model, input_shape=input_shape)
-    found = [finding for finding in report.findings if finding.code.startswith("KA2")]
+    found = [
+        finding
+        for finding in report.findings
+        if finding.code.startswith("KA2") and (finding.code not in OFF_BY_DEFAULT or finding.code in extend_select)
+    ]
     if found:
         lines = [f"{getattr(model, 'name', 'the model')}'s output does not fit its loss:"]
         lines.extend(f"  {finding.text}" for finding in found)

@@ -264,3 +264,14 @@ def test_subclassed_models_are_traced_not_read() -> None:
     model = Linear()
     model(np.zeros((1, 2), dtype="float32"))
     assert read_graph(model) is None
+
+
+def test_a_deliberate_factorization_is_reported_as_ka104_not_dropped() -> None:
+    # the runtime reports every code, those off by default too: selecting them is for what reports them
+    model = keras.Sequential(
+        [keras.Input(shape=(6,)), layers.Dense(2, use_bias=False), layers.Dense(6), layers.ReLU()]
+    )
+    report = check_model(model)
+    assert [f.code for f in report.findings] == ["KA104"]
+    assert "it has no bias" in report.findings[0].message and "a factorization" in report.findings[0].message
+    assert len(report.collapsed) == 1  # the map it composes is measured as before

@@ -672,7 +672,10 @@ def applied(graph: ModelGraph, node: LayerNode) -> Step | None:
     if _sets_width(node) and node.kind is not Kind.INPUT:
         return Step(node.act_name, node.channels, node)
     if _is_activation(node):
-        return Step(node.act_name, channels_into(graph, node), node)
+        # an activation keeps its input's last axis, which its own output's shape says where the layer
+        # before does not (at run time: after a reshape, a merge, or an operation of the user's)
+        channels = channels_into(graph, node)
+        return Step(node.act_name, channels if channels is not None else node.channels, node)
     return None
 
 
@@ -754,12 +757,14 @@ def _bounded_regressions(graph: ModelGraph) -> list[Finding]:
         for key in heads_for(graph, loss.output):
             step = output_step(graph, key)
             node = step.node if step is not None else None
-            if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS or node.line is None:
+            if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS:
                 continue
             # the fix removes an activation the layer is given as a string: the output becomes linear
             fixable = ("activation",) if node.kind is Kind.AFFINE and node.activation_given else ()
             message = ka210(node.label, step.act, loss.label)
-            found.setdefault(node.key, Finding(node.line, node.col or 0, "KA210", message, node.layer, fixable))
+            # a node read from a built model has no position (line 0, as for the other runtime findings)
+            finding = Finding(node.line or 0, node.col or 0, "KA210", message, node.layer, fixable)
+            found.setdefault(node.key, finding)
     return list(found.values())
 
 
@@ -776,8 +781,10 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
         losses = [loss for loss in graph.losses if loss.compile == metric.compile]
         heads = heads_for(graph, metric.output)
         regression = bool(heads)
+        judged: list[Loss] = []  # the losses of the outputs the metric measures, which the message names
         for key in heads:
             applying = [loss for loss in losses if key in heads_for(graph, loss.output)]
+            judged += applying
             step = output_step(graph, key)
             if (
                 not applying
@@ -790,7 +797,7 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
                 regression = False
                 break
         if regression:
-            losses_named = ", ".join(dict.fromkeys(loss.label for loss in losses))
+            losses_named = ", ".join(dict.fromkeys(loss.label for loss in judged))
             found.append(Finding(metric.line, metric.col, "KA211", ka211(metric.label, losses_named)))
     return found
 
@@ -799,13 +806,13 @@ def _double_probabilities(graph: ModelGraph) -> list[Finding]:
     """KA209: a softmax or sigmoid applied to what a softmax or sigmoid already made."""
     found = []
     for node in graph.nodes:
-        if not _is_activation(node) or node.act_name not in catalog.PROBABILITY_ACTIVATIONS or node.line is None:
+        if not _is_activation(node) or node.act_name not in catalog.PROBABILITY_ACTIVATIONS:
             continue
         before = _first_before(graph, node, _is_identity)
         first = applied(graph, before) if before is not None else None
         if first is not None and first.act in catalog.PROBABILITY_ACTIVATIONS:
             message = ka209(node.label, node.act_name, first.node.label, first.act)
-            found.append(Finding(node.line, node.col or 0, "KA209", message, node.layer))
+            found.append(Finding(node.line or 0, node.col or 0, "KA209", message, node.layer))
     return found
 
 

@@ -12,8 +12,8 @@ from ..catalog import Kind
 from ..rules.collapse import collapsed_runs, is_affine
 from .compose import compose
 from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
-from .structure import Application, Trace, read_graph, trace
-from .training import ModelFinding, graph_findings, losses_of
+from .structure import Application, Trace, flat_outputs, read_graph, trace
+from .training import ModelFinding, graph_findings, training_of
 
 DEFAULT_MAX_ELEMENTS = 2**21  # values held at once by the probes and their responses (16 MiB as float64)
 MIN_TRIAL_ROWS = 7  # the zero input and the smallest set of trial triples (measure.trial_rows)
@@ -67,7 +67,8 @@ class Report:
     measured_affine: bool | None = None
     probes: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
-    findings: tuple[ModelFinding, ...] = ()  # KA101 and the output rules, from the real layers and model.loss
+    # KA101, KA104 and the output rules, from the real layers, model.loss and the compiled metrics
+    findings: tuple[ModelFinding, ...] = ()
 
     def map_text(self) -> str:
         return _map_text(self.input_width, self.output_width, self.rank, self.rank_is_lower_bound)
@@ -81,7 +82,11 @@ class Report:
         lines.extend(f"collapsed: {run.describe()}" for run in self.collapsed)
         error = "" if self.max_error is None else f", worst relative error {self.max_error:.1e}"
         lines.append(f"established by {self.method}{error}")
-        lines.extend(f"{finding.text}" for finding in self.findings if finding.code != "KA101")
+        for finding in self.findings:
+            if finding.code == "KA101":
+                continue
+            how = "" if finding.established == "structure" else f" [established by {finding.established}]"
+            lines.append(f"{finding.text}{how}")
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -299,7 +304,10 @@ def check_model(
     findings: tuple[ModelFinding, ...] = ()
     if traced is not None:
         shape = tuple(getattr(output, "shape", ()) or ())
-        findings = graph_findings(traced.graph.with_training(losses_of(model)), out, shape)
+        # each output's values in its own shape and dtype, in the order of the graph's heads
+        heads = [_to_numpy(tensor) for tensor in flat_outputs(output, from_graph=traced.output is None)]
+        training = training_of(model, len(heads))
+        findings = graph_findings(traced.graph.with_training(training), out, shape, heads)
     return Report(
         is_affine=measured_affine,
         kernel=kernel,

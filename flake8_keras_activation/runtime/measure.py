@@ -128,3 +128,66 @@ def probe_kernel(
         probes=len(directions),
         note=note,
     )
+
+
+# Fewer rows than the smallest trial batch (the zero input and two triples) are too few to call an
+# output a softmax or a sigmoid.
+MIN_PROBES = 7
+
+
+@dataclass(frozen=True)
+class Squashed:
+    """An activation measured on a model's outputs: its name, and what the measurement showed."""
+
+    act: str  # "softmax" or "sigmoid"
+    evidence: str
+
+
+def _sum_tolerance(dtype: np.dtype) -> float:
+    """How far from 1 a softmax's outputs may sum: 1e-3 for 32 and 64-bit floats, 8 epsilons for
+    narrower ones (0.0625 for bfloat16).
+
+    A softmax divides by its own sum, so its outputs sum to 1 up to a few roundings of the output
+    dtype (float32: about 1e-7; the sum itself is taken here in float64), whatever the number of
+    classes; 1e-3 leaves four orders of magnitude for the exponentials and the division, and an
+    output that is not normalized does not land within it on every row of every probe by chance.
+    """
+    try:
+        eps = float(np.finfo(dtype).eps)
+    except (TypeError, ValueError):  # bfloat16 and other ml_dtypes types numpy does not describe
+        eps = 2.0**-7 if dtype.itemsize <= 2 else 1e-7
+    return max(1e-3, 8 * eps)
+
+
+def squashing(values: np.ndarray) -> Squashed | None:
+    """Whether one output of a model, measured on the trial rows (`values`: one row per probe, in
+    the output's own shape and dtype), is a softmax or a sigmoid; None when the probes do not show
+    it or are too few or degenerate to tell.
+
+    A softmax: every value in [0, 1], every row summing to 1 over the last axis (within
+    `_sum_tolerance`), at least two units on that axis (a softmax over one unit is 1.0 everywhere:
+    KA201's case), and outputs that change from one probe to another. A sigmoid: every value in
+    [0, 1], some strictly inside, changing between probes, and summing to 1 over no axis (a
+    softmax over the time steps of a sequence, or over the batch, is not independent units).
+    The interval is closed because a float32 sigmoid rounds to exactly 1.0 from an input of about
+    17 on, which the probes at the larger scales reach. Any value that is not finite, or an output
+    without a batch axis, is not judged.
+    """
+    # floats, ml_dtypes' bfloat16 included (a structured kind to numpy); an integer output is a label
+    floating = values.dtype.kind == "f" or values.dtype.name.startswith(("bfloat", "float"))
+    if values.ndim < 2 or len(values) < MIN_PROBES or values.size == 0 or not floating:
+        return None
+    tolerance = _sum_tolerance(values.dtype)
+    v = values.astype(np.float64)
+    if not np.isfinite(v).all() or v.min() < 0.0 or v.max() > 1.0:
+        return None
+    if float(np.abs(v - v[:1]).max()) <= tolerance:
+        return None  # the same output for every probe: nothing is measured
+    if v.shape[-1] >= 2 and float(np.abs(v.sum(axis=-1) - 1.0).max()) <= tolerance:
+        return Squashed("softmax", "the outputs are non-negative and sum to 1 over the last axis on every probe")
+    for axis in range(v.ndim - 1):
+        if v.shape[axis] >= 2 and float(np.abs(v.sum(axis=axis) - 1.0).max()) <= tolerance:
+            return None  # a softmax over another axis
+    if not ((v > 0.0) & (v < 1.0)).any():
+        return None  # only 0s and 1s: a step, not a squashing
+    return Squashed("sigmoid", "the outputs lie between 0 and 1 on every probe without summing to 1 over any axis")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -47,6 +48,53 @@ def _last_axis(shape: Any) -> int | None:
     return last if isinstance(last, int) else None
 
 
+_IDENTITY_CODE = (lambda x: x).__code__
+
+# How Bidirectional merges its two directions into one output; with merge_mode=None it returns both.
+_MERGES = frozenset({"concat", "sum", "ave", "mul"})
+
+
+def _returns_its_argument(function: Any) -> bool:
+    """A function whose code is exactly `lambda x: x` (or `def f(x): return x`): one positional
+    parameter, no other, and a body that returns it, read from its code object, never called.
+
+    Its bytecode is compared with that of such a lambda compiled by this interpreter, so that the
+    answer does not depend on the Python version's opcodes."""
+    code = getattr(function, "__code__", None)
+    if code is None or getattr(function, "__self__", None) is not None:  # a bound method takes self first
+        return False
+    flags = getattr(code, "co_flags", 0)
+    return (
+        code.co_argcount == 1
+        and code.co_kwonlyargcount == 0
+        and getattr(code, "co_posonlyargcount", 0) == 0
+        and not flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR | inspect.CO_COROUTINE)
+        and code.co_code == _IDENTITY_CODE.co_code
+    )
+
+
+def _recurrent_activation(layer: Any) -> str:
+    """What a recurrent layer's output applies last: its `activation` (tanh unless given); a layer
+    without one (CuDNNLSTM, CuDNNGRU) has tanh built in."""
+    if not hasattr(layer, "activation"):
+        return catalog.RECURRENT_ACTIVATION
+    return activation_name(layer.activation)
+
+
+def _bidirectional_activation(layer: Any) -> str:
+    """A Bidirectional layer's output keeps its recurrent layers' activation when it merges the two
+    directions into one tensor and both apply the same one; "" otherwise."""
+    if getattr(layer, "merge_mode", None) not in _MERGES:
+        return ""
+    forward, backward = getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)
+    if forward is None or backward is None:
+        return ""
+    names = {
+        _recurrent_activation(one) if layer_key(one) in catalog.RECURRENT_LAYERS else "" for one in (forward, backward)
+    }
+    return names.pop() if len(names) == 1 else ""
+
+
 def layer_node(layer: Any, key: int, output: Any = None) -> LayerNode:
     """What one layer object is, as the catalog sees it; `output` is what it returned, for its width."""
     name = layer_key(layer)
@@ -56,6 +104,12 @@ def layer_node(layer: Any, key: int, output: Any = None) -> LayerNode:
     if name in catalog.WRAPPERS and hasattr(layer, "layer"):
         inner = layer_node(layer.layer, key)
         kind, activation, name, act_name = inner.kind, inner.activation, inner.layer, inner.act_name
+    elif name in catalog.RECURRENT_LAYERS and kind is not Kind.AFFINE:
+        act_name = _recurrent_activation(layer)
+    elif name == catalog.BIDIRECTIONAL:
+        act_name = _bidirectional_activation(layer)
+    elif name == "layers.Lambda" and _returns_its_argument(getattr(layer, "function", None)):
+        kind, act_name = Kind.PASS, "linear"  # the identity, as the source half reads `Lambda(lambda x: x)`
     elif name == catalog.ACTIVATION_LAYER:
         kind = {Act.LINEAR: Kind.PASS, Act.NONLINEAR: Kind.NONLINEAR}.get(
             activation_kind(getattr(layer, "activation", None)), Kind.UNKNOWN
@@ -177,7 +231,7 @@ def read_graph(model: Any) -> Trace | None:
     found = [producer.get(id(t)) for t in outputs]
     if any(o is None for o in found):
         return None
-    return Trace(_runtime_graph(model, nodes, edges, found), applications)
+    return Trace(_runtime_graph(model, nodes, edges, [o for o in found if o is not None]), applications)
 
 
 def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
@@ -224,8 +278,45 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
             edges.add((source, index))
         for tensor in _tensors(record.output):
             producer[id(tensor)] = index
-    found = [producer.get(id(t)) for t in _tensors(output)]
-    return Trace(_runtime_graph(model, nodes, edges, found), applications, output)
+    # An output made outside any layer (`ops.softmax(self.head(x))` in call) is an unknown node of
+    # its own: nothing is known of what feeds it, but the output rules see the model's outputs in
+    # order, and a measurement may tell what it applies.
+    returned = _tensors(output)
+    names = _output_names(model, output, len(returned))
+    found = []
+    for tensor, name in zip(returned, names):
+        source = producer.get(id(tensor))
+        if source is None:
+            shape = getattr(tensor, "shape", None)
+            nodes.append(LayerNode(key=unknown, kind=Kind.UNKNOWN, label=name, channels=_last_axis(shape)))
+            source, unknown = unknown, unknown - 1
+        found.append(source)
+    complete = all(id(tensor) in producer for tensor in returned)
+    return Trace(_runtime_graph(model, nodes, edges, found, complete), applications, output)
+
+
+def _output_names(model: Any, output: Any, count: int) -> list[str]:
+    """How messages name what a traced model's call() returns: `Classifier.call()`, and for several
+    outputs `Classifier.call()[1]` or `Classifier.call()['probs']`."""
+    call = f"{type(model).__name__}.call()"
+    if count == 1:
+        return [call]
+    if isinstance(output, dict) and len(output) == count:
+        return [f"{call}[{key!r}]" for key in output]
+    return [f"{call}[{index}]" for index in range(count)]
+
+
+def flat_outputs(output: Any, from_graph: bool) -> list[Any]:
+    """A model's returned tensors in the order of its graph's heads: for a graph read from Keras,
+    Keras's own flattening (a dict by sorted key, as Functional keeps its outputs), else the trace's."""
+    if from_graph:
+        try:
+            from keras import tree
+
+            return list(tree.flatten(output))
+        except (ImportError, AttributeError, TypeError, ValueError):
+            return []
+    return _tensors(output)
 
 
 def _input_node(inputs: list[Any]) -> LayerNode:
@@ -235,11 +326,10 @@ def _input_node(inputs: list[Any]) -> LayerNode:
 
 
 def _runtime_graph(model: Any, nodes: list[LayerNode], edges: set[tuple[int, int]],
-                   found: list[int | None]) -> ModelGraph:
-    """The graph read from a model, given the node that produces each of its outputs (None: not
-    found, and the graph is incomplete and has no heads)."""
-    complete = all(o is not None for o in found)
-    outputs = tuple(o for o in found if o is not None)
+                   found: list[int], complete: bool = True) -> ModelGraph:
+    """The graph read from a model, given the node that produces each of its outputs; incomplete
+    when one of them was made outside any layer (nothing is then claimed about the whole model)."""
+    outputs = tuple(found)
     return ModelGraph(
         "runtime",
         getattr(model, "name", "model"),
@@ -248,5 +338,5 @@ def _runtime_graph(model: Any, nodes: list[LayerNode], edges: set[tuple[int, int
         inputs=(0,),
         outputs=outputs,
         complete=complete,
-        heads=tuple((o,) for o in outputs) if complete else (),
+        heads=tuple((o,) for o in outputs),
     )
