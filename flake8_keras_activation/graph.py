@@ -69,6 +69,9 @@ class NestedLayer(NamedTuple):
 
     key: str
     arguments: tuple[tuple[str, Any], ...] | None
+    line: int | None = None  # where its own call is, for fixes
+    col: int | None = None
+    label: str = ""
 
 
 class Labels(NamedTuple):

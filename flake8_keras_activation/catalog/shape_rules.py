@@ -449,9 +449,11 @@ def output_shape(key: str, args: Args, inputs: list[Shape | None], label: str = 
             return _input(args)
         if key in ELEMENTWISE_MERGES:
             return join(inputs) if inputs and all(shape is not None for shape in inputs) else None
-        if len(inputs) != 1 or inputs[0] is None:
+        if len(inputs) != 1:
             return None
         shape = inputs[0]
+        if shape is None:
+            return _whatever_received(key, args, label)
         if key in SAME_SHAPE:
             return shape
         if key in _RULES:
@@ -487,6 +489,30 @@ def output_shape(key: str, args: Args, inputs: list[Shape | None], label: str = 
             return (height, width, shape[2])
     except _Unknown:
         return None
+    return None
+
+
+def _whatever_received(key: str, args: Args, label: str) -> Shape | None:
+    """What a layer gives whatever it receives (when it builds at all): a recurrent layer without its
+    sequences gives one vector per sample, as do Flatten and global pooling."""
+    if key in RECURRENT:
+        if _value(args, "return_sequences", False) or _value(args, "return_state", False):
+            return None
+        units = _value(args, "units")
+        return (units if type(units) is int else None,)
+    if key == "layers.Bidirectional":
+        inner = _value(args, "layer")
+        if not (isinstance(inner, tuple) and len(inner) == 2 and inner[0] in RECURRENT):
+            return None
+        out = _whatever_received(inner[0], inner[1], label)
+        merge = _value(args, "merge_mode", "concat")
+        if out is None or merge not in ("concat", "sum", "ave", "mul"):
+            return None
+        return (None if out[0] is None else 2 * out[0],) if merge == "concat" else out
+    if key == "layers.Flatten":
+        return (None,)
+    if key in PARAMETERS and "Global" in key and not _value(args, "keepdims", False):
+        return (None,)
     return None
 
 

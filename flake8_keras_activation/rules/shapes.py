@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from .. import catalog
 from ..catalog import Kind
-from ..catalog.shape_rules import Shape
+from ..catalog.shape_rules import PARAMETERS, SAME_SHAPE, Shape
 from ..finding import Code, Finding
-from ..graph import DimOf, Labels, LayerNode, Loss, ModelGraph, ShapeOf
+from ..graph import DimOf, Labels, LayerNode, Loss, ModelGraph, NestedLayer, ShapeOf
 from .. import shapes
 from ..shapes import Problem, Shapes
 from .output import heads_for, output_step
@@ -289,17 +289,41 @@ def _batch_axis(node: LayerNode, graph: ModelGraph) -> list[Finding]:
     return []
 
 
-def _rank_remedy(problem: Problem) -> tuple[str, tuple[str, ...], tuple[int, int] | None]:
+# Layers that check the rank of what they receive, and layers whose output's rank is known whatever
+# they receive.
+_CHECKING_WORDS = ("Conv", "Pool", "Sampling", "Padding", "Cropping")
+RANK_CHECKED = frozenset(
+    key for key in PARAMETERS if key in catalog.RECURRENT_LAYERS or any(word in key for word in _CHECKING_WORDS)
+) | {catalog.BIDIRECTIONAL, "layers.RepeatVector"}
+RANK_SOURCES = frozenset(catalog.RECURRENT_LAYERS) | {catalog.BIDIRECTIONAL, "layers.Flatten"} | frozenset(
+    key for key in PARAMETERS if "Global" in key
+)
+
+
+def _rank_maker(graph: ModelGraph, feeder: LayerNode | None) -> LayerNode | None:
+    """The layer that made what a layer receives, looking back through layers that keep the shape."""
+    seen: set[int] = set()
+    while feeder is not None and feeder.layer in SAME_SHAPE and feeder.key not in seen:
+        seen.add(feeder.key)
+        before = graph.predecessors(feeder.key)
+        feeder = graph.node(before[0]) if len(before) == 1 else None
+    return feeder
+
+
+def _rank_remedy(graph: ModelGraph, problem: Problem) -> tuple[str, tuple[str, ...], tuple[int, int] | None]:
     """What to do about a layer fed the wrong rank, and the fix when its feeder is a recurrent layer."""
-    feeder = problem.feeder
-    if (
-        feeder is not None
-        and feeder.layer in catalog.RECURRENT_LAYERS
-        and feeder.line is not None
-        and problem.expected is not None
-        and len(problem.received) + 1 == problem.expected
-    ):
+    feeder = _rank_maker(graph, problem.feeder)
+    short = problem.expected is not None and len(problem.received) + 1 == problem.expected
+    if feeder is not None and feeder.layer in catalog.RECURRENT_LAYERS and feeder.line is not None and short:
         return f"add return_sequences=True to {feeder.label}", ("return_sequences",), (feeder.line, feeder.col or 0)
+    if feeder is not None and feeder.layer == catalog.BIDIRECTIONAL and short:
+        inner = dict(feeder.arguments or ()).get("layer")
+        if isinstance(inner, NestedLayer) and inner.key in catalog.RECURRENT_LAYERS and inner.line is not None:
+            return (
+                f"add return_sequences=True to {inner.label} in {feeder.label}",
+                ("return_sequences",),
+                (inner.line, inner.col or 0),
+            )
     if problem.expected is not None and len(problem.received) + 1 == problem.expected:
         return "give each sample the missing axis (a Reshape, or data with one more axis)", (), None
     return "reshape what it receives to the rank it needs", (), None
@@ -312,8 +336,9 @@ def _rank_findings(graph: ModelGraph, shapes: Shapes) -> list[Finding]:
         if node.line is None:
             continue
         if problem.kind == "rank":
-            remedy, fixable, call = _rank_remedy(problem)
-            feeder = problem.feeder if problem.feeder is not None and problem.feeder.kind is not Kind.INPUT else None
+            remedy, fixable, call = _rank_remedy(graph, problem)
+            feeder = _rank_maker(graph, problem.feeder)
+            feeder = feeder if feeder is not None and feeder.kind is not Kind.INPUT else None
             needs = problem.detail.split(" needs ", 1)[-1]
             message = ka302(
                 node.label, problem.received, feeder.label if feeder else None, feeder.line if feeder else None,
@@ -380,15 +405,15 @@ def _class_count(graph: ModelGraph, loss: Loss, labels: Labels, one_hot: bool) -
 
 
 def _shaped(graph: ModelGraph) -> bool:
-    """Whether anything in the graph gives a shape the engine can start from."""
-    if any(fit.sample is not None for fit in graph.fits):
-        return True
+    """Whether the engine can find a problem: some layer checks what it receives, and something
+    gives a shape to start from (an input, a first layer's input shape, data of known shape, or a
+    layer whose output's rank does not depend on its input)."""
+    checks = starts = False
     for node in graph.nodes:
-        if node.kind is Kind.INPUT and node.layer:
-            return True
-        if node.shape_args:
-            return True
-    return False
+        key = node.layer
+        checks = checks or key in RANK_CHECKED or node.wrapper != ""
+        starts = starts or node.kind is Kind.INPUT or bool(node.shape_args) or key in RANK_SOURCES
+    return checks and (starts or any(fit.sample is not None for fit in graph.fits))
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:

@@ -79,7 +79,8 @@ def _argument(value: Value) -> Any:
     if isinstance(value, DimVal):
         return value.dim
     if isinstance(value, LayerVal):
-        return NestedLayer(value.node.layer, value.node.arguments)
+        inner = value.node
+        return NestedLayer(inner.layer, inner.arguments, inner.line, inner.col, inner.label)
     if isinstance(value, Record) and value.kind == "list":
         items = [_argument(op.value) if isinstance(op, AddOp) else NOT_LITERAL for op in value.ops]
         return NOT_LITERAL if any(item is NOT_LITERAL for item in items) and len(items) > 8 else tuple(items)
