@@ -31,6 +31,7 @@ class Loss(NamedTuple):
     output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
     inline: bool = False  # the loss argument is the constructor call itself (a fix can edit it there)
     compile: int = 0  # identifies the compile() call that gave it, to pair it with that call's metrics
+    instance: int = 0  # which of the models a function or class makes it was given to (0: every one)
 
 
 class Metric(NamedTuple):
@@ -42,6 +43,7 @@ class Metric(NamedTuple):
     col: int
     output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
     compile: int = 0  # the compile() call that gave it
+    instance: int = 0  # which of the models a function or class makes it was given to (0: every one)
 
 
 class ShapeOf(NamedTuple):
@@ -92,6 +94,11 @@ class Fit(NamedTuple):
     line: int
     col: int
     sample: tuple[int | None, ...] | None = None  # x's shape without its first axis, where known
+    instance: int = 0  # which of the models a function or class makes was fitted (0: every one)
+
+    def pairs_with(self, loss: Loss) -> bool:
+        """Whether this fit trains with `loss`: both were given to the same model."""
+        return not self.instance or not loss.instance or self.instance == loss.instance
 
 
 class LayerNode(NamedTuple):

@@ -374,6 +374,8 @@ def _label_findings(graph: ModelGraph) -> list[Finding]:
         if labels is None:
             continue
         for loss in graph.losses:
+            if not fit.pairs_with(loss):
+                continue
             family = catalog.loss_family(loss.key)
             if family not in ("categorical", "sparse"):
                 continue

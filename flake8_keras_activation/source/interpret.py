@@ -828,6 +828,8 @@ class Interpreter:
                 args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
                 for keyword in node.keywords:
                     self.eval(keyword.value, env)
+                # a method of an object we do not know may change the models it is given
+                self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
                 return self.keras.data_method(node, func.attr, base, args)
             callee = Qual(f"{base.name}.{func.attr}") if isinstance(base, Qual) else UNKNOWN
         else:

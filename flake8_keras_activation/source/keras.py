@@ -252,19 +252,22 @@ class KerasSemantics:
             return Tensor(self.flow.absorb(callee.graph, self.producers(args[0], node.args[0])))
         if not self.tensor_inputs(node, args, kwargs):
             if isinstance(callee, ClassVal) and callee.keras:
-                return ModelVal(id(callee.node))  # a subclassed model, compiled where it is made
+                return ModelVal(id(callee.node), instance=id(node))  # a subclassed model, compiled where it is made
             if isinstance(callee, FuncVal):
-                return ModelVal(id(callee.node))  # whatever the function returns, if it is a model
+                return ModelVal(id(callee.node), instance=id(node))  # whatever the function returns, if a model
         return None
 
     def model_method(self, node: ast.Call, method: str, model: ModelVal, args: list[Value], kwargs: Kwargs) -> Value:
         """`model.compile(...)` on a functional or subclassed model: what it says about the losses."""
+        entries: tuple[Loss | Metric | Fit, ...] = ()
         if method == "compile":
-            training = self.interpreter.compiles.get(model.origin, ())
-            self.interpreter.compiles[model.origin] = training + self.compile_training(node, args, kwargs)
+            entries = self.compile_training(node, args, kwargs)
         elif method in catalog.FIT_METHODS:
-            training = self.interpreter.compiles.get(model.origin, ())
-            self.interpreter.compiles[model.origin] = training + (self.fit_entry(node, args, kwargs),)
+            entries = (self.fit_entry(node, args, kwargs),)
+        if entries:
+            if model.instance:  # one of the models a function or a class makes
+                entries = tuple(entry._replace(instance=model.instance) for entry in entries)
+            self.interpreter.compiles[model.origin] = self.interpreter.compiles.get(model.origin, ()) + entries
         return UNKNOWN
 
     def fit_entry(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Fit:

@@ -144,13 +144,16 @@ class MetricVal(Value):
 class ModelVal(Value):
     """A model that `compile()` can be called on: `origin` names its construction (a
     `keras.Model(...)` call, a subclassed model's class, or a function of the file that returns
-    a model); `graph` is its graph when it is already known."""
+    a model); `graph` is its graph when it is already known. `instance` tells apart the models one
+    construction makes (each call of a function that builds one): what is done to one of them is
+    not done to the others (0: the one model of a construction that runs once)."""
 
-    __slots__ = ("origin", "graph")
+    __slots__ = ("origin", "graph", "instance")
 
-    def __init__(self, origin: int, graph: ModelGraph | None = None) -> None:
+    def __init__(self, origin: int, graph: ModelGraph | None = None, instance: int = 0) -> None:
         self.origin = origin
         self.graph = graph
+        self.instance = instance
 
 
 class DictVal(Value):
