@@ -4,12 +4,12 @@ from the rule families (each family's module holds its own codes)."""
 from __future__ import annotations
 
 from .finding import Code, Finding
-from .rules import collapse, output
+from .rules import collapse, output, shapes
 from .screen import OFF_BY_DEFAULT
 
 __all__ = ["CODES", "OFF_BY_DEFAULT", "Code", "Finding", "markdown"]
 
-CODES: dict[str, Code] = {code.code: code for family in (collapse, output) for code in family.CODES}
+CODES: dict[str, Code] = {code.code: code for family in (collapse, output, shapes) for code in family.CODES}
 
 
 def markdown(code: Code) -> str:

@@ -1,4 +1,5 @@
-"""The fixer: a libcst codemod for the findings that have a mechanical fix (KA101, KA102, KA201-KA203, KA210)."""
+"""The fixer: a libcst codemod for the findings that have a mechanical fix (KA101, KA102, KA201-KA203, KA210,
+KA301, KA302)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
 from .finding import Finding
 from .config import ACTIVATION_NAME
 
-FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203", "KA210"})
+FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203", "KA210", "KA301", "KA302"})
 DEFAULT_ACTIVATION = "relu"
 
 _Whitespace = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
@@ -67,10 +68,13 @@ class _Plan:
     sigmoid: Finding | None = None  # KA201: "softmax" becomes "sigmoid"
     logits: Finding | None = None  # KA202 (from_logits off) or KA203 (from_logits on)
     linear: Finding | None = None  # KA210: the output layer's activation goes
+    batchless: Finding | None = None  # KA301: `x.shape` becomes `x.shape[1:]`
+    sequences: Finding | None = None  # KA302: the feeding recurrent layer returns its sequences
     done: bool = False
 
     def findings(self) -> list[Finding]:
-        return [f for f in (self.activation, *self.remove, self.sigmoid, self.logits, self.linear) if f is not None]
+        chosen = (self.activation, *self.remove, self.sigmoid, self.logits, self.linear, self.batchless, self.sequences)
+        return [f for f in chosen if f is not None]
 
 
 def _newline_in(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
@@ -225,6 +229,8 @@ class _Fixer(cst.CSTTransformer):
             (plan.sigmoid, _sigmoid),
             (plan.logits, _logits),
             (plan.linear, _linear),
+            (plan.batchless, _batchless),
+            (plan.sequences, _sequences),
         ]
         for wanted, rewrite in rewrites:
             if wanted is None:
@@ -314,6 +320,44 @@ def _linear(call: cst.Call, finding: Finding) -> cst.Call | str:
     return call.with_changes(args=args)
 
 
+def _batchless(call: cst.Call, finding: Finding) -> cst.Call | str:
+    """KA301: the input shape `x.shape` becomes `x.shape[1:]`, the shape of one sample."""
+    if not finding.arguments:
+        return "no mechanical fix: give the shape of one sample"
+    name = finding.arguments[0]
+    args = list(call.args)
+    at = next((i for i, arg in enumerate(args) if arg.keyword is not None and arg.keyword.value == name), None)
+    if at is None and name == "shape" and args and args[0].keyword is None and not args[0].star:
+        at = 0
+    if at is None:
+        return f"{name} is not an argument of the call"
+    value = args[at].value
+    if not (isinstance(value, cst.Attribute) and value.attr.value == "shape"):
+        return "the shape is not written as x.shape"
+    rest = cst.SubscriptElement(cst.Slice(lower=cst.Integer("1"), upper=None))
+    args[at] = args[at].with_changes(value=cst.Subscript(value=value, slice=[rest]))
+    return call.with_changes(args=args)
+
+
+def _sequences(call: cst.Call, finding: Finding) -> cst.Call | str:
+    """KA302: the recurrent layer that feeds another one returns its whole sequence."""
+    if not finding.arguments:
+        return "no mechanical fix: " + finding.message.rsplit("; ", 1)[-1]
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "return_sequences":
+            args[i] = arg.with_changes(value=_bool(True))
+            return call.with_changes(args=args)
+    if any(arg.star == "**" for arg in args):
+        return "the call passes **kwargs, which may hold return_sequences"
+    keyword = cst.Arg(
+        keyword=cst.Name("return_sequences"),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+        value=_bool(True),
+    )
+    return _append(call, keyword)
+
+
 def _no_fix(finding: Finding) -> str:
     """Why a loss finding has no mechanical fix, with the remedy its message names."""
     return "no mechanical fix: " + finding.message.rsplit("; ", 1)[-1]
@@ -368,6 +412,10 @@ def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
             plan.logits = plan.logits or finding
         elif finding.code == "KA210":
             plan.linear = plan.linear or finding
+        elif finding.code == "KA301":
+            plan.batchless = plan.batchless or finding
+        elif finding.code == "KA302":
+            plan.sequences = plan.sequences or finding
         else:
             plan.remove.append(finding)
     return plans

@@ -31,6 +31,7 @@ class Loss(NamedTuple):
     output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
     inline: bool = False  # the loss argument is the constructor call itself (a fix can edit it there)
     compile: int = 0  # identifies the compile() call that gave it, to pair it with that call's metrics
+    instance: int = 0  # which of the models a function or class makes it was given to (0: every one)
 
 
 class Metric(NamedTuple):
@@ -42,6 +43,62 @@ class Metric(NamedTuple):
     col: int
     output: int | str | None = None  # the output it applies to: list index, dict key, or None for all
     compile: int = 0  # the compile() call that gave it
+    instance: int = 0  # which of the models a function or class makes it was given to (0: every one)
+
+
+class ShapeOf(NamedTuple):
+    """`x.shape` (start 0) or `x.shape[1:]` (start 1) of an array the file computes, given as a
+    layer's shape argument: `origin` names the array, `sample` is its shape without the first axis
+    where the file fixes it (a dataset's `load_data()`, a literal `reshape`)."""
+
+    origin: int
+    start: int
+    sample: tuple[int | None, ...] | None = None
+    array: str = ""  # the array as written (`x_train`), for messages
+
+
+class DimOf(NamedTuple):
+    """`x.shape[i]` of an array the file computes: its value where the file fixes it."""
+
+    origin: int
+    axis: int
+    value: int | None = None
+    array: str = ""  # the array as written, for messages
+
+
+class NestedLayer(NamedTuple):
+    """A layer given as an argument of another (the recurrent layer of a Bidirectional)."""
+
+    key: str
+    arguments: tuple[tuple[str, Any], ...] | None
+    line: int | None = None  # where its own call is, for fixes
+    col: int | None = None
+    label: str = ""
+
+
+class Labels(NamedTuple):
+    """What the file knows of the labels it fits a model on."""
+
+    encoding: str  # "one_hot" (to_categorical, one_hot) or "integer" (a dataset's class indices)
+    classes: int | None  # how many classes, where a literal or the dataset says it
+    source: str  # how they were made, for messages: "to_categorical(y, 10)", "mnist.load_data()"
+    line: int = 0
+    col: int = 0
+
+
+class Fit(NamedTuple):
+    """One `fit` (or `train_on_batch`) call of a model: the arrays it is given, where the file knows them."""
+
+    x: int | None  # the origin of the array given as x
+    y: Labels | None
+    line: int
+    col: int
+    sample: tuple[int | None, ...] | None = None  # x's shape without its first axis, where known
+    instance: int = 0  # which of the models a function or class makes was fitted (0: every one)
+
+    def pairs_with(self, loss: Loss) -> bool:
+        """Whether this fit trains with `loss`: both were given to the same model."""
+        return not self.instance or not loss.instance or self.instance == loss.instance
 
 
 class LayerNode(NamedTuple):
@@ -71,6 +128,12 @@ class LayerNode(NamedTuple):
     called: bool = False  # applied to a tensor at a call site (functional code, a subclass's call())
     keras3: bool = False  # the file spells Keras 3 (imports keras, not tf_keras)
     binding: str = ""  # the name the code assigns the layer, or its output, to (`code = Dense(32)(x)`)
+    # The arguments the call gives, by parameter name: literals as values, others as NOT_LITERAL
+    # (catalog.shape_rules), an array's shape as ShapeOf/DimOf; None when the call unpacks
+    # *args or **kwargs or is not a constructor call.
+    arguments: tuple[tuple[str, Any], ...] | None = None
+    wrapper: str = ""  # "layers.TimeDistributed" when the node applies its layer through one
+    shape_at: tuple[int, int] | None = None  # where the call gives the model's input shape (line, col)
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""
@@ -99,7 +162,7 @@ class ModelGraph:
 
     __slots__ = (
         "kind", "label", "nodes", "edges", "line", "col", "inputs", "outputs", "preceded", "complete",
-        "heads", "losses", "metrics", "origin", "_by_key", "_succ", "_pred",
+        "heads", "losses", "metrics", "fits", "origin", "cache", "_by_key", "_succ", "_pred",
     )
 
     def __init__(
@@ -134,6 +197,8 @@ class ModelGraph:
         self.heads = heads if heads is not None else ((tuple(outputs),) if outputs else ())
         self.losses = losses  # what compile() says, matched to `heads` by order or layer name
         self.metrics = metrics  # what compile() says to measure, paired with its losses by `compile`
+        self.fits: tuple[Fit, ...] = ()  # what fit() is given
+        self.cache: dict[str, Any] = {}  # what rules derive from the graph once (its shapes)
         self.origin = origin  # identifies the model's construction, so that a later compile() finds it
         self._by_key = {node.key: node for node in nodes}
         self._succ: dict[int, list[int]] = {}
@@ -147,18 +212,21 @@ class ModelGraph:
     def __repr__(self) -> str:
         return f"ModelGraph({self.kind!r}, {self.label!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
 
-    def with_training(self, entries: tuple[Loss | Metric, ...]) -> ModelGraph:
-        """The same model, compiled with these losses and metrics (and no others)."""
-        losses = tuple(entry for entry in entries if isinstance(entry, Loss))
-        metrics = tuple(entry for entry in entries if isinstance(entry, Metric))
-        return ModelGraph(
+    def with_training(self, entries: tuple[Loss | Metric | Fit, ...]) -> ModelGraph:
+        """The same model, compiled and fitted with these losses, metrics and fits (and no others)."""
+        graph = ModelGraph(
             self.kind, self.label, self.nodes, self.edges, self.line, self.col, self.inputs, self.outputs,
-            self.preceded, self.complete, self.heads, losses, self.origin, metrics,
+            self.preceded, self.complete, self.heads,
+            tuple(entry for entry in entries if isinstance(entry, Loss)),
+            self.origin,
+            tuple(entry for entry in entries if isinstance(entry, Metric)),
         )
+        graph.fits = tuple(entry for entry in entries if isinstance(entry, Fit))
+        return graph
 
     @property
-    def training(self) -> tuple[Loss | Metric, ...]:
-        return (*self.losses, *self.metrics)
+    def training(self) -> tuple[Loss | Metric | Fit, ...]:
+        return (*self.losses, *self.metrics, *self.fits)
 
     def node(self, key: int) -> LayerNode:
         return self._by_key[key]

@@ -432,6 +432,18 @@ INVALID = [
         """,
         ((6, 54, "KA101"), (8, 17, "KA101")),
     ),
+    Case(
+        "model-handed-to-a-method-of-an-unknown-object-is-not-claimed-affine",
+        """
+        from keras import layers, models
+        from keras.export import ExportArchive
+
+        archive = ExportArchive()
+        model = models.Sequential([layers.Input((10,)), layers.Dense(2), layers.Dense(2)])
+        archive.track(model)
+        """,
+        ((5, 48, "KA101"),),
+    ),
 ]
 
 VALID = [

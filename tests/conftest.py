@@ -108,6 +108,7 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
         cases_output,
         cases_paths,
         cases_sequential,
+        cases_shapes,
         cases_subclassed,
         test_factorization,
     )
@@ -118,6 +119,7 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
         "subclassed": cases_subclassed,
         "output": cases_output,
         "heads": cases_heads,
+        "shapes": cases_shapes,
         "catalog": cases_catalog,
         "paths": cases_paths,
         "input-shapes": cases_input_shapes,

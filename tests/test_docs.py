@@ -47,7 +47,10 @@ def test_shipped_examples_report_what_the_readme_shows() -> None:
 def test_examples_of_each_rule_in_the_docs_behave_as_documented() -> None:
     from flake8_keras_activation import analyze_source
 
-    imports = "from keras import Sequential, layers, Input\nimport keras\nfrom keras.layers import Dense\n"
+    imports = (
+        "import numpy as np\nfrom keras import Sequential, layers, Input\nimport keras\n"
+        "from keras.layers import Conv2D, Dense, Flatten, LSTM, MaxPooling2D\n"
+    )
     for code in CODES.values():
         flagged = {f.code for f in analyze_source(imports + code.example)}
         assert code.code in flagged, code.code

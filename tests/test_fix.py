@@ -475,6 +475,73 @@ def test_a_bounded_activation_layer_after_the_output_is_not_removed() -> None:
     assert [s.finding.code for s in result.skipped] == ["KA210"]
 
 
+SHAPE_FIX_PAIRS = [
+    pytest.param(
+        "from keras.models import Sequential\nfrom keras.layers import LSTM, Dense\n\n"
+        "model = Sequential([LSTM(64, input_shape=(10, 8)), LSTM(32), Dense(1)])\n",
+        "from keras.models import Sequential\nfrom keras.layers import LSTM, Dense\n\n"
+        "model = Sequential([LSTM(64, input_shape=(10, 8), return_sequences=True), LSTM(32), Dense(1)])\n",
+        id="ka302-return-sequences-added-to-the-feeder",
+    ),
+    pytest.param(
+        "from keras.models import Sequential\nfrom keras.layers import GRU, Dense, Dropout\n\n"
+        "model = Sequential()\nmodel.add(GRU(\n    64,\n    return_sequences=False,\n    input_shape=(5, 3),\n))\n"
+        "model.add(Dropout(0.2))\nmodel.add(GRU(8))\nmodel.add(Dense(1))\n",
+        "from keras.models import Sequential\nfrom keras.layers import GRU, Dense, Dropout\n\n"
+        "model = Sequential()\nmodel.add(GRU(\n    64,\n    return_sequences=True,\n    input_shape=(5, 3),\n))\n"
+        "model.add(Dropout(0.2))\nmodel.add(GRU(8))\nmodel.add(Dense(1))\n",
+        id="ka302-return-sequences-false-becomes-true-through-dropout",
+    ),
+    pytest.param(
+        "from keras import layers, Sequential\n\n"
+        "model = Sequential([layers.Input((20, 4)), layers.Bidirectional(layers.LSTM(8)), layers.LSTM(4)])\n",
+        "from keras import layers, Sequential\n\n"
+        "model = Sequential([layers.Input((20, 4)), layers.Bidirectional(layers.LSTM(8, return_sequences=True)), "
+        "layers.LSTM(4)])\n",
+        id="ka302-inside-bidirectional",
+    ),
+    pytest.param(
+        "import numpy as np\nimport keras\n\nx = np.load('x.npy')\ny = np.load('y.npy')\n"
+        "model = keras.Sequential([keras.layers.Dense(4, activation='relu', input_shape=x.shape), keras.layers.Dense(1)])\n"
+        "model.compile(loss='mse')\nmodel.fit(x, y)\n",
+        "import numpy as np\nimport keras\n\nx = np.load('x.npy')\ny = np.load('y.npy')\n"
+        "model = keras.Sequential([keras.layers.Dense(4, activation='relu', input_shape=x.shape[1:]), "
+        "keras.layers.Dense(1)])\n"
+        "model.compile(loss='mse')\nmodel.fit(x, y)\n",
+        id="ka301-one-sample-shape",
+    ),
+    pytest.param(
+        "import numpy as np\nimport keras\n\nx = np.load('x.npy')\ninputs = keras.Input(x.shape)\n"
+        "model = keras.Model(inputs, keras.layers.Dense(1)(inputs))\nmodel.fit(x, x)\n",
+        "import numpy as np\nimport keras\n\nx = np.load('x.npy')\ninputs = keras.Input(x.shape[1:])\n"
+        "model = keras.Model(inputs, keras.layers.Dense(1)(inputs))\nmodel.fit(x, x)\n",
+        id="ka301-positional-input-shape",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), SHAPE_FIX_PAIRS)
+def test_shape_fix_pairs(source: str, expected: str) -> None:
+    codes = {f.code for f in analyze_source(source)} & {"KA301", "KA302"}
+    assert codes, "the case must have a shape finding to fix"
+    fixed = fix_text(source)
+    assert fixed == expected
+    ast.parse(fixed)
+    assert not {f.code for f in analyze_source(fixed)} & codes, "the finding is gone"
+    assert fix_text(fixed) == fixed, "a second run changes nothing"
+
+
+def test_a_rank_finding_whose_feeder_is_not_recurrent_is_skipped_with_the_remedy() -> None:
+    source = "import keras\nfrom keras import layers\n\nm = keras.Sequential([layers.Input((12,)), layers.LSTM(4)])\n"
+    findings = [f for f in analyze_source(source) if f.code == "KA302"]
+    assert findings
+    result = fix_source(source, findings)
+    assert result.text == source
+    assert [(s.finding.code, s.reason) for s in result.skipped] == [
+        ("KA302", "no mechanical fix: give each sample the missing axis (a Reshape, or data with one more axis)")
+    ]
+
+
 @pytest.mark.parametrize(("source", "expected"), FIX_PAIRS)
 def test_fix_pairs(source: str, expected: str) -> None:
     assert remaining(source), "the case must have something to fix"

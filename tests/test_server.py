@@ -259,6 +259,34 @@ async def test_quick_fix_equals_the_fix_command_and_clears_the_finding(client: L
     assert await diagnostics_for(client, uri, 2) == []
 
 
+RANK_FIX = """\
+from keras.models import Sequential
+from keras.layers import LSTM, Dense
+
+model = Sequential()
+model.add(LSTM(64, input_shape=(10, 8)))
+model.add(LSTM(32))
+model.add(Dense(1))
+"""
+
+
+@pytest.mark.asyncio
+async def test_a_rank_finding_is_fixed_at_the_layer_that_feeds_it(client: LanguageClient, tmp_path: Path) -> None:
+    uri = "file:///virtual/rank_fix.py"
+    open_file(client, uri, RANK_FIX)
+    [finding] = await diagnostics_for(client, uri, 1)
+    assert finding.code == "KA302" and finding.range.start.line == 5  # at LSTM(32), which cannot take its input
+    offered = await actions(client, uri, 5, finding.range.start.character + 1, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA302")]
+    edits = fix.edit.changes[uri]
+    # the edit is on the line of LSTM(64), the layer that must return its sequences
+    assert [(e.range.start.line, e.new_text) for e in edits] == [(4, ", return_sequences=True")]
+    new = applied(RANK_FIX, edits)
+    assert new == fixed_by_command(tmp_path, RANK_FIX)
+    replace_all(client, uri, new, 2)
+    assert await diagnostics_for(client, uri, 2) == []
+
+
 LOSS_FIX = """\
 import keras
 from keras import layers

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..finding import Finding
 from ..graph import ModelGraph
-from . import collapse, output
+from . import collapse, output, shapes
 
-FAMILIES = (collapse, output)
+FAMILIES = (collapse, output, shapes)
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:

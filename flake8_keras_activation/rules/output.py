@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from .. import catalog
+from .. import catalog, shapes
 from ..catalog import LINEAR_ACTIVATIONS, Kind
+from ..catalog.shape_rules import Shape
 from ..finding import Code, Finding
 from ..graph import LayerNode, Loss, ModelGraph
 
@@ -225,7 +226,9 @@ KA206 = Code(
         "noise only) when what it receives is the output of a 2D or 3D convolution or pooling layer, "
         "through layers that act on each position alone (other `Dense` layers, batch or layer "
         "normalization, activations, dropout), without a `Flatten`, a global pooling layer, a "
-        "`Reshape` or a recurrent layer in between."
+        "`Reshape` or a recurrent layer in between; and, under a cross-entropy, such a head fed that way "
+        "by the model's input itself when its samples have more than one axis (`Input(shape=(28, 28))` "
+        "then `Dense(10, activation=\"softmax\")`)."
     ),
     why=(
         "`Dense` acts on the last axis only. On a feature map of shape `(batch, 26, 26, 64)` it makes "
@@ -257,7 +260,10 @@ KA206 = Code(
         "forecasters, CTC heads), so a `Dense` head after `Conv1D` or 1D pooling is never reported, "
         "and neither is a missing `GlobalMaxPooling1D` in a text classifier. A model that predicts "
         "per pixel on purpose with a `Dense` head is reported: silence it with `# noqa: KA206`; "
-        "per-pixel heads are usually 1x1 convolutions, which are never reported."
+        "per-pixel heads are usually 1x1 convolutions, which are never reported. A head on the raw "
+        "input is judged only under a cross-entropy and when the input's shape is known: samples of "
+        "rank 3 or more, or of rank 2 with both axes literal (a sequence of any length, `(None, 300)`, "
+        "is a tagger's input, where one prediction per step is the point)."
     ),
 )
 
@@ -524,6 +530,15 @@ def ka205(loss: str, layer: str, units: int) -> str:
     )
 
 
+def ka206_input(layer: str, sample: tuple[int | None, ...]) -> str:
+    shown = ", ".join("None" if d is None else str(d) for d in sample)
+    return (
+        f"{layer} makes the model's output from its input's samples of shape ({shown}) under a "
+        "cross-entropy: Dense acts on the last axis only, so the model predicts once per row, not once "
+        "per sample; add Flatten() before it"
+    )
+
+
 def ka206(layer: str, source: str, source_line: int | None) -> str:
     where = f" (line {source_line})" if source_line is not None else ""
     return (
@@ -686,7 +701,7 @@ def output_step(graph: ModelGraph, key: int) -> Step | None:
     return None
 
 
-def _heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
+def heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
     """The output nodes a loss or metric applies to: each single-node output it names (all, by
     index, by layer name); none when one of them is made on several paths."""
     heads = [head[0] for head in graph.heads if len(head) == 1]
@@ -708,7 +723,7 @@ def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
     def report(code: str, message: str, fixable: tuple[str, ...] = ()) -> None:
         found.setdefault(code, Finding(loss.line, loss.col, code, message, loss.key or "", fixable))
 
-    for key in _heads_for(graph, loss.output):
+    for key in heads_for(graph, loss.output):
         step = output_step(graph, key)
         if step is None:
             continue
@@ -739,7 +754,7 @@ def _bounded_regressions(graph: ModelGraph) -> list[Finding]:
     for loss in graph.losses:
         if catalog.loss_family(loss.key) != "regression":
             continue
-        for key in _heads_for(graph, loss.output):
+        for key in heads_for(graph, loss.output):
             step = output_step(graph, key)
             node = step.node if step is not None else None
             if step is None or node is None or step.act not in catalog.BOUNDED_ACTIVATIONS:
@@ -764,11 +779,11 @@ def _accuracy_on_regressions(graph: ModelGraph) -> list[Finding]:
     found = []
     for metric in graph.metrics:
         losses = [loss for loss in graph.losses if loss.compile == metric.compile]
-        heads = _heads_for(graph, metric.output)
+        heads = heads_for(graph, metric.output)
         regression = bool(heads)
         judged: list[Loss] = []  # the losses of the outputs the metric measures, which the message names
         for key in heads:
-            applying = [loss for loss in losses if key in _heads_for(graph, loss.output)]
+            applying = [loss for loss in losses if key in heads_for(graph, loss.output)]
             judged += applying
             step = output_step(graph, key)
             if (
@@ -837,7 +852,48 @@ def _unflattened_heads(graph: ModelGraph) -> list[Finding]:
         if source is not None:
             message = ka206(dense.label, source.label, source.line)
             found.append(Finding(dense.line or 0, dense.col or 0, "KA206", message, dense.layer))
+            continue
+        sample = _raw_input(graph, dense)
+        if sample is not None and _classifies(graph, head[0]):
+            message = ka206_input(dense.label, sample)
+            found.append(Finding(dense.line or 0, dense.col or 0, "KA206", message, dense.layer))
     return found
+
+
+def _raw_input(graph: ModelGraph, dense: LayerNode) -> Shape | None:
+    """The samples of the model's input that reach `dense` through layers acting on each position
+    alone, when they have more than one axis: an image or a table of rows that was never flattened.
+    Rank 2 counts only when both axes are literal (a sequence of any length is a tagger's input)."""
+    key = dense.key
+    seen = {key}
+    sample: Shape | None = None
+    while True:
+        predecessors = graph.predecessors(key)
+        if not predecessors:
+            if graph.kind == "sequential" and key in graph.inputs:
+                sample = shapes.of(graph).received.get(key)
+            break
+        if len(predecessors) != 1 or predecessors[0] in seen:
+            return None
+        node = graph.node(predecessors[0])
+        seen.add(node.key)
+        if node.kind is Kind.INPUT:
+            sample = shapes.of(graph).output.get(node.key)
+            break
+        if not _positionwise(node):
+            return None
+        key = node.key
+    if sample is None or len(sample) < 2:
+        return None
+    return sample if len(sample) >= 3 or all(d is not None for d in sample) else None
+
+
+def _classifies(graph: ModelGraph, head: int) -> bool:
+    """A cross-entropy, which scores one prediction per sample, is compiled for this output."""
+    return any(
+        catalog.loss_family(loss.key) in _CROSS_ENTROPIES and head in heads_for(graph, loss.output)
+        for loss in graph.losses
+    )
 
 
 def softmax_over_one_unit(graph: ModelGraph) -> list[Finding]:

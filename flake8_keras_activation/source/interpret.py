@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .. import catalog
-from ..graph import LayerNode, Loss, Metric, ModelGraph
+from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .functional import Dataflow
@@ -30,6 +30,7 @@ from .values import (
     AddOp,
     ClassVal,
     Const,
+    Data,
     DictVal,
     FuncVal,
     LayerVal,
@@ -39,6 +40,7 @@ from .values import (
     OpaqueOp,
     Qual,
     Record,
+    ShapeVal,
     Tensor,
     Value,
     join_values,
@@ -139,7 +141,7 @@ class Interpreter:
         self.returns: list[tuple[Value, ast.expr]] | None = None
         self.exits: list[Env] | None = None  # the states at a function body's returns, while it runs
         # a model's origin -> the losses and metrics of its compile() calls
-        self.compiles: dict[int, tuple[Loss | Metric, ...]] = {}
+        self.compiles: dict[int, tuple[Loss | Metric | Fit, ...]] = {}
         self.made_by: dict[int, int] = {}  # a function of the file -> the origin of the model it returns
         self.passed: dict[int, set[int]] = {}  # a function's parameter -> the models calls pass to it
         self.parameters: dict[int, int] = {}  # a parameter's input node -> the parameter's origin
@@ -689,6 +691,8 @@ class Interpreter:
             if name is not None and name in env:
                 return env[name]
             base = self.eval(node.value, env)
+            if isinstance(base, Data):
+                return self.keras.data_attribute(node, base)
             return Qual(f"{base.name}.{node.attr}") if isinstance(base, Qual) else UNKNOWN
         if isinstance(node, ast.Constant):
             value = node.value
@@ -719,9 +723,11 @@ class Interpreter:
             return named
         if isinstance(node, ast.Subscript):
             base = self.eval(node.value, env)
-            self.eval(node.slice, env)
+            index = self.eval(node.slice, env)
             if tensorish(base):
                 return self.keras.subscript(node, base)
+            if isinstance(base, (Data, ShapeVal)):
+                return self.keras.data_subscript(node, base, index)
             return UNKNOWN
         if isinstance(node, (ast.Starred, ast.Await)):
             self.eval(node.value, env)
@@ -796,6 +802,10 @@ class Interpreter:
                 return Record(node, "list", (LoopOp(items.ops, count.value > 1),))
         if tensorish(left) or tensorish(right):
             return self.keras.tensor_binop(node, node.op, left, right, node.left, node.right)
+        if isinstance(left, Data) and isinstance(right, Const):
+            return left.kept()  # `x / 255.0`: the same samples
+        if isinstance(right, Data) and isinstance(left, Const):
+            return right.kept()
         return UNKNOWN
 
     def eval_call(self, node: ast.Call, env: Env) -> Value:
@@ -814,6 +824,13 @@ class Interpreter:
                 args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
                 kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
                 return self.keras.model_method(node, func.attr, base, args, kwargs)
+            if isinstance(base, Data):
+                args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
+                for keyword in node.keywords:
+                    self.eval(keyword.value, env)
+                # a method of an object we do not know may change the models it is given
+                self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
+                return self.keras.data_method(node, func.attr, base, args)
             callee = Qual(f"{base.name}.{func.attr}") if isinstance(base, Qual) else UNKNOWN
         else:
             callee = self.eval(func, env)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import catalog
 from ..catalog import Act, Kind
-from ..graph import LayerConfig, LayerNode, Loss, Metric, ModelGraph
+from ..catalog.shape_rules import NOT_LITERAL, PARAMETERS
+from ..graph import DimOf, Fit, Labels, LayerConfig, LayerNode, Loss, Metric, ModelGraph, NestedLayer, ShapeOf
 from ..screen import DEFINITION_WORDS
 from .sequential import sequential_graph
 from .text import SourceText
@@ -23,7 +24,9 @@ from .values import (
     ClassVal,
     CompileOp,
     Const,
+    Data,
     DictVal,
+    DimVal,
     FuncVal,
     LayerVal,
     LossVal,
@@ -34,6 +37,7 @@ from .values import (
     OpaqueOp,
     Qual,
     Record,
+    ShapeVal,
     Tensor,
     Value,
 )
@@ -63,6 +67,24 @@ _MERGE_FUNCTIONS = frozenset(
 
 class _NotLiteral(Exception):
     pass
+
+
+def _argument(value: Value) -> Any:
+    """An argument as the shape rules read it: a literal, a tuple of them, an array's shape, a layer
+    given to a wrapper, or NOT_LITERAL."""
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, ShapeVal):
+        return value.shape
+    if isinstance(value, DimVal):
+        return value.dim
+    if isinstance(value, LayerVal):
+        inner = value.node
+        return NestedLayer(inner.layer, inner.arguments, inner.line, inner.col, inner.label)
+    if isinstance(value, Record) and value.kind == "list":
+        items = [_argument(op.value) if isinstance(op, AddOp) else NOT_LITERAL for op in value.ops]
+        return NOT_LITERAL if any(item is NOT_LITERAL for item in items) and len(items) > 8 else tuple(items)
+    return NOT_LITERAL
 
 
 def _given(node: ast.Call, args: list[Value], kwargs: Kwargs, name: str, index: int) -> tuple[Value, ast.expr] | None:
@@ -223,24 +245,142 @@ class KerasSemantics:
             key = catalog.canonical(callee.name)
             if key is not None:
                 return self.call_keras(node, key, args, kwargs)
+            if callee.name.startswith("numpy.") and args and isinstance(args[0], Data):
+                return self.numpy_call(node, callee.name[len("numpy.") :], args, kwargs)
         if isinstance(callee, ModelVal) and callee.graph is not None and node.args:
             # a model used as a layer (`keras.Model(inputs, base(inputs))`): its layers join the flow
             return Tensor(self.flow.absorb(callee.graph, self.producers(args[0], node.args[0])))
         if not self.tensor_inputs(node, args, kwargs):
             if isinstance(callee, ClassVal) and callee.keras:
-                return ModelVal(id(callee.node))  # a subclassed model, compiled where it is made
+                return ModelVal(id(callee.node), instance=id(node))  # a subclassed model, compiled where it is made
             if isinstance(callee, FuncVal):
-                return ModelVal(id(callee.node))  # whatever the function returns, if it is a model
+                return ModelVal(id(callee.node), instance=id(node))  # whatever the function returns, if a model
         return None
 
     def model_method(self, node: ast.Call, method: str, model: ModelVal, args: list[Value], kwargs: Kwargs) -> Value:
         """`model.compile(...)` on a functional or subclassed model: what it says about the losses."""
+        entries: tuple[Loss | Metric | Fit, ...] = ()
         if method == "compile":
-            training = self.interpreter.compiles.get(model.origin, ())
-            self.interpreter.compiles[model.origin] = training + self.compile_training(node, args, kwargs)
+            entries = self.compile_training(node, args, kwargs)
+        elif method in catalog.FIT_METHODS:
+            entries = (self.fit_entry(node, args, kwargs),)
+        if entries:
+            if model.instance:  # one of the models a function or a class makes
+                entries = tuple(entry._replace(instance=model.instance) for entry in entries)
+            self.interpreter.compiles[model.origin] = self.interpreter.compiles.get(model.origin, ()) + entries
         return UNKNOWN
 
-    def compile_training(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> tuple[Loss | Metric, ...]:
+    def fit_entry(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> Fit:
+        """`model.fit(x, y, ...)`: the arrays it is given, where the file knows them."""
+        x = _given(node, args, kwargs, "x", 0)
+        y = _given(node, args, kwargs, "y", 1)
+        data = x[0] if x is not None and isinstance(x[0], Data) else None
+        labels = y[0].labels if y is not None and isinstance(y[0], Data) else None
+        return Fit(
+            data.origin if data is not None else None,
+            labels,
+            node.lineno,
+            self.text.column(node),
+            data.sample if data is not None else None,
+        )
+
+    # ---- data -------------------------------------------------------------------------------
+
+    def data_call(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> Value | None:
+        """`mnist.load_data()`, `to_categorical(y, 10)`, `tf.one_hot(y, 10)`: arrays whose shape or
+        labels the file fixes; None for any other call."""
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "datasets" and parts[2] == "load_data" and parts[1] in catalog.DATASETS:
+            sample, classes = catalog.DATASETS[parts[1]]
+            count: int | None = classes
+            if parts[1] == "cifar100" and ("label_mode" in kwargs or args):
+                mode = kwargs.get("label_mode") or _positional(args, 0)
+                fine = isinstance(mode, Const) and mode.value == "fine"
+                count = 100 if fine else 20 if isinstance(mode, Const) and mode.value == "coarse" else None
+            labels = Labels("integer", count, f"{parts[1]}.load_data()", node.lineno, self.text.column(node))
+
+            def split(part: str) -> Record:
+                x = Data(hash((id(node), part, "x")), sample)
+                y = Data(hash((id(node), part, "y")), None, labels)
+                return Record(node, "list", (AddOp(x, node), AddOp(y, node)))
+
+            return Record(node, "list", (AddOp(split("train"), node), AddOp(split("test"), node)))
+        if key in catalog.ONE_HOT and args:
+            given = _positional(args, catalog.ONE_HOT[key]) or kwargs.get(catalog.ONE_HOT_COUNT[key])
+            source = args[0].labels if isinstance(args[0], Data) else None
+            if given is None:
+                count = source.classes if source is not None else None
+            else:
+                count = given.value if isinstance(given, Const) and type(given.value) is int else None
+            label = self.text.label(node, _LOSS_LABEL_LIMIT)
+            labels = Labels("one_hot", count, label, node.lineno, self.text.column(node))
+            return Data(id(node), (count,), labels)
+        return None
+
+    @staticmethod
+    def numpy_call(node: ast.Call, name: str, args: list[Value], kwargs: Kwargs) -> Value:
+        """`np.asarray(x)` is the same array; `np.expand_dims(x, -1)` gives each sample a last axis."""
+        data = args[0]
+        assert isinstance(data, Data)
+        if name in ("asarray", "array") and len(args) == 1 and not kwargs:
+            return data.kept()
+        if name == "expand_dims":
+            axis = _positional(args, 1) or kwargs.get("axis")
+            if axis == Const(-1) and data.sample is not None:
+                return Data(id(node), (*data.sample, 1))
+        return Data(id(node))
+
+    def data_attribute(self, node: ast.Attribute, base: Data) -> Value:
+        """`x.shape`; any other attribute of an array is another object."""
+        if node.attr == "shape":
+            return ShapeVal(ShapeOf(base.origin, 0, base.sample, self.text.label(node.value, _LOSS_LABEL_LIMIT)))
+        return Data(id(node))
+
+    def data_subscript(self, node: ast.Subscript, base: Data | ShapeVal, index: Value) -> Value:
+        """Slices of an array along its first axis keep its samples; `x.shape[1:]` and `x.shape[i]`."""
+        key = node.slice
+        if isinstance(base, ShapeVal):
+            shape = base.shape
+            if isinstance(key, ast.Slice):
+                lower = key.lower
+                if key.upper is not None or key.step is not None or shape.start != 0:
+                    return UNKNOWN
+                if lower is None:
+                    return base
+                if isinstance(lower, ast.Constant) and type(lower.value) is int and lower.value >= 0:
+                    return ShapeVal(shape._replace(start=lower.value))
+                return UNKNOWN
+            if isinstance(index, Const) and type(index.value) is int and shape.start == 0:
+                at = index.value
+                sample = shape.sample
+                value = sample[at - 1] if sample is not None and 1 <= at <= len(sample) else None
+                if sample is not None and at < 0 and -at <= len(sample):
+                    value = sample[at]
+                return DimVal(DimOf(shape.origin, at, value, shape.array))
+            return UNKNOWN
+        if isinstance(key, ast.Slice):
+            return base.kept()
+        if isinstance(key, ast.Tuple) and key.elts and isinstance(key.elts[0], ast.Slice):
+            return base.kept(sample=False)
+        return Data(id(node))
+
+    def data_method(self, node: ast.Call, method: str, base: Data, args: list[Value]) -> Value:
+        """`x.astype(...)` and `x.copy()` keep the array; `x.reshape(-1, 28, 28, 1)` gives one sample
+        the literal shape; any other method gives another object."""
+        if method in ("astype", "copy"):
+            return base.kept()
+        if method == "reshape" and args:
+            dims = args
+            if len(args) == 1 and isinstance(args[0], Record):
+                dims = [op.value for op in args[0].ops if isinstance(op, AddOp)]
+                if len(dims) != len(args[0].ops):
+                    return Data(id(node))
+            values = [d.value if isinstance(d, Const) and type(d.value) is int else None for d in dims]
+            if len(values) >= 2 and values[0] == -1 and all(v is not None and v > 0 for v in values[1:]):
+                return Data(id(node), tuple(values[1:]))
+        return Data(id(node))
+
+    def compile_training(self, node: ast.Call, args: list[Value], kwargs: Kwargs) -> tuple[Loss | Metric | Fit, ...]:
         """What `compile(optimizer, loss, ..., metrics=...)` says: its losses and its accuracy metrics."""
         found: list[Loss | Metric | None] = []
         loss = _given(node, args, kwargs, "loss", 1)
@@ -310,6 +450,9 @@ class KerasSemantics:
             return self.new_loss(node, key, args, kwargs)
         if key in catalog.ACCURACY_METRICS:
             return MetricVal(key)
+        data = self.data_call(node, key, args, kwargs)
+        if data is not None:
+            return data
         activation = catalog.activation_function(key)
         if activation is not None and args:
             kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
@@ -325,7 +468,7 @@ class KerasSemantics:
         """A call we cannot follow: its result is unknown, and a tensor if it took tensors."""
         inputs = self.tensor_inputs(node, args, kwargs)
         if not inputs:
-            return UNKNOWN
+            return Data(id(node))  # some object the file computes: known only as itself
         return Tensor(self.flow.apply(self.unknown_node(node), inputs))
 
     def apply_layer(self, node: ast.Call, layer: LayerNode, args: list[Value], kwargs: Kwargs) -> Value:
@@ -389,6 +532,8 @@ class KerasSemantics:
             return (OpaqueOp(node),)
         if method == "compile":
             return (CompileOp(self.compile_training(node, args, kwargs)),)
+        if method in catalog.FIT_METHODS:
+            return (CompileOp((self.fit_entry(node, args, kwargs),)),)
         return ()
 
     def sequential_graph(self, record: Record) -> ModelGraph:
@@ -494,6 +639,8 @@ class KerasSemantics:
         if key in catalog.WRAPPERS:
             inner = args[0] if args else kwargs.get("layer")
             if isinstance(inner, LayerVal):
+                if key == "layers.TimeDistributed":
+                    return inner.node._replace(wrapper=key)
                 return inner.node
             kind = Kind.UNKNOWN
         elif key == catalog.ACTIVATION_LAYER:
@@ -573,7 +720,28 @@ class KerasSemantics:
             shape_positions=tuple((kw.lineno, self.text.column(kw)) for kw in shape_keywords),
             keras3=self.interpreter.keras3,
             binding=self._bound_name(node),
+            arguments=None if dynamic else self._arguments(node, key, args, kwargs),
+            shape_at=self._shape_at(node, key),
         )
+
+    def _arguments(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> tuple[tuple[str, Any], ...]:
+        """The arguments a constructor call gives, by parameter name (positional ones by the names
+        catalog.shape_rules knows), as the shape rules read them."""
+        names = PARAMETERS.get(key, ())
+        given = [(names[i], value) for i, value in enumerate(args[: len(names)])]
+        given += [(name, value) for name, value in kwargs.items() if name is not None]
+        return tuple((name, _argument(value)) for name, value in given)
+
+    def _shape_at(self, node: ast.Call, key: str) -> tuple[int, int] | None:
+        """Where the call gives the shape of the model's input: `shape=` (or the first argument) of an
+        Input, `input_shape=`/`batch_input_shape=` of a layer."""
+        names = ("shape", "batch_shape") if key in catalog.INPUTS else ("input_shape", "batch_input_shape")
+        for keyword in node.keywords:
+            if keyword.arg in names:
+                return keyword.lineno, self.text.column(keyword)
+        if key in catalog.INPUTS and node.args and not isinstance(node.args[0], ast.Starred):
+            return node.args[0].lineno, self.text.column(node.args[0])
+        return None
 
     def _bound_name(self, node: ast.Call) -> str:
         """The name the layer made by `node`, or its output, is assigned to, if it is assigned at once."""

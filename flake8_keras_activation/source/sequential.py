@@ -6,7 +6,7 @@ import ast
 from typing import Callable
 
 from ..catalog import Kind
-from ..graph import LayerNode, Loss, Metric, ModelGraph
+from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from .functional import application_key
 from .values import AddOp, BranchOp, CompileOp, LayerVal, LoopOp, Op, OpaqueOp, Record
 
@@ -30,7 +30,7 @@ class _ChainBuilder:
         self.heads: set[int] = set()
         self.preceded: dict[int, bool] = {}
         self.complete = True
-        self.training: tuple[Loss | Metric, ...] = ()
+        self.training: tuple[Loss | Metric | Fit, ...] = ()
 
     def place(self, node: LayerNode, state: _State, own: bool) -> _State:
         self.nodes.setdefault(node.key, node)

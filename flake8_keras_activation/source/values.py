@@ -6,7 +6,7 @@ import ast
 from typing import Union
 
 from ..catalog import canonical
-from ..graph import LayerNode, Loss, Metric, ModelGraph
+from ..graph import DimOf, Fit, Labels, LayerNode, Loss, Metric, ModelGraph, ShapeOf
 
 
 class Value:
@@ -85,6 +85,42 @@ class LayerVal(Value):
         self.node = node
 
 
+class Data(Value):
+    """An array the file computes (data, not a model's tensor): which one it is, and what the file
+    fixes of it. `origin` stays the same through assignment, slicing along the first axis, `astype`
+    and arithmetic with a constant, so that `x.shape` and `model.fit(x, ...)` are known to speak of
+    one array."""
+
+    __slots__ = ("origin", "sample", "labels")
+
+    def __init__(self, origin: int, sample: tuple[int | None, ...] | None = None, labels: Labels | None = None) -> None:
+        self.origin = origin
+        self.sample = sample  # its shape without the first axis, where known
+        self.labels = labels  # what it is as labels, where known
+
+    def kept(self, sample: bool = True) -> Data:
+        """The same array after a step that keeps its samples (and their shape, unless `sample` is False)."""
+        return Data(self.origin, self.sample if sample else None, self.labels if sample else None)
+
+
+class ShapeVal(Value):
+    """`x.shape`, `x.shape[1:]` of an array the file computes."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: ShapeOf) -> None:
+        self.shape = shape
+
+
+class DimVal(Value):
+    """`x.shape[i]` of an array the file computes."""
+
+    __slots__ = ("dim",)
+
+    def __init__(self, dim: DimOf) -> None:
+        self.dim = dim
+
+
 class LossVal(Value):
     """A Keras loss object made by a constructor call, with its literal `from_logits`."""
 
@@ -108,13 +144,16 @@ class MetricVal(Value):
 class ModelVal(Value):
     """A model that `compile()` can be called on: `origin` names its construction (a
     `keras.Model(...)` call, a subclassed model's class, or a function of the file that returns
-    a model); `graph` is its graph when it is already known."""
+    a model); `graph` is its graph when it is already known. `instance` tells apart the models one
+    construction makes (each call of a function that builds one): what is done to one of them is
+    not done to the others (0: the one model of a construction that runs once)."""
 
-    __slots__ = ("origin", "graph")
+    __slots__ = ("origin", "graph", "instance")
 
-    def __init__(self, origin: int, graph: ModelGraph | None = None) -> None:
+    def __init__(self, origin: int, graph: ModelGraph | None = None, instance: int = 0) -> None:
         self.origin = origin
         self.graph = graph
+        self.instance = instance
 
 
 class DictVal(Value):
@@ -219,7 +258,7 @@ class CompileOp:
 
     __slots__ = ("training",)
 
-    def __init__(self, training: tuple[Loss | Metric, ...] = ()) -> None:
+    def __init__(self, training: tuple[Loss | Metric | Fit, ...] = ()) -> None:
         self.training = training  # the losses and metrics it names
 
 

@@ -383,3 +383,25 @@ TRANSPARENT_LAYERS = frozenset(
     "layers." + name
     for name in "Dropout AlphaDropout GaussianDropout GaussianNoise ActivityRegularization Identity".split()
 )
+
+
+# ---- data (the KA3xx rules) -------------------------------------------------------------------
+
+# keras.datasets: what load_data() gives as ((x_train, y_train), (x_test, y_test)): one sample's
+# shape of x (None for sequences of varying length) and the number of classes its integer labels
+# index (y is (n,), or (n, 1) for the CIFAR sets). The regression sets (boston_housing,
+# california_housing) give no labels to check.
+DATASETS: dict[str, tuple[tuple[int, ...] | None, int]] = {
+    "mnist": ((28, 28), 10),
+    "fashion_mnist": ((28, 28), 10),
+    "cifar10": ((32, 32, 3), 10),
+    "cifar100": ((32, 32, 3), 100),  # 20 with label_mode="coarse"
+    "imdb": (None, 2),
+    "reuters": (None, 46),
+}
+# Functions that turn integer labels into one-hot rows, with the positional index of the class count.
+ONE_HOT = {"utils.to_categorical": 1, "utils.np_utils.to_categorical": 1, "tf.one_hot": 1, "ops.one_hot": 1}
+ONE_HOT_COUNT = {"utils.to_categorical": "num_classes", "utils.np_utils.to_categorical": "num_classes",
+                 "tf.one_hot": "depth", "ops.one_hot": "num_classes"}
+# What a model is trained on: (the positional index of x, of y).
+FIT_METHODS = frozenset({"fit", "train_on_batch"})
