@@ -91,7 +91,7 @@ def test_dynamic_code_is_silent() -> None:
     assert analyze_source(source) == []
 
 
-def test_record_versions_keep_their_effects_while_later_versions_share_storage() -> None:
+def test_record_versions_keep_their_effects_and_find_their_common_version() -> None:
     import ast as _ast
 
     from flake8_keras_activation.source.values import AddOp, Const, Record
@@ -105,6 +105,11 @@ def test_record_versions_keep_their_effects_while_later_versions_share_storage()
     assert [op.value.value for op in two.ops] == [1, 2]
     assert [op.value.value for op in other.ops] == [1, 3]
     assert base.ops == ()
+    from flake8_keras_activation.source.values import common_version
+
+    assert common_version(two, other) is one
+    assert [op.value.value for op in two.since(one)] == [2]
+    assert common_version(base, two) is base
 
 
 def test_an_add_chain_inside_branches_and_loops_keeps_every_layer() -> None:
@@ -116,3 +121,13 @@ def test_an_add_chain_inside_branches_and_loops_keeps_every_layer() -> None:
     # the linear arm of every `if` feeds the next layer whichever arm adds it, and the looped
     # Dense(3) feeds itself and Dense(1)
     assert codes.count("KA101") == 300 + 1
+
+
+def test_an_elif_chain_of_two_thousand_arms_is_read_without_running_out_of_stack() -> None:
+    # each `elif` nests one level deeper in the syntax tree (Python itself parses no more than about
+    # 2,500); read three frames per arm, it raised RecursionError and the file got no findings
+    arms = "".join(f"elif k == {i}:\n    x = Dense({i})(x)\n" for i in range(1, 2_000))
+    source = HEADER + "x = Dense(4)(inputs)\nif k == 0:\n    x = Dense(2)(x)\n" + arms + "out = Dense(1)(Dense(8)(x))\n"
+    found = {(f.line, f.code) for f in analyze_source(source)}
+    last = source.count("\n")
+    assert (last, "KA101") in found  # the Dense(8) of the last line, after the chain, collapses into Dense(1)

@@ -19,6 +19,19 @@ class Dataflow:
     def __init__(self) -> None:
         self.nodes: dict[int, LayerNode] = {}
         self.edges: set[tuple[int, int]] = set()
+        # each node's predecessors and its place in the scope, kept as edges are added, so that a
+        # model's graph costs the model's size, not the scope's (a script may build many models)
+        self.predecessors: dict[int, set[int]] = {}
+        self.order: dict[int, int] = {}
+
+    def _edge(self, a: int, b: int) -> None:
+        self.edges.add((a, b))
+        self.predecessors.setdefault(b, set()).add(a)
+
+    def _node(self, node: LayerNode) -> None:
+        if node.key not in self.nodes:
+            self.nodes[node.key] = node
+            self.order[node.key] = len(self.order)
 
     def apply(self, node: LayerNode, inputs: frozenset[int], site: ast.AST | None = None) -> frozenset[int]:
         """`node` applied to tensors produced by `inputs`; returns the producers of its output.
@@ -29,21 +42,22 @@ class Dataflow:
         """
         if site is not None:
             node = node.with_key(application_key(site, node))._replace(called=True)
-        self.nodes.setdefault(node.key, node)
+        self._node(node)
         for source in inputs:
             if source in self.nodes:  # a tensor from another scope has no node here
-                self.edges.add((source, node.key))
+                self._edge(source, node.key)
         return frozenset((node.key,))
 
     def absorb(self, graph: ModelGraph, inputs: frozenset[int]) -> frozenset[int]:
         """A whole model (a Sequential used as a layer) applied to tensors: its layers join the flow."""
         for node in graph.nodes:
-            self.nodes.setdefault(node.key, node)
-        self.edges.update(graph.edges)
+            self._node(node)
+        for a, b in graph.edges:
+            self._edge(a, b)
         for head in graph.inputs:
             for source in inputs:
                 if source in self.nodes:
-                    self.edges.add((source, head))
+                    self._edge(source, head)
         return frozenset(graph.outputs)
 
     def scope_graph(self, label: str) -> ModelGraph:
@@ -62,9 +76,6 @@ class Dataflow:
     ) -> ModelGraph:
         """The model whose outputs are produced by `outputs`: every node they depend on.
         `heads` are the outputs one by one, in order, when the model has several."""
-        predecessors: dict[int, list[int]] = {}
-        for a, b in self.edges:
-            predecessors.setdefault(b, []).append(a)
         keep: set[int] = set()
         stack = [key for key in outputs if key in self.nodes]
         while stack:
@@ -72,9 +83,9 @@ class Dataflow:
             if key in keep:
                 continue
             keep.add(key)
-            stack.extend(predecessors.get(key, ()))
-        nodes = tuple(node for key, node in self.nodes.items() if key in keep)
-        edges = frozenset((a, b) for a, b in self.edges if a in keep and b in keep)
+            stack.extend(self.predecessors.get(key, ()))
+        nodes = tuple(self.nodes[key] for key in sorted(keep, key=self.order.__getitem__))
+        edges = frozenset((a, b) for b in keep for a in self.predecessors.get(b, ()) if a in keep)
         inputs = tuple(sorted(n.key for n in nodes if n.kind is Kind.INPUT))
         return ModelGraph(
             kind,

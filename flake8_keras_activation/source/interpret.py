@@ -14,13 +14,14 @@ import bisect
 import builtins
 import re
 import contextlib
-from collections import Counter
+from collections import Counter, deque
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from .. import catalog
 from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
+from .env import Env, Fork
 from .functional import Dataflow
 from .imports import STAR, import_bindings
 from .keras import CALL_METHOD, INIT_METHODS, KerasSemantics, tensorish
@@ -52,7 +53,6 @@ _BUILTINS = frozenset(dir(builtins))
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _MATCH = getattr(ast, "Match", None)
 
-Env = dict[str, Value]
 # A name no identifier can be: present in a state that left the block by continue or break.
 _DEAD = "\0dead"
 # What _DEAD holds on a path that raised: a `with` block's context manager may suppress it.
@@ -131,7 +131,7 @@ class Interpreter:
         self.text = SourceText(lines)
         self.keras = KerasSemantics(self, self.text)
         self.records: dict[int, Record] = {}  # the latest version of each Sequential model
-        self.globals: Env | None = None  # the module's names, as functions see them
+        self.globals: dict[str, Value] | None = None  # the module's names, as functions see them
         self.counts: Counter[str] = Counter()  # module-level bindings per name
         self.stars: list[tuple[str, frozenset[str]]] = []
         self.functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool]] = []
@@ -158,7 +158,7 @@ class Interpreter:
     # ---- driver -------------------------------------------------------------------------
 
     def run(self) -> list[ModelGraph]:
-        module_env: Env = {}
+        module_env = Env()
         self.exec_block(self.tree.body, module_env)
         self._close_scope("<module>")
         # Functions see a module-level name when it is bound once (or is an import or class);
@@ -174,29 +174,40 @@ class Interpreter:
         while index < len(self.functions) or self.classes:  # nested definitions are appended as met
             if self.classes:
                 cls = self.classes.pop(0)
-                if any(self._relevant(c.node) for c in _lineage(cls)):
-                    self.exec_class(cls)
+                lineage = _lineage(cls)
+                if lineage is not None and any(self._relevant(c.node) for c in lineage):
+                    self.exec_class(cls, lineage)
                 continue
             function, method = self.functions[index]
             index += 1
             if self._relevant(function):
                 self.exec_function(function, method)
         graphs = self.graphs + [self.keras.sequential_graph(record) for record in self.records.values()]
-        return [self._compiled(graph) for graph in graphs]
+        # which constructions each function's returns and each parameter's calls stand for, indexed
+        # once (looking them up per graph cost the number of functions times the number of models)
+        makers: dict[int, list[int]] = {}
+        for maker, origin in self.made_by.items():
+            makers.setdefault(origin, []).append(maker)
+        receivers: dict[int, list[int]] = {}
+        for parameter, origins in self.passed.items():
+            for origin in origins:
+                for made in {origin, self.made_by.get(origin, origin)}:
+                    receivers.setdefault(made, []).append(parameter)
+        return [self._compiled(graph, makers, receivers) for graph in graphs]
 
-    def _compiled(self, graph: ModelGraph) -> ModelGraph:
+    def _compiled(
+        self, graph: ModelGraph, makers: dict[int, list[int]], receivers: dict[int, list[int]]
+    ) -> ModelGraph:
         """The graph with the losses its model is compiled with where that happened apart from its
         construction (a functional model's `compile`, a subclassed model compiled where it is made,
-        a model returned by a function of the file)."""
+        a model returned by a function of the file, a model given to a function that compiles it)."""
         if graph.origin in self.own_training:
             return graph.with_training(())
         training = self.compiles.get(graph.origin, ())
-        for function, origin in self.made_by.items():
-            if origin == graph.origin:
-                training += self.compiles.get(function, ())
-        for parameter, origins in self.passed.items():
-            if graph.origin in origins or any(self.made_by.get(origin) == graph.origin for origin in origins):
-                training += self.compiles.get(parameter, ())
+        for function in makers.get(graph.origin, ()):
+            training += self.compiles.get(function, ())
+        for parameter in dict.fromkeys(receivers.get(graph.origin, ())):
+            training += self.compiles.get(parameter, ())
         return graph.with_training(graph.training + training) if training else graph
 
     def _spelling(self, qualified: str) -> None:
@@ -229,7 +240,7 @@ class Interpreter:
 
     def _parameters(self, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, tensors: bool) -> Env:
         """Parameters are unknown; those without a default may also be the tensors a block receives."""
-        env: Env = {}
+        env = Env()
         arguments = function.args
         positional = arguments.posonlyargs + arguments.args
         first_default = len(positional) - len(arguments.defaults)
@@ -265,17 +276,17 @@ class Interpreter:
         """A function's body on `env`, which becomes the state where the function ends: the paths
         that return are joined there, and those that raise are not."""
         saved, self.exits = self.exits, []
+        start = env.freeze()
         try:
             self.exec_block(body, env)
         finally:
             exits, self.exits = self.exits, saved
         if exits:
-            self._join_into(env, [*exits, env])
+            self._join_into(env, [*exits, env], start)
 
-    def exec_class(self, cls: ClassVal) -> None:
+    def exec_class(self, cls: ClassVal, lineage: list[ClassVal]) -> None:
         """A subclassed model or layer: layers made in __init__/build, data flow through call()."""
-        lineage = _lineage(cls)
-        attributes: Env = {}
+        attributes: dict[str, Value] = {}
         for ancestor in reversed(lineage):  # base classes first, so that subclasses override
             for member in ancestor.node.body:
                 if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in INIT_METHODS:
@@ -356,12 +367,27 @@ class Interpreter:
                 else:
                     self.bind(local, Qual(qualified), env)
         elif isinstance(node, ast.If):
-            self.eval(node.test, env)
-            known = self._on_last_iteration(node.test)
-            if known is None:
-                self.exec_branches([node.body, node.orelse], env)
+            # an `elif` chain is nested in the syntax tree, one level per arm: read it as one
+            # statement with many arms, so that ten thousand arms need no ten thousand frames
+            bodies: list[list[ast.stmt]] = []
+            current = node
+            while True:
+                self.eval(current.test, env)
+                known = self._on_last_iteration(current.test)
+                if known is not False:
+                    bodies.append(current.body)
+                if known is True:
+                    break
+                orelse = current.orelse
+                if len(orelse) == 1 and isinstance(orelse[0], ast.If):
+                    current = orelse[0]
+                    continue
+                bodies.append(orelse)
+                break
+            if len(bodies) == 1:
+                self.exec_block(bodies[0], env)
             else:
-                self.exec_block(node.body if known else node.orelse, env)
+                self.exec_branches(bodies, env)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             iterated = self.eval(node.iter, env)
             self.exec_for(node, iterated, env)
@@ -372,7 +398,7 @@ class Interpreter:
             # The rest of the body does not run on this path: the state goes to the loop's head
             # (continue) or past the loop (break).
             continues, breaks = self.loop_exits[-1]
-            (continues if isinstance(node, ast.Continue) else breaks).append(dict(env))
+            (continues if isinstance(node, ast.Continue) else breaks).append(env.fork())
             env[_DEAD] = UNKNOWN
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
@@ -383,17 +409,17 @@ class Interpreter:
             if env.get(_DEAD) == _RAISED:  # `with pytest.raises(...)`, `contextlib.suppress(...)`
                 del env[_DEAD]
         elif isinstance(node, _TRY):
-            before = dict(env)
+            start = env.freeze()
             self.exec_block(node.body, env)
             self.exec_block(node.orelse, env)
             arms = [env]
             for handler in node.handlers:
-                arm = dict(before)
+                arm = Env(start)
                 if handler.name:
                     arm[handler.name] = UNKNOWN
                 self.exec_block(handler.body, arm)
                 arms.append(arm)
-            self._join_into(env, arms)
+            self._join_into(env, arms, start)
             self.exec_block(node.finalbody, env)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions.append((node, False))
@@ -406,7 +432,7 @@ class Interpreter:
                 if self.returns is not None:
                     self.returns.append((value, node.value))
             if self.exits is not None:  # the rest of the block does not run on this path
-                self.exits.append(dict(env))
+                self.exits.append(env.fork())
                 env[_DEAD] = UNKNOWN
         elif isinstance(node, ast.Raise):
             if node.exc is not None:
@@ -433,33 +459,40 @@ class Interpreter:
                     self.functions.append((member, True))
 
     def exec_branches(self, bodies: list[list[ast.stmt]], env: Env) -> None:
+        start = env.freeze()
         arms = []
         for body in bodies:
-            arm = dict(env)
+            arm = Env(start)
             self.exec_block(body, arm)
             arms.append(arm)
-        self._join_into(env, arms)
+        self._join_into(env, arms, start)
 
-    def _join_into(self, env: Env, arms: list[Env]) -> None:
-        """The state after paths that meet again; paths that left by continue, break, return or raise do not."""
+    def _join_into(self, env: Env, arms: list[Env], start: Fork) -> None:
+        """The state after paths that meet again; paths that left by continue, break, return or raise
+        do not. Every arm descends from the state frozen as `start`, so only the names some arm wrote
+        since can differ (the cost of a join is what the arms changed, not what the scope holds)."""
         live = [arm for arm in arms if _DEAD not in arm]
         if not live:
-            env.clear()
-            env.update(arms[0])
+            env.become(arms[0])
             return
-        joined = dict(live[0])
-        for arm in live[1:]:
-            for name in joined.keys() | arm.keys():
-                a = joined.get(name) or self._outer_model(name)
+        names: set[str] = set()
+        for arm in (*live, env):
+            names |= arm.written_since(start)
+        for name in names:
+            joined = live[0].get(name) or self._outer_model(name)
+            for arm in live[1:]:
                 b = arm.get(name) or self._outer_model(name)
-                if a is not None and b is not None:
-                    a, b = self._alike(a, b)
-                    joined[name] = join_values(a, b)
+                if joined is not None and b is not None:
+                    joined, b = self._alike(joined, b)
+                    joined = join_values(joined, b)
                 elif b is not None:
-                    joined[name] = b
-        env.clear()
-        env.update(joined)
-        self._note_all(env)
+                    joined = b
+            if joined is not None:
+                env[name] = joined
+                if isinstance(joined, Record):
+                    self.note(joined)
+            elif name in env:
+                del env[name]
 
     def _alike(self, a: Value, b: Value) -> tuple[Value, Value]:
         """A keras.Input bound to a name and a tensor computed from it meet as two tensors."""
@@ -481,6 +514,7 @@ class Interpreter:
                 # `for layer in [d1, d2, d3]: x = layer(x)`: each pass with its own element, and
                 # a layer made in the body is a new layer on each pass
                 breaks: list[Env] = []
+                start = env.freeze()
                 for op in ops:
                     assert isinstance(op, AddOp)
                     self.assign(node.target, op.value, env)
@@ -489,7 +523,7 @@ class Interpreter:
                     if _DEAD in env:
                         break
                 self.exec_block(node.orelse, env)
-                self._join_into(env, [env, *breaks])
+                self._join_into(env, [env, *breaks], start)
                 return
             if len(ops) == 1 and isinstance(ops[0], LoopOp) and len(ops[0].body) == 1:
                 # `for block in [Dense(64) for _ in range(n)]`: the same kind of element each pass
@@ -504,12 +538,13 @@ class Interpreter:
         """One pass of a loop body on `env`, which becomes the state at the end of the pass
         (joined with every `continue`); returns the states that left by `break`."""
         self.loop_exits.append(([], []))
+        start = env.freeze()
         try:
             self.exec_block(body, env)
         finally:
             continues, breaks = self.loop_exits.pop()
         if continues:
-            self._join_into(env, [env, *continues])
+            self._join_into(env, [env, *continues], start)
         return breaks
 
     @contextlib.contextmanager
@@ -538,7 +573,8 @@ class Interpreter:
         the loop's last iteration: the layers it constructs are new objects, and the tensors
         leave the loop from it (or from any `break`)."""
         self.loop_depth += 1
-        first = dict(env)
+        start = env.freeze()  # `env` itself is not written until the loop's paths are joined into it
+        first = Env(start)
         if target is not None:
             self.assign(target, element, first)
         # The first pass stands for any iteration (a loop may run once); it only notes whether the
@@ -549,32 +585,36 @@ class Interpreter:
         breaks = self._pass(body, first, probe)
         seed = first
         if probe is not None and probe.seen and repeats and self.loop_depth <= _PASS_LIMIT:
-            seed = dict(env)
+            seed = Env(start)
             if target is not None:
                 self.assign(target, element, seed)
             breaks += self._pass(body, seed, probe._replace(mode="earlier"))
         looped = {
             name: value
-            for name, value in seed.items()
+            for name in seed.written_since(start)
+            for value in [seed.get(name)]
             if isinstance(value, Tensor) and value != env.get(name)
         }
         end = first
         if repeats and looped and _DEAD not in seed and self.loop_depth <= _PASS_LIMIT:
-            second = dict(env)
+            second = Env(start)
             second.update(looped)
             if target is not None:
                 self.assign(target, element, second)
             with self._new_instances():
                 breaks += self._pass(body, second, probe._replace(mode="last") if probe is not None else None)
             if _DEAD not in second:
-                end = dict(first)
-                end.update((name, value) for name, value in second.items() if isinstance(value, Tensor))
+                end = first.fork()
+                for name in first.written_since(start) | second.written_since(start):
+                    value = second.get(name)
+                    if isinstance(value, Tensor):
+                        end[name] = value
             else:
                 end = second
         self.loop_depth -= 1
         self.exec_block(orelse, end)  # `for ... else` runs when no break left the loop
-        exits = [self._after_loop(env, state, repeats) for state in (end, *breaks)]
-        self._join_into(env, exits)
+        exits = [self._after_loop(start, env, state, repeats) for state in (end, *breaks)]
+        self._join_into(env, exits, start)
 
     def _pass(self, body: list[ast.stmt], env: Env, facts: _LastIndex | None) -> list[Env]:
         if facts is None:
@@ -585,14 +625,16 @@ class Interpreter:
         finally:
             self.last_iteration.pop()
 
-    def _after_loop(self, before: Env, state: Env, repeats: bool) -> Env:
-        """What the names hold after the loop, on a path that left it in `state`."""
-        out = dict(before)
+    def _after_loop(self, start: Fork, before: Env, state: Env, repeats: bool) -> Env:
+        """What the names hold after the loop, on a path that left it in `state` (`before`, frozen
+        as `start`, is the state the loop began in)."""
+        out = Env(start)
         if _DEAD in state:
             out[_DEAD] = UNKNOWN
-        for name, value in state.items():
-            if name == _DEAD:
+        for name in state.written_since(start):
+            if name == _DEAD or name not in state:
                 continue
+            value = state[name]
             previous = before.get(name) or self._outer_model(name)
             if previous is None:
                 out[name] = value
@@ -663,11 +705,6 @@ class Interpreter:
     def note(self, value: Value) -> None:
         if isinstance(value, Record) and value.kind == "sequential":
             self.records[id(value.origin)] = value
-
-    def _note_all(self, env: Env) -> None:
-        for value in env.values():
-            if isinstance(value, Record):
-                self.note(value)
 
     # ---- expressions --------------------------------------------------------------------
 
@@ -760,7 +797,7 @@ class Interpreter:
         return (OpaqueOp(expr),)
 
     def eval_comprehension(self, node: ast.ListComp | ast.GeneratorExp, env: Env) -> Value:
-        inner = dict(env)
+        inner = env.fork()
         repeats = False
         for generator in node.generators:
             self.eval(generator.iter, inner)
@@ -925,15 +962,26 @@ def _binding(node: ast.Assign) -> tuple[ast.expr, str] | None:
     return None
 
 
-def _lineage(cls: ClassVal) -> list[ClassVal]:
-    """The class and its ancestors defined in the same file, nearest first."""
+# Real class hierarchies are a few levels deep; a file's chain of thousands of subclasses would make
+# every class re-read all its ancestors (quadratic work). A deeper lineage is not followed at all.
+_LINEAGE_LIMIT = 64
+
+
+def _lineage(cls: ClassVal) -> list[ClassVal] | None:
+    """The class and its ancestors defined in the same file, nearest first; None when there are
+    more than _LINEAGE_LIMIT of them (then the class is not interpreted: nothing is guessed)."""
     out: list[ClassVal] = []
-    stack = [cls]
-    while stack:
-        current = stack.pop(0)
-        if current not in out:
-            out.append(current)
-            stack.extend(current.bases)
+    seen: set[int] = set()
+    queue = deque([cls])
+    while queue:
+        current = queue.popleft()
+        if id(current) in seen:
+            continue
+        if len(out) == _LINEAGE_LIMIT:
+            return None
+        seen.add(id(current))
+        out.append(current)
+        queue.extend(current.bases)
     return out
 
 
@@ -947,12 +995,12 @@ def _self_name(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     return positional[0].arg if positional else "self"
 
 
-def _attributes(env: Env, self_name: str) -> Env:
+def _attributes(env: Env, self_name: str) -> dict[str, Value]:
     prefix = self_name + "."
     return {name: value for name, value in env.items() if name.startswith(prefix)}
 
 
-def _rename(env: Env, old: str, new: str) -> Env:
+def _rename(env: dict[str, Value], old: str, new: str) -> dict[str, Value]:
     if old == new:
         return dict(env)
     return {new + name[len(old) :]: value for name, value in env.items()}

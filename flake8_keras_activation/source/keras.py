@@ -45,6 +45,7 @@ from .values import (
 _DEFINITION = re.compile(DEFINITION_WORDS)
 
 if TYPE_CHECKING:
+    from .env import Env
     from .functional import Dataflow
     from .interpret import Interpreter
 
@@ -216,7 +217,7 @@ class KerasSemantics:
         )
 
     @staticmethod
-    def aliases(env: dict[str, Value]) -> tuple[str, ...]:
+    def aliases(env: Env) -> tuple[str, ...]:
         """Module-level names that functions may use to build a model without a trigger word:
         aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
         out = []

@@ -42,6 +42,14 @@ class _ChainBuilder:
             self.heads.add(node.key)
         return _State(frozenset((node.key,)), True, state.compiled)
 
+    def many_paths(self, op: BranchOp, tails: frozenset[int]) -> frozenset[int]:
+        """An unknown step where the paths of `tails` meet."""
+        node = LayerNode(key=hash(("many paths", id(op))), kind=Kind.UNKNOWN, label="?")
+        self.nodes.setdefault(node.key, node)
+        for tail in tails:
+            self.edges.add((tail, node.key))
+        return frozenset((node.key,))
+
     def run(self, ops: tuple[Op, ...], state: _State, own: bool, depth: int = 0) -> _State:
         for op in ops:
             if isinstance(op, AddOp):
@@ -56,11 +64,10 @@ class _ChainBuilder:
                     state = self.place(self.unknown_node(op.expr), state, own)
             elif isinstance(op, BranchOp):
                 ends = [self.run(arm, state, own, depth) for arm in op.arms]
-                state = _State(
-                    frozenset().union(*(end.tails for end in ends)),
-                    all(end.nonempty for end in ends),
-                    all(end.compiled for end in ends),
-                )
+                tails = frozenset().union(*(end.tails for end in ends))
+                if len(tails) > _TAIL_LIMIT:
+                    tails = self.many_paths(op, tails)
+                state = _State(tails, all(end.nonempty for end in ends), all(end.compiled for end in ends))
             elif isinstance(op, LoopOp):
                 first = self.run(op.body, state, own, depth)
                 if op.repeats and first.tails != state.tails and _straight(op.body):
@@ -76,6 +83,12 @@ class _ChainBuilder:
                 if own:  # every compile() is a way to train it
                     self.training += op.training
         return state
+
+
+# A layer that may follow this many others (one added in each of many `if`s) is not followed: each
+# next layer would take an edge from every one of them, and the graph would grow with the square of
+# the code. They meet in one unknown step, which ends every chain through it.
+_TAIL_LIMIT = 64
 
 
 def _straight(ops: tuple[Op, ...]) -> bool:

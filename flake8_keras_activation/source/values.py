@@ -188,37 +188,71 @@ class ClassVal(Value):
 class Record(Value):
     """A Sequential model or a list of layers, as the ordered effects that built it.
 
-    Records are immutable: every `add`/`append` makes a new record with the same `origin`,
-    so that the branches of an `if` can each hold their own version and be joined.
+    Records are immutable: every `add`/`append` makes a new version with the same `origin`, so that
+    the branches of an `if` can each hold their own version and be joined. A version is the version
+    it was made from plus the effects it added (a persistent list): adding costs what is added, and
+    two versions of one record find their common part by walking back to their nearest common
+    version, which costs what the two arms added, not the record's length (an `add` chain of
+    100,000 layers, or a model changed in each of 50,000 `if`s, stays linear).
     """
 
-    __slots__ = ("origin", "kind", "_items", "_length", "_ops")
+    __slots__ = ("origin", "kind", "_parent", "_tail", "_length", "_ops")
 
     def __init__(self, origin: ast.AST, kind: str, ops: tuple[Op, ...] = ()) -> None:
         self.origin = origin
         self.kind = kind  # "sequential" or "list"
-        # The effects are the first `_length` items of a list that later versions of the record may
-        # share and extend: `model.add(...)` in a chain of n adds then costs O(1), not O(n).
-        self._items: list[Op] = list(ops)
-        self._length = len(self._items)
-        self._ops: tuple[Op, ...] | None = tuple(ops)
+        self._parent: Record | None = None
+        self._tail: tuple[Op, ...] = tuple(ops)
+        self._length = len(self._tail)
+        self._ops: tuple[Op, ...] | None = self._tail
 
     @property
     def ops(self) -> tuple[Op, ...]:
         if self._ops is None:
-            self._ops = tuple(self._items[: self._length])
+            tails = []
+            version: Record | None = self
+            while version is not None and version._ops is None:
+                tails.append(version._tail)
+                version = version._parent
+            ops = list(version._ops) if version is not None and version._ops is not None else []
+            for tail in reversed(tails):
+                ops.extend(tail)
+            self._ops = tuple(ops)
         return self._ops
+
+    def __len__(self) -> int:
+        return self._length
 
     def with_ops(self, *ops: Op) -> Record:
         record = Record.__new__(Record)
-        record.origin, record.kind, record._ops = self.origin, self.kind, None
-        if self._length == len(self._items):
-            record._items = self._items  # nobody extended it past this version: share it
-        else:
-            record._items = self._items[: self._length]
-        record._items.extend(ops)
-        record._length = len(record._items)
+        record.origin, record.kind = self.origin, self.kind
+        record._parent, record._tail = self, ops
+        record._length = self._length + len(ops)
+        record._ops = None
         return record
+
+    def since(self, ancestor: Record) -> tuple[Op, ...]:
+        """The effects added after `ancestor`, one of this record's earlier versions."""
+        tails = []
+        version: Record | None = self
+        while version is not None and version is not ancestor:
+            tails.append(version._tail)
+            version = version._parent
+        if version is None:  # not an ancestor after all: everything after their common length
+            return self.ops[len(ancestor) :]
+        return tuple(op for tail in reversed(tails) for op in tail)
+
+
+def common_version(a: Record, b: Record) -> Record | None:
+    """The newest version of a record that both `a` and `b` were made from, if any."""
+    x: Record | None = a
+    y: Record | None = b
+    while x is not None and y is not None and x is not y:
+        if len(x) >= len(y):
+            x = x._parent
+        else:
+            y = y._parent
+    return x if x is y else None
 
 
 class AddOp:
@@ -265,18 +299,28 @@ class CompileOp:
 Op = Union[AddOp, BranchOp, LoopOp, OpaqueOp, CompileOp]
 
 
+_PRODUCER_LIMIT = 64
+
+
 def join_values(a: Value, b: Value) -> Value:
     """What a name holds after two paths that gave it `a` and `b`."""
     if a is b or a == b:
         return a
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        return Tensor(a.producers | b.producers)
+        producers = a.producers | b.producers
+        # A tensor that may come from this many places (an optional layer in each of many `if`s) is
+        # not followed: each layer applied to it would take an edge from every one of them, and the
+        # graph would grow with the square of the code.
+        return Tensor(producers) if len(producers) <= _PRODUCER_LIMIT else UNKNOWN
     if isinstance(a, Qual) and isinstance(b, Qual):
         # `try: from tensorflow import keras` / `except ImportError: import keras`
         key = canonical(a.name)
         if key is not None and key == canonical(b.name):
             return a
     if isinstance(a, Record) and isinstance(b, Record) and a.origin is b.origin:
+        common = common_version(a, b)
+        if common is not None:
+            return common.with_ops(BranchOp((a.since(common), b.since(common))))
         i = common_prefix(a.ops, b.ops)
         return Record(a.origin, a.kind, a.ops[:i] + (BranchOp((a.ops[i:], b.ops[i:])),))
     if isinstance(a, Record) and isinstance(b, Record) and a.kind == b.kind == "list":
@@ -292,6 +336,8 @@ def loop_value(before: Value, after: Value, repeats: bool) -> Value:
     if isinstance(before, Tensor) and isinstance(after, Tensor):
         return after
     if isinstance(before, Record) and isinstance(after, Record) and before.origin is after.origin:
+        if common_version(before, after) is before:
+            return before.with_ops(LoopOp(after.since(before), repeats))
         i = common_prefix(before.ops, after.ops)
         if i == len(before.ops):
             return Record(before.origin, before.kind, before.ops + (LoopOp(after.ops[i:], repeats),))
