@@ -512,15 +512,25 @@ def run_confirm(args: argparse.Namespace) -> int:
     if args.input_shape is not None and not args.call:
         print(f"{PROG} confirm: error: --input-shape is for the model of --call", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        from .runtime.backend import prepare_process
+    from .installed import Shadowed, installed_only
 
-        prepare_process()
-        confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
-    except ImportError as error:
-        print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)
+    # The whole run, not only `import keras`: Keras and its backends import modules lazily (scipy,
+    # tensorflow, ...), and any of them found in the current directory would run.
+    try:
+        with installed_only():
+            try:
+                from .runtime.backend import load_keras, prepare_process
+
+                prepare_process()
+                load_keras()
+                confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
+            except ImportError as error:
+                print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)
+                return EXIT_USAGE
+            return int(confirm.main(list(args.paths), args.call, input_shape=args.input_shape))
+    except Shadowed as error:
+        print(f"{PROG} confirm: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    return int(confirm.main(list(args.paths), args.call, input_shape=args.input_shape))
 
 
 def run_server(args: argparse.Namespace) -> int:

@@ -37,11 +37,18 @@ class KerasActivationChecker:
     def parse_options(cls, option_manager: Any, options: Any, filenames: Any) -> None:
         cls.confirm = bool(getattr(options, "keras_confirm", False))
         if cls.confirm:
-            try:
-                from .runtime.backend import prepare_process  # (also quiets TensorFlow's start-up log)
+            from .installed import Shadowed, installed_only
 
-                prepare_process()
-                import keras  # noqa: F401  (once, before flake8 forks its workers)
+            # flake8 runs us in its own process: under `python -m flake8` (or PYTHONPATH=.) the
+            # analysed directory is first on sys.path, so Keras is imported without it.
+            try:
+                with installed_only():
+                    from .runtime.backend import load_keras, prepare_process  # (quiets TensorFlow's log)
+
+                    prepare_process()
+                    load_keras()  # once, before flake8 forks its workers
+            except Shadowed as error:
+                sys.exit(f"flake8-keras-activation: --keras-confirm: {error}")
             except ImportError:
                 sys.exit(
                     "flake8-keras-activation: --keras-confirm needs Keras: "
@@ -77,11 +84,15 @@ class KerasActivationChecker:
 
     @staticmethod
     def _confirmed(graphs: Sequence[Any], findings: list[Finding]) -> list[Finding]:
-        from .runtime.confirm import confirm_graphs, suffixes
+        from .installed import installed_only
 
         try:
-            extra = suffixes(confirm_graphs(graphs))
-        except Exception:  # a model Keras refuses to build: report without the measurement
+            # Keras imports some modules only when a layer first needs them: not from this directory
+            with installed_only():
+                from .runtime.confirm import confirm_graphs, suffixes
+
+                extra = suffixes(confirm_graphs(graphs))
+        except Exception:  # a model Keras refuses to build, a shadowing module: report without the measurement
             LOG.debug("flake8-keras-activation: confirmation failed", exc_info=True)
             return findings
         return [f._replace(message=f.message + extra.get((f.line, f.col, f.code), "")) for f in findings]

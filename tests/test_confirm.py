@@ -15,7 +15,7 @@ pytest.importorskip("keras", reason="confirming needs Keras: pip install '.[runt
 
 from flake8_keras_activation.runtime import check_model  # noqa: E402
 from flake8_keras_activation.runtime.confirm import main  # noqa: E402
-from tests.conftest import run_flake8  # noqa: E402
+from tests.conftest import COMMAND, run_flake8  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,10 +55,16 @@ NOT_LITERAL = textwrap.dedent(
 
 
 def confirm(tmp_path: Path, source: str) -> tuple[int, str]:
+    """The exit status and what confirm prints on stdout (errors go to stderr: `confirm_streams`)."""
+    status, out, _ = confirm_streams(tmp_path, source)
+    return status, out
+
+
+def confirm_streams(tmp_path: Path, source: str) -> tuple[int, str, str]:
     path = tmp_path / "model.py"
     path.write_text(source)
-    out = io.StringIO()
-    return main([str(path)], out=out), out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    return main([str(path)], out=out, err=err), out.getvalue(), err.getvalue()
 
 
 def test_literal_models_are_rebuilt_and_their_collapses_measured(tmp_path: Path) -> None:
@@ -129,23 +135,48 @@ COLLAPSING = "keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3), layers
 
 def test_a_model_keras_refuses_is_one_line_and_the_others_are_still_checked(tmp_path: Path) -> None:
     source = f"import keras\nfrom keras import layers\n\nbad = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(-3), layers.Dense(1)])\ngood = {COLLAPSING}\n"
-    status, text = confirm(tmp_path, source)
+    status, text, errors = confirm_streams(tmp_path, source)
     assert status == 2
-    lines = text.splitlines()
-    assert "model.py:4: Sequential model: error: Keras could not build it: ValueError: " in lines[0]
-    assert "Traceback" not in text
-    assert any(line.endswith("model.py:5: Sequential model: rebuilt from its literal layers and checked") for line in lines)
+    assert len(errors.splitlines()) == 1
+    assert "model.py:4: Sequential model: error: Keras could not build it: ValueError: " in errors
+    assert "Traceback" not in text + errors
+    assert text.splitlines()[0].endswith("model.py:5: Sequential model: rebuilt from its literal layers and checked")
 
 
 def test_exit_status_is_two_for_a_missing_file_or_no_file(tmp_path: Path) -> None:
-    out = io.StringIO()
-    assert main([str(tmp_path / "gone.py")], out=out) == 2
-    assert out.getvalue() == f"{tmp_path / 'gone.py'}: error: no such file or directory\n"
-    out = io.StringIO()
-    assert main([], out=out) == 2
-    assert "nothing to confirm" in out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert main([str(tmp_path / "gone.py")], out=out, err=err) == 2
+    assert (out.getvalue(), err.getvalue()) == ("", f"{tmp_path / 'gone.py'}: error: no such file or directory\n")
+    err = io.StringIO()
+    assert main([], out=io.StringIO(), err=err) == 2
+    assert "nothing to confirm" in err.getvalue()
     (tmp_path / "empty").mkdir()
-    assert main([str(tmp_path / "empty")], out=io.StringIO()) == 2
+    assert main([str(tmp_path / "empty")], out=io.StringIO(), err=io.StringIO()) == 2
+
+
+def test_the_installed_command_prints_errors_on_stderr_and_what_it_measured_on_stdout(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(
+        "import keras\nfrom keras import layers\n\n"
+        "bad = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(-3), layers.Dense(1)])\n"
+        f"good = {COLLAPSING}\n"
+    )
+    result = subprocess.run(
+        [COMMAND, "confirm", "gone.py", "model.py"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    errors = result.stderr.splitlines()
+    assert errors[0] == "gone.py: error: no such file or directory"
+    assert errors[1].startswith("model.py:4: Sequential model: error: Keras could not build it: ValueError: ")
+    assert len(errors) == 2, result.stderr
+    assert result.stdout.splitlines() == [
+        "model.py:5: Sequential model: rebuilt from its literal layers and checked",
+        "  affine end to end: one affine map 2 -> 1, rank 1",
+        "  collapsed: Dense(3) (line 5) -> Dense(1) (line 5): one affine map 2 -> 1, rank 1",
+    ]
+    nothing = subprocess.run([COMMAND, "confirm", "--call", "no_such_module:make"], cwd=tmp_path,
+                             capture_output=True, text=True, check=False)
+    assert (nothing.returncode, nothing.stdout) == (2, "")
+    assert nothing.stderr.startswith("--call no_such_module:make: error: ModuleNotFoundError: "), nothing.stderr
 
 
 def test_exit_status_is_zero_without_collapse_and_one_with(tmp_path: Path) -> None:
@@ -271,10 +302,10 @@ SUBCLASSED = textwrap.dedent(
 def test_call_of_a_subclassed_factory_takes_input_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "subclassed_factory.py").write_text(SUBCLASSED)
     monkeypatch.chdir(tmp_path)
-    out = io.StringIO()
-    assert main([], call="subclassed_factory:make", out=out) == 2
-    assert "give the shape of one sample with --input-shape" in out.getvalue()
-    assert "Traceback" not in out.getvalue()
+    err = io.StringIO()
+    assert main([], call="subclassed_factory:make", out=io.StringIO(), err=err) == 2
+    assert "give the shape of one sample with --input-shape" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
     out = io.StringIO()
     assert main([], call="subclassed_factory:make", out=out, input_shape=(5,)) == 1
     assert "affine: one affine map 5 -> 2, rank 2" in out.getvalue()
@@ -348,19 +379,18 @@ def test_confirm_loads_the_lightest_backend_unless_keras_backend_is_set(tmp_path
 
 def test_a_model_too_deep_for_keras_is_one_line_and_exit_two(tmp_path: Path) -> None:
     deep = ", ".join(["layers.Dense(2)"] * 2000)
-    status, text = confirm(tmp_path, f"import keras\nfrom keras import layers\nm = keras.Sequential([keras.Input(shape=(2,)), {deep}])\ngood = {COLLAPSING}\n")
+    status, text, errors = confirm_streams(tmp_path, f"import keras\nfrom keras import layers\nm = keras.Sequential([keras.Input(shape=(2,)), {deep}])\ngood = {COLLAPSING}\n")
     assert status == 2
-    lines = text.splitlines()
-    assert lines[0].endswith("model.py:3: Sequential model: error: Keras could not build it: too deep for Python's recursion limit")
-    assert lines[1].endswith("model.py:4: Sequential model: rebuilt from its literal layers and checked")
+    assert errors.endswith("model.py:3: Sequential model: error: Keras could not build it: too deep for Python's recursion limit\n")
+    assert text.splitlines()[0].endswith("model.py:4: Sequential model: rebuilt from its literal layers and checked")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_confirm_skips_a_fifo_without_opening_it(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "model.py")
-    out = io.StringIO()
-    assert main([str(tmp_path / "model.py")], out=out) == 2
-    assert out.getvalue() == f"{tmp_path / 'model.py'}: error: skipped: a FIFO, not a regular file\n"
+    out, err = io.StringIO(), io.StringIO()
+    assert main([str(tmp_path / "model.py")], out=out, err=err) == 2
+    assert (out.getvalue(), err.getvalue()) == ("", f"{tmp_path / 'model.py'}: error: skipped: a FIFO, not a regular file\n")
 
 
 def test_the_weight_count_from_the_configuration_is_never_below_what_keras_allocates() -> None:

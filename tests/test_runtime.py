@@ -275,3 +275,136 @@ def test_a_deliberate_factorization_is_reported_as_ka104_not_dropped() -> None:
     assert [f.code for f in report.findings] == ["KA104"]
     assert "it has no bias" in report.findings[0].message and "a factorization" in report.findings[0].message
     assert len(report.collapsed) == 1  # the map it composes is measured as before
+
+
+# ---- bad input: a clear one-line error or a right answer ----------------------------------------
+
+
+def dense_pair(width: int = 3, activation: str | None = None) -> keras.Model:
+    return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(width, activation=activation), layers.Dense(1)])
+
+
+def with_weights(model: keras.Model, change) -> keras.Model:
+    model.set_weights([change(index, np.array(w)) for index, w in enumerate(model.get_weights())])
+    return model
+
+
+def test_nan_weights_are_a_value_error_naming_the_weight_not_a_linalg_error() -> None:
+    def one_nan(index: int, w: np.ndarray) -> np.ndarray:
+        if index == 2:  # the second Dense's kernel
+            w.flat[0] = np.nan
+        return w
+
+    model = with_weights(dense_pair(), one_nan)
+    second = model.layers[1].kernel.path
+    expected = f"outputs are NaN on the zero input, so nothing can be measured: the weight {second} holds NaN"
+    with pytest.raises(ValueError, match=expected) as raised:
+        check_model(model)
+    assert not isinstance(raised.value, np.linalg.LinAlgError) and "\n" not in str(raised.value)
+    with pytest.raises(ValueError, match=expected):
+        assert_not_affine(model)
+
+
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_weights_that_overflow_float32_are_a_value_error_not_a_verdict(activation: str | None) -> None:
+    model = with_weights(dense_pair(activation=activation), lambda index, w: np.full_like(w, 1e38))
+    with pytest.raises(ValueError, match=r"outputs are inf on the zero input, so nothing can be measured: no weight is "
+                       r"inf or NaN.*the largest weight is 1\.0e\+38, in sequential\w*/dense\w*/kernel") as raised:
+        check_model(model)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_map_that_overflows_on_every_trial_input_is_a_value_error_not_a_rank() -> None:
+    # 1e20 * 1e20 = 1e40 is past float32: every random row overflows, while the zero input gives 0
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4), layers.Dense(4)])
+    model = with_weights(model, lambda index, w: np.eye(4, dtype="float32") * 1e20 if w.ndim == 2 else w * 0)
+    with pytest.raises(ValueError, match="outputs are inf on the random trial inputs"):
+        check_model(model)
+
+
+def test_a_linear_model_that_overflows_only_at_the_large_trial_scales_is_still_measured() -> None:
+    # 1e18 * 8e18 * (the sum of the inputs): finite at the small scales, past float32 at the large ones
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4), layers.Dense(2)])
+    scale = {0: np.eye(4, dtype="float32") * 1e18, 2: np.full((4, 2), 8e18, dtype="float32")}
+    model = with_weights(model, lambda index, w: scale.get(index, w * 0))
+    report = check_model(model)
+    assert report.is_affine and report.rank == 1
+    assert any("trial triples gave outputs that are not finite" in note for note in report.notes), report.notes
+    assert np.allclose(report.kernel, 8e36, rtol=1e-5)
+
+
+def test_an_exponential_that_overflows_at_the_large_scales_is_still_not_affine() -> None:
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4, activation="exponential"), layers.Dense(2)])
+    model = with_weights(model, lambda index, w: np.eye(4, dtype="float32") * 3.0 if index == 0 else w)
+    report = check_model(model)
+    assert not report.is_affine and np.isfinite(report.max_error)
+
+
+class Counted(keras.Model):
+    """A subclassed linear model that counts the runs of its call(): eager ones carry arrays."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = layers.Dense(3)
+        self.b = layers.Dense(1)
+        self.eager = self.symbolic = 0
+
+    def call(self, x):
+        try:
+            np.asarray(x)
+            self.eager += 1
+        except Exception:  # noqa: BLE001 - a symbolic tensor has no values
+            self.symbolic += 1
+        return self.b(self.a(x))
+
+
+def test_a_subclassed_model_is_called_once() -> None:
+    model = Counted()
+    report = check_model(model, input_shape=(2,))
+    assert report.is_affine and report.rank == 1 and report.method == "both"
+    # one call carries the trial batch; Keras builds a model without build() by one symbolic run
+    assert (model.eager, model.symbolic) == (1, 1)
+    model.eager = model.symbolic = 0
+    check_model(model)  # built now: its input shape is known, and the call is plain
+    assert (model.eager, model.symbolic) == (1, 0)
+
+
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_an_unbuilt_sequential_model_gets_the_trial_batch_once(activation: str | None) -> None:
+    from flake8_keras_activation.runtime.check import DEFAULT_MAX_ELEMENTS
+    from flake8_keras_activation.runtime.measure import trial_rows
+
+    batches = []
+
+    class Counting(layers.Layer):  # a layer of the user's: the model is traced, not read
+        def call(self, x):
+            try:
+                batches.append(len(np.asarray(x)))
+            except Exception:  # noqa: BLE001 - a symbolic tensor has no values
+                batches.append(None)
+            return x
+
+    model = keras.Sequential([layers.Dense(3, activation=activation), Counting(), layers.Dense(1)])
+    report = check_model(model, input_shape=(2,))
+    trial = len(trial_rows(2, 0, DEFAULT_MAX_ELEMENTS).rows)
+    assert batches.count(trial) == 1, batches  # basis probes, when they are needed, are batches of their own
+    assert report.is_affine is (activation is None) and report.method == "both"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("model.keras", r"check_model takes a Keras model, not the path 'model.keras': load it first"),
+        (None, r"check_model takes a Keras model \(Sequential, functional or a subclass of keras.Model\), not None"),
+        (42, r"check_model takes a Keras model \(.*\), not a builtins.int"),
+        (layers.Dense(3), r"check_model takes a Keras model, not a layer \(Dense 'dense\w*'\): put it in one"),
+    ],
+    ids=["path", "none", "int", "layer"],
+)
+def test_check_model_says_what_it_was_given_when_it_is_not_a_model(given, expected: str) -> None:
+    with pytest.raises(TypeError, match=expected):
+        check_model(given)
+    with pytest.raises(TypeError, match=expected):
+        check_model(given, input_shape=(2,))  # a shape does not make it a model
+    with pytest.raises(TypeError, match=expected):
+        assert_not_affine(given)

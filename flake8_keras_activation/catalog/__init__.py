@@ -195,6 +195,14 @@ WIDTH_PRESERVING = frozenset(
 INPUT_DIM_IS_NOT_A_SHAPE = frozenset({"layers.Embedding", "layers.ReversibleEmbedding"})
 INPUT_SHAPE_ARGS = ("input_dim", "input_shape", "batch_input_shape")
 
+# The layer arguments that Keras 3 documents as taking a dict, by keyword. Every other dict
+# reaches a deserializer (an activation, initializer, regularizer, constraint or dtype policy
+# given as a dict is a serialized object), so confirm rebuilds no layer from one.
+# BatchNormalization: `renorm_clipping`, {"rmax": ..., "rmin": ..., "dmax": ...} of numbers
+# (keras/src/layers/normalization/batch_normalization.py). Cropping1D and ZeroPadding1D say
+# "or dictionary" in their docstrings, but standardize_tuple refuses one.
+DICT_ARGUMENTS: dict[str, frozenset[str]] = {"layers.BatchNormalization": frozenset({"renorm_clipping"})}
+
 LINEAR_ACTIVATIONS = frozenset({"linear", "identity"})
 NONLINEAR_ACTIVATIONS = frozenset(
     (

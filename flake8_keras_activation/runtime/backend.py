@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from typing import Any
 
 # Lightest first, measured by benchmarks/bench_runtime.py on one file: `confirm` costs about
 # 1.2 s and 217 MiB cold on the NumPy backend, 2.05 s and 312 MiB on JAX (its first call of
@@ -40,3 +41,15 @@ def prepare_process() -> str | None:
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     return choose_backend()
+
+
+def load_keras() -> Any:
+    """Import Keras, which imports the backend it is set to (keras/src/backend/__init__.py imports
+    the backend's package, and the NumPy backend imports jax for its convolutions).
+
+    Called inside `installed.installed_only()`, before anything of the user's could import a
+    module of the same name: later imports get these from sys.modules.
+    """
+    import keras
+
+    return keras

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -11,7 +12,7 @@ import numpy as np
 from ..catalog import Kind
 from ..rules.collapse import collapsed_runs, is_affine
 from .compose import compose
-from .measure import AFFINE_TOLERANCE, affine_error, fit_error, probe_kernel, rank_of, trial_rows
+from .measure import AFFINE_TOLERANCE, NotFinite, affine_error, fit_error, probe_kernel, rank_of, trial_rows
 from .structure import Application, Trace, flat_outputs, read_graph, trace
 from .training import ModelFinding, graph_findings, training_of
 
@@ -116,6 +117,62 @@ def _to_tensor(array: np.ndarray) -> Any:
 
 class NeedsInputShape(ValueError):
     """The model does not say the shape of its input, and none was given."""
+
+
+def _classes(attribute: str) -> tuple[type, ...]:
+    """`keras.Model` (or `keras.Layer`) of the Keras packages this process has imported: a model of
+    yours is an instance of one of them, so a package not yet imported cannot have made it."""
+    found = []
+    for package in ("keras", "tf_keras"):
+        module = sys.modules.get(package)
+        cls = getattr(module, attribute, None) if module is not None else None
+        if cls is None and module is not None:
+            cls = getattr(getattr(module, "layers", None), attribute, None)
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)
+
+
+def _require_model(model: Any) -> None:
+    """A TypeError naming what was given, when it is not a Keras model (a path, None, a layer)."""
+    if _classes("Model") and isinstance(model, _classes("Model")):
+        return
+    if isinstance(model, (str, bytes)) or type(model).__name__.endswith("Path"):
+        raise TypeError(
+            f"check_model takes a Keras model, not the path {str(model)[:80]!r}: "
+            "load it first, e.g. check_model(keras.saving.load_model(path))"
+        )
+    if _classes("Layer") and isinstance(model, _classes("Layer")):
+        raise TypeError(
+            f"check_model takes a Keras model, not a layer ({type(model).__name__} {getattr(model, 'name', '')!r}): "
+            "put it in one, e.g. keras.Sequential([keras.Input(shape=...), layer])"
+        )
+    shown = "None" if model is None else f"a {type(model).__module__}.{type(model).__qualname__}"
+    raise TypeError(
+        f"check_model takes a Keras model (Sequential, functional or a subclass of keras.Model), not {shown}"
+    )
+
+
+def _not_finite(model: Any, values: np.ndarray, where: str) -> NotFinite:
+    """Why a model's outputs are inf or NaN, in one line: a weight that is, or the largest weight."""
+    what = "NaN" if np.isnan(values).any() else "inf"
+    largest, largest_name, cause = 0.0, "", ""
+    for variable in list(getattr(model, "weights", None) or []):
+        name = getattr(variable, "path", None) or getattr(variable, "name", "?")
+        try:
+            array = np.asarray(_to_numpy(variable), dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if not np.isfinite(array).all():
+            cause = f"the weight {name} holds {'NaN' if np.isnan(array).any() else 'inf'}"
+            break
+        if array.size and float(np.abs(array).max()) > largest:
+            largest, largest_name = float(np.abs(array).max()), str(name)
+    if not cause:
+        cause = "no weight is inf or NaN, so the forward pass makes them (an overflow, or an operation like log(0))"
+        if largest_name:
+            cause += f"; the largest weight is {largest:.1e}, in {largest_name}"
+    return NotFinite(f"check_model: the model's outputs are {what} on {where}, so nothing can be measured: {cause}")
 
 
 def _known(shape: Any) -> tuple[int, ...] | None:
@@ -228,7 +285,12 @@ def check_model(
     from basis probes, and is checked against the measured outputs. Memory is bounded by
     `max_elements` values at once; beyond it the rank is measured from fewer random probes, and
     the report says so.
+
+    Raises TypeError for anything but a Keras model, NeedsInputShape (a ValueError) when the
+    input shape is unknown, and NotFinite (a ValueError) when the outputs are inf or NaN on the
+    zero input or on all but one trial triple (a NaN weight, an overflow), each in one line.
     """
+    _require_model(model)
     shapes = _input_shapes(model, input_shape)
     shape = shapes[0]
     n = sum(math.prod(one) for one in shapes)
@@ -250,10 +312,10 @@ def check_model(
         notes.append(f"{len(shapes)} inputs, flattened and concatenated in this order: " + ", ".join(parts))
     trials = trial_rows(n, seed, max_elements)
     batch = feed(trials.rows)
-    if not getattr(model, "built", True):
-        model(batch, training=False)  # build first, so that the traced call is the eager one
     # Sequential and functional models: the structure from Keras's own graph, and a plain call;
-    # subclassed ones (and models nesting others): one traced call gives both.
+    # subclassed ones (and models nesting others, and models not built yet): one traced call gives
+    # both, and builds the model when it is not built (Keras then runs call() once symbolically
+    # inside it; the trace keeps only the eager run).
     traced: Trace | None = read_graph(model)
     if traced is not None:
         output = model(batch, training=False)
@@ -261,10 +323,22 @@ def check_model(
         try:
             traced = trace(model, batch, _call_model(model))
             output = traced.output
+            # a Sequential model the call has just built: Keras's graph of it, as for a built one
+            traced = read_graph(model) or traced
         except Exception as failure:  # a layer that does not tolerate being traced: measure only
             notes.append(f"structure not read ({type(failure).__name__}: {failure})")
             output = model(batch, training=False)
-    out = _to_numpy(output).reshape(len(trials.rows), -1).astype(np.float64)
+    measured = _to_numpy(output).reshape(len(trials.rows), -1).astype(np.float64)
+    if not np.isfinite(measured[0]).all():
+        raise _not_finite(model, measured[0], "the zero input")
+    trials, out = trials.finite(measured)
+    if trials.count < 2:  # too few triples left to test anything
+        raise _not_finite(model, measured, "the random trial inputs (scales 1 to 30)")
+    if len(out) < len(measured):
+        notes.append(
+            f"{(len(measured) - len(out)) // 3} of {(len(measured) - 1) // 3} trial triples gave outputs that "
+            "are not finite (inf or NaN) and were left out of the affine test"
+        )
     error = affine_error(trials, out)
     measured_affine = error <= AFFINE_TOLERANCE
     structure_affine = is_affine(traced.graph) if traced is not None else None
@@ -285,14 +359,17 @@ def check_model(
             kernel, bias = composed[0], out[0]
         else:
             widest = _widest(traced, n) if traced is not None else max(n, out.shape[1])
-            probed = probe_kernel(
-                _flat(_call_model(model), feed),
-                (n,),
-                bias,
-                max_elements=max_elements,
-                width_hint=widest,
-                seed=seed,
-            )
+            try:
+                probed = probe_kernel(
+                    _flat(_call_model(model), feed),
+                    (n,),
+                    bias,
+                    max_elements=max_elements,
+                    width_hint=widest,
+                    seed=seed,
+                )
+            except NotFinite as failure:
+                raise NotFinite(f"check_model: {failure}") from None
             kernel, lower, probes = probed.kernel, probed.rank_is_lower_bound, probes + probed.probes
             rank = probed.rank
             if probed.note:
@@ -300,7 +377,7 @@ def check_model(
         if kernel is not None:
             error = max(error, fit_error(trials, out, kernel, bias))
             rank = rank_of(kernel)
-    runs = _collapsed(traced, max_elements, seed, weights) if traced is not None else []
+    runs = _collapsed(traced, max_elements, seed, weights, notes) if traced is not None else []
     findings: tuple[ModelFinding, ...] = ()
     if traced is not None:
         shape = tuple(getattr(output, "shape", ()) or ())
@@ -347,10 +424,11 @@ def _widest(traced: Trace, n: int) -> int:
 
 
 def _collapsed(
-    traced: Trace, max_elements: int, seed: int, weights: dict[Any, Any]
+    traced: Trace, max_elements: int, seed: int, weights: dict[Any, Any], notes: list[str]
 ) -> list[CollapsedRun]:
     """Each run of collapsing layers with the map it composes into: from the weights where they
-    allow it, else by probing the run's layers with the last one's activation switched off."""
+    allow it, else by probing the run's layers with the last one's activation switched off. A run
+    whose map is not finite (a pre-activation that overflows) gets no rank, and a note."""
     runs = []
     for path in collapsed_runs(traced.graph):
         applications = [traced.applications[node.key] for node in path]
@@ -362,21 +440,27 @@ def _collapsed(
         if shape and not any(node.kind is Kind.MERGE for node in path):
             layers = [a.layer for a in applications]
             composed = compose(layers, width, max_elements, weights) if len(shape) == 1 else None
-            if composed is not None:
+            if composed is not None and np.isfinite(composed[0]).all():
                 rank = rank_of(composed[0])
             else:
                 f = _apply_path(applications)
                 zero = np.zeros((1,) + shape, dtype="float32")
                 origin = _to_numpy(f(_to_tensor(zero))).reshape(-1)
-                probed = probe_kernel(
-                    _flat(f, _feed([shape])),
-                    shape,
-                    origin,
-                    max_elements=max_elements,
-                    width_hint=max(_width(a.output) for a in applications),
-                    seed=seed,
-                )
-                rank, lower = probed.rank, probed.rank_is_lower_bound
+                try:
+                    if not np.isfinite(origin).all():
+                        raise NotFinite("its output on the zero input is not finite")
+                    probed = probe_kernel(
+                        _flat(f, _feed([shape])),
+                        shape,
+                        origin,
+                        max_elements=max_elements,
+                        width_hint=max(_width(a.output) for a in applications),
+                        seed=seed,
+                    )
+                    rank, lower = probed.rank, probed.rank_is_lower_bound
+                except NotFinite as failure:
+                    labels = [node.label for node in path if node.kind is Kind.AFFINE]
+                    notes.append(f"no rank for the run {labels[0]} -> {labels[-1]}: {failure}")
         runs.append(
             CollapsedRun(
                 layers=tuple(node.label for node in path if node.kind is Kind.AFFINE),

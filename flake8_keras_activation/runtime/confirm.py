@@ -140,15 +140,16 @@ def _source(document: Document) -> tuple[str, Callable[[int], str]]:
     return document.text, str
 
 
-def confirm_document(document: Document, out: TextIO, tally: Tally) -> None:
-    """Print what each model of one file or notebook measures."""
+def confirm_document(document: Document, out: TextIO, tally: Tally, err: TextIO | None = None) -> None:
+    """Print what each model of one file or notebook measures; errors go to `err` (stderr)."""
+    errors = err or sys.stderr
     text, place = _source(document)
     path = document.path
     try:
         tree = ast.parse(text)
         graphs = [g for g in extract_graphs(tree, source_lines(text)) if g.line is not None]
     except Exception as error:  # noqa: BLE001 - a bug of ours must not cost the other files
-        out.write(f"{path}: error: not analysed: {_failure(error)}\n")
+        errors.write(f"{path}: error: not analysed: {_failure(error)}\n")
         tally.errors += 1
         return
     if not graphs:
@@ -156,17 +157,17 @@ def confirm_document(document: Document, out: TextIO, tally: Tally) -> None:
         return
     for confirmation in confirm_graphs(graphs):
         graph = confirmation.graph
-        out.write(f"{path}:{place(graph.line or 0)}: {graph.label}")
+        where = f"{path}:{place(graph.line or 0)}: {graph.label}"
         if confirmation.report is None:
             if confirmation.error:
                 tally.errors += 1
-                out.write(f": error: {confirmation.reason}\n")
+                errors.write(f"{where}: error: {confirmation.reason}\n")
             else:
-                out.write(f": not rebuilt: {confirmation.reason}\n")
+                out.write(f"{where}: not rebuilt: {confirmation.reason}\n")
             continue
         tally.checked += 1
         report = confirmation.report
-        out.write(": rebuilt from its literal layers and checked\n")
+        out.write(f"{where}: rebuilt from its literal layers and checked\n")
         if report.is_affine:
             out.write(f"  affine end to end: {report.map_text()}\n")
         for run in report.collapsed:
@@ -176,36 +177,39 @@ def confirm_document(document: Document, out: TextIO, tally: Tally) -> None:
         tally.collapsing += bool(report.is_affine or report.collapsed)
 
 
-def call_factory(spec: str, out: TextIO, input_shape: Sequence[int] | None = None) -> int:
+def call_factory(
+    spec: str, out: TextIO, input_shape: Sequence[int] | None = None, err: TextIO | None = None
+) -> int:
     """Import `module:function` (from the current directory too), call it, check the model it returns.
 
-    This runs the user's code: it is the explicit opt-in of `confirm --call`.
+    This runs the user's code: it is the explicit opt-in of `confirm --call`. Errors go to `err`.
     """
+    errors = err or sys.stderr
     module_name, _, function_name = spec.partition(":")
     if not module_name or not function_name:
-        out.write(f"--call needs MODULE:FUNCTION, not {spec!r}\n")
+        errors.write(f"--call needs MODULE:FUNCTION, not {spec!r}\n")
         return 2
     sys.path.insert(0, os.getcwd())
     try:
         factory = getattr(importlib.import_module(module_name), function_name)
     except Exception as error:  # noqa: BLE001 - the user's module may raise anything on import
-        out.write(f"--call {spec}: error: {_failure(error)}\n")
+        errors.write(f"--call {spec}: error: {_failure(error)}\n")
         return 2
     try:
         model = factory()
     except Exception as error:  # noqa: BLE001
-        out.write(f"--call {spec}: error: the factory raised {_failure(error)}\n")
+        errors.write(f"--call {spec}: error: the factory raised {_failure(error)}\n")
         return 2
     try:
         report = check_model(model, input_shape=input_shape)
     except NeedsInputShape:
-        out.write(
+        errors.write(
             f"--call {spec}: error: the model does not say its input shape (a subclassed model not yet "
             "called): give the shape of one sample with --input-shape, e.g. --input-shape 5 or 28,28,1\n"
         )
         return 2
     except Exception as error:  # noqa: BLE001
-        out.write(f"--call {spec}: error: the check failed: {_failure(error)}\n")
+        errors.write(f"--call {spec}: error: the check failed: {_failure(error)}\n")
         return 2
     out.write(f"{spec}: {getattr(model, 'name', 'model')}\n")
     _print_report(report, out)
@@ -213,36 +217,42 @@ def call_factory(spec: str, out: TextIO, input_shape: Sequence[int] | None = Non
 
 
 def main(
-    paths: Sequence[str], call: str | None = None, out: TextIO | None = None, input_shape: Sequence[int] | None = None
+    paths: Sequence[str],
+    call: str | None = None,
+    out: TextIO | None = None,
+    input_shape: Sequence[int] | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """`flake8-keras-activation confirm`: 1 when a collapse is confirmed, 2 when any error occurred, else 0.
 
     Files are found as `check` finds them (the same walk and excludes, notebooks, PEP 263
-    encodings); a missing path, or no path and no --call at all, is an error.
+    encodings); a missing path, or no path and no --call at all, is an error. What was measured
+    goes to `out` (stdout), each error as one line to `err` (stderr), as every command does.
     """
     stream = out or sys.stdout
+    errors = err or sys.stderr
     if not paths and not call:
-        stream.write("confirm: error: nothing to confirm: give files or directories, or --call MODULE:FUNCTION\n")
+        errors.write("confirm: error: nothing to confirm: give files or directories, or --call MODULE:FUNCTION\n")
         return 2
     tally = Tally()
     if call:
-        status = call_factory(call, stream, input_shape)
+        status = call_factory(call, stream, input_shape, errors)
         tally.errors += status == 2
         tally.collapsing += status == 1
     if paths:
         discovered = discover(paths)
         for missing in discovered.missing:
-            stream.write(f"{missing}: error: no such file or directory\n")
+            errors.write(f"{missing}: error: no such file or directory\n")
             tally.errors += 1
         if not discovered.files and not discovered.missing:
-            stream.write(f"confirm: error: nothing checked: no Python file or notebook in {', '.join(paths)}\n")
+            errors.write(f"confirm: error: nothing checked: no Python file or notebook in {', '.join(paths)}\n")
             tally.errors += 1
         for name in discovered.files:
             try:
                 document = load(name)
             except DocumentError as error:
-                stream.write(f"{name}: error: {error}\n")
+                errors.write(f"{name}: error: {error}\n")
                 tally.errors += 1
                 continue
-            confirm_document(document, stream, tally)
+            confirm_document(document, stream, tally, errors)
     return tally.status

@@ -14,10 +14,16 @@ RANK_TOLERANCE = 1e-4
 TRIALS = 8
 
 
+class NotFinite(ValueError):
+    """A measured map holds inf or NaN (NumPy's SVD would raise LinAlgError on it); the message says where."""
+
+
 def rank_of(matrix: np.ndarray) -> int:
     """Numerical rank, counting singular values above RANK_TOLERANCE of the largest."""
     if matrix.size == 0:
         return 0
+    if not np.isfinite(matrix).all():
+        raise NotFinite("the map holds values that are not finite (inf or NaN), so it has no measurable rank")
     values = np.linalg.svd(matrix.astype(np.float64), compute_uv=False)
     if values.size == 0 or values[0] == 0:
         return 0
@@ -42,6 +48,18 @@ class Trials:
     @property
     def x(self) -> np.ndarray:
         return self.rows[1 : 1 + self.count]
+
+    def finite(self, out: np.ndarray) -> tuple[Trials, np.ndarray]:
+        """These trials and their outputs without the triples where any output is inf or NaN
+        (a float32 forward pass that overflows at the larger scales); the zero row stays first."""
+        c = self.count
+        ok = np.isfinite(out).all(axis=1)
+        keep = ok[1 : 1 + c] & ok[1 + c : 1 + 2 * c] & ok[1 + 2 * c :]
+        if keep.all():
+            return self, out
+        kept = np.flatnonzero(keep)
+        rows = np.concatenate([[0], 1 + kept, 1 + c + kept, 1 + 2 * c + kept])
+        return Trials(self.rows[rows], self.a[keep]), out[rows]
 
 
 def trial_rows(n: int, seed: int, max_elements: int) -> Trials:
@@ -118,6 +136,11 @@ def probe_kernel(
     responses = np.concatenate(
         [f(directions[i : i + chunk]).reshape(-1, m) - bias for i in range(0, len(directions), chunk)]
     )
+    if not np.isfinite(responses).all():
+        raise NotFinite(
+            "the responses to unit probes are not finite (inf or NaN): the map overflows its dtype, "
+            "so its kernel cannot be measured"
+        )
     rank = rank_of(responses)
     full = len(directions) == n and not note
     return Probed(

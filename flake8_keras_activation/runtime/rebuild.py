@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import INPUT_SHAPE_ARGS, INPUTS, Kind
+from ..catalog import DICT_ARGUMENTS, INPUT_SHAPE_ARGS, INPUTS, Kind
 from ..graph import LayerConfig, LayerNode, ModelGraph
 
 
@@ -64,9 +64,80 @@ def _strings(value: Any) -> bool:
     return False
 
 
+# What a layer documents as an argument value. Anything else is refused before Keras sees it: a
+# dict given for an activation, an initializer, a regularizer, a constraint or a dtype is a
+# serialized object, which keras/src/saving/serialization_lib.py (deserialize_keras_object)
+# resolves, importing the module it names when its package is keras, keras_cv, keras_hub or
+# keras_nlp (_retrieve_class_or_fn): the analysed repository's own keras_cv/, when the current
+# directory is on sys.path. Strings are looked up in Keras's own tables, never imported.
+_SCALARS = (str, int, float, bool, type(None))
+# The keys that make a dict a serialized Keras object (serialization_lib.serialize_keras_object).
+_SERIALIZED = ("class_name", "module", "registered_name")
+_DOCUMENTED = "strings, numbers, booleans, None, and tuples or lists of them"
+
+
+def _problem(value: Any, takes_dict: bool = False) -> str | None:
+    """Why one literal argument value is not handed to Keras, or None when a layer documents it."""
+    if isinstance(value, LayerConfig):  # a wrapped layer: TimeDistributed(Dense(...))
+        problem = argument_problem(value)
+        return None if problem is None else f"(the wrapped {value.key.split('.', 1)[-1]}'s {problem})"
+    if type(value) in _SCALARS:
+        return None
+    if type(value) in (list, tuple):
+        for item in value:
+            problem = _problem(item)
+            if problem is not None:
+                return problem
+        return None
+    if type(value) is dict:
+        if not takes_dict:
+            return "is a dict, which that argument does not take: Keras would deserialize it as a Keras object"
+        return _serialized(value)
+    return f"is a {type(value).__name__}; only {_DOCUMENTED} are rebuilt"
+
+
+def _serialized(value: Any) -> str | None:
+    """Inside a dict an argument takes: numbers, strings and nested containers, never a serialized object."""
+    if type(value) is dict:
+        for key, item in value.items():
+            if key in _SERIALIZED:
+                return f"holds a serialized Keras object ({key!r}), which Keras would deserialize"
+            if type(key) not in _SCALARS:
+                return f"has a key that is a {type(key).__name__}"
+            problem = _serialized(item)
+            if problem is not None:
+                return problem
+        return None
+    if type(value) in (list, tuple):
+        for item in value:
+            problem = _serialized(item)
+            if problem is not None:
+                return problem
+        return None
+    return _problem(value)
+
+
+def argument_problem(config: LayerConfig) -> str | None:
+    """Why a layer call's literal arguments are not handed to Keras, or None when each is a value
+    the layer documents (a wrapped layer's own arguments included): `activation= is a dict, ...`."""
+    takes_dict = DICT_ARGUMENTS.get(config.key, frozenset())
+    for index, value in enumerate(config.args):
+        problem = _problem(value)
+        if problem is not None:
+            return f"argument {index + 1} {problem}"
+    for key, value in config.kwargs:
+        problem = _problem(value, key in takes_dict)
+        if problem is not None:
+            return f"{key}= {problem}"
+    return None
+
+
 def build_layer(config: LayerConfig) -> Any:
     """One Keras layer from the literal arguments its call had in the source (nothing is built yet)."""
     name = config.key.split(".", 1)[-1]
+    problem = argument_problem(config)
+    if problem is not None:
+        raise NotRebuildable(f"{name}: {problem}")
     if name in READS_PATHS:
         given = [*config.args, *(value for key, value in config.kwargs if key not in ("name", "dtype"))]
         if any(_strings(value) for value in given):
@@ -183,6 +254,11 @@ def rebuild(
     for node in graph.nodes:
         if node.kind is Kind.UNKNOWN or node.config is None:
             raise NotRebuildable(f"{node.label} (line {node.line}) is not a Keras layer call with literal arguments")
+    for node in graph.nodes:  # before Keras is imported at all
+        assert node.config is not None
+        problem = argument_problem(node.config)
+        if problem is not None:
+            raise NotRebuildable(f"{node.label} (line {node.line}): {problem}")
     # the plan: layer objects and shapes, nothing allocated
     order = _order(graph)
     shapes: dict[int, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -253,11 +254,34 @@ def trace(model: Any, inputs: Any, call: Callable[[Any], Any]) -> Trace:
 
         object.__setattr__(layer, "call", recorder)
         patched.append(layer)
+    # A model not built yet is built by its first call: Keras runs its call() on symbolic tensors
+    # first (Layer._maybe_build, keras/src/layers/layer.py), or a Sequential model's build() calls
+    # each layer on them. Only the last run of call() is the eager one that carries the batch, so
+    # each run starts the records afresh.
+    own_call = "call" in vars(model)
+    model_call = model.call
+    depth = [0]
+
+    @functools.wraps(model_call)
+    def entry(*args: Any, **kwargs: Any) -> Any:
+        if depth[0] == 0:
+            records.clear()
+        depth[0] += 1
+        try:
+            return model_call(*args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    object.__setattr__(model, "call", entry)
     try:
         output = call(inputs)
     finally:
         for layer in patched:
             object.__delattr__(layer, "call")
+        if own_call:
+            object.__setattr__(model, "call", model_call)
+        else:
+            object.__delattr__(model, "call")
 
     given = _tensors(inputs)
     nodes: list[LayerNode] = [_input_node(given)]
