@@ -383,6 +383,9 @@ def _diff(path: str, old: str, new: str) -> str:
 
 
 def run_fix(args: argparse.Namespace) -> int:
+    from .installed import keep_to_installed
+
+    keep_to_installed()  # `python -m` would import a repository's own libcst/ in place of libcst
     from .fix import DEFAULT_ACTIVATION, FIXABLE  # libcst comes with it: only this command loads it
 
     overrides = _overrides(args)
@@ -534,7 +537,11 @@ def run_confirm(args: argparse.Namespace) -> int:
 
 
 def run_server(args: argparse.Namespace) -> int:
-    # pygls is an optional dependency, imported only for this command
+    # pygls is an optional dependency, imported only for this command, and from the installed
+    # environment only (the editor may start the server in the project's directory, with -m)
+    from .installed import keep_to_installed
+
+    keep_to_installed()
     try:
         lsp = importlib.import_module("flake8_keras_activation.server.lsp")
     except ImportError as error:

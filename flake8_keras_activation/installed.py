@@ -1,4 +1,5 @@
-"""Keras and its backend from the installed environment, never from the directory being analysed.
+"""Keras, its backend and our other lazy imports from the installed environment, never from the
+directory being analysed.
 
 `python -m flake8_keras_activation confirm` and `python -m flake8 --keras-confirm` run with the
 current directory first on `sys.path` (so does `PYTHONPATH=.`): a repository's own `keras/`,
@@ -144,3 +145,11 @@ def installed_only() -> Iterator[None]:
         yield
     finally:
         sys.path[:] = saved
+
+
+def keep_to_installed() -> None:
+    """For a command that runs no code of the user's (`fix`, `server`): the current and the
+    script's directory leave sys.path for the rest of the process, so that what it imports lazily
+    (libcst, pygls, tomli) is the installed package, never a directory of the repository it reads."""
+    untrusted = untrusted_directories(installed_locations())
+    sys.path[:] = [entry for entry in sys.path if not _is_untrusted(entry, untrusted)]

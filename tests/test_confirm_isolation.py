@@ -214,3 +214,34 @@ def test_a_dict_the_catalog_documents_is_rebuilt() -> None:
     assert argument_problem(config) is None
     layer = build_layer(config)
     assert isinstance(layer, keras.layers.BatchNormalization) and layer.renorm_clipping["rmax"] == 3.0
+
+
+def _lazy_imports_repository(tmp_path: Path) -> Path:
+    """A repository holding packages named like what `fix` and `server` import lazily."""
+    repo = tmp_path / "lazy"
+    for name in ("libcst", "pygls"):
+        (repo / name).mkdir(parents=True)
+        marker = tmp_path / f"imported-{name}"
+        (repo / name / "__init__.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n")
+    (repo / "model.py").write_text("import keras\nm = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])\n")
+    return repo
+
+
+@pytest.mark.parametrize("spelling", ["python -m", "PYTHONPATH=."])
+def test_fix_and_the_server_import_their_libraries_from_the_installed_environment(tmp_path: Path, spelling: str) -> None:
+    repo = _lazy_imports_repository(tmp_path)
+    env = dict(os.environ)
+    if spelling == "python -m":
+        start = [sys.executable, "-m", "flake8_keras_activation"]
+    else:
+        start = [COMMAND]
+        env["PYTHONPATH"] = "."
+    fixed = subprocess.run(
+        [*start, "fix", "--diff", "model.py"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert 'activation="relu"' in fixed.stdout, fixed.stderr
+    exit_message = b'{"jsonrpc": "2.0", "method": "exit"}'
+    framed = b"Content-Length: %d\r\n\r\n%s" % (len(exit_message), exit_message)
+    served = subprocess.run([*start, "server"], cwd=repo, env=env, input=framed, capture_output=True, timeout=120)
+    assert b"Traceback" not in served.stderr, served.stderr
+    assert markers(tmp_path) == []
