@@ -14,7 +14,18 @@ from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
 from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, Config, selection
 from .discovery import discover
-from .documents import Document, DocumentError, Fixed, Located, NotWritten, Problem, from_bytes, load, write_fixed
+from .documents import (
+    Document,
+    DocumentError,
+    Fixed,
+    Located,
+    NotWritten,
+    Problem,
+    from_bytes,
+    load,
+    read_stream,
+    write_fixed,
+)
 from .formats import FORMATS, Style, wants_colour
 from .formats import render as render_report
 from .selection import parse_codes
@@ -261,7 +272,8 @@ class _Files:
             self.missing, self.files = discovered.missing, discovered.files
 
     def stdin_bytes(self) -> bytes:
-        return sys.stdin.buffer.read()
+        """stdin's bytes, within the limit a file has; DocumentError past it."""
+        return read_stream(sys.stdin.buffer)
 
 
 def _problem(problems: list[Problem], problem: Problem) -> None:
@@ -277,6 +289,12 @@ def _nothing_checked(files: _Files) -> None:
 
 def _usage_error(error: ConfigError) -> int:
     print(f"{PROG}: error: {error}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _unreadable_stdin(files: _Files, error: DocumentError) -> int:
+    # nothing was analysed, and `fix -` has no whole input to give back: the run failed as a whole
+    print(Problem(files.shown, str(error)), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -301,6 +319,8 @@ def run_check(args: argparse.Namespace) -> int:
         ]
     except ConfigError as error:
         return _usage_error(error)
+    except DocumentError as error:
+        return _unreadable_stdin(files, error)
     if args.add_noqa:
         if files.stdin:
             print(f"{PROG}: error: --add-noqa rewrites files; it cannot read stdin", file=sys.stderr)
@@ -390,14 +410,16 @@ def run_fix(args: argparse.Namespace) -> int:
         configurations = _configurations(args)
         files = _Files(args, configurations)
         targets = _targets(args, files, configurations)
+        data = files.stdin_bytes() if files.stdin else None
     except ConfigError as error:
         return _usage_error(error)
+    except DocumentError as error:
+        return _unreadable_stdin(files, error)
     problems: list[Problem] = []
     for missing in files.missing:
         _problem(problems, Problem(missing, "no such file or directory"))
     _nothing_checked(files)
     changed = 0
-    data = files.stdin_bytes() if files.stdin else None
     for path, config in targets:
         activation = args.activation or config.activation or DEFAULT_ACTIVATION
         try:

@@ -16,7 +16,7 @@ import re
 import stat
 import tokenize
 import warnings
-from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Sequence, Union
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, NamedTuple, Sequence, Union
 
 from .finding import Finding
 from .noqa import add_noqa
@@ -398,7 +398,22 @@ def read_bytes(path: str) -> tuple[bytes, Callable[[], Stamp]]:
     return data, lambda: Stamp.of(info, data)
 
 
-def _read_bounded(stream: io.BufferedReader) -> bytes:
+def read_stream(stream: BinaryIO) -> bytes:
+    """All of a stream's bytes (stdin), as a file's are bounded; DocumentError past the limit.
+
+    A pipe has no size to `stat`: `< /dev/zero` would fill memory, so no more than one chunk past
+    the limit is ever held.
+    """
+    try:
+        data = _read_bounded(stream)
+    except OSError as error:
+        raise DocumentError(f"cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"skipped: over the limit of {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _read_bounded(stream: BinaryIO) -> bytes:
     # read(n) would reserve n bytes up front, whatever the file's size: read in chunks instead
     chunks, size = [], 0
     while size <= MAX_FILE_BYTES:
