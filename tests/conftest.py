@@ -63,6 +63,14 @@ def run_flake8(paths: list[Path], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+def memory_capped(limit: int = 2**30) -> None:
+    """For a child process (`preexec_fn`): an address-space limit, so that reading without a bound
+    fails fast instead of taking the machine's memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def assert_no_traceback_from_us(output: str) -> None:
     """No traceback, or only flake8's own: on Python 3.10, flake8 itself crashes on a file with
     null bytes (ast.parse raises ValueError there, before any plugin runs)."""

@@ -15,7 +15,7 @@ import pytest
 from flake8_keras_activation import __version__
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.codes import CODES
-from tests.conftest import COMMAND, SEED, rule_cases, run_flake8
+from tests.conftest import COMMAND, SEED, memory_capped, rule_cases, run_flake8
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTTLENECK = textwrap.dedent(
@@ -491,14 +491,6 @@ def test_a_file_over_the_read_limit_is_skipped_unread(tmp_path: Path, capsys: py
     assert err == f"{path}: error: skipped: {MAX_FILE_BYTES + 1} bytes, over the limit of {MAX_FILE_BYTES} bytes\n"
 
 
-def _memory_capped(limit: int = 2**30) -> None:
-    """In the child: an address-space limit, so that reading without a bound fails fast instead of
-    taking the machine's memory."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
 @pytest.mark.skipif(not os.path.exists("/dev/zero") or sys.platform != "linux", reason="needs /dev/zero and RLIMIT_AS")
 @pytest.mark.parametrize("verb", ["check", "fix"])
 def test_stdin_over_the_read_limit_is_one_line_and_exit_2(verb: str) -> None:
@@ -507,7 +499,7 @@ def test_stdin_over_the_read_limit_is_one_line_and_exit_2(verb: str) -> None:
     with open("/dev/zero", "rb") as endless:
         result = subprocess.run(
             [COMMAND, verb, "-", "--stdin-filename", "model.py"],
-            stdin=endless, capture_output=True, timeout=120, check=False, preexec_fn=_memory_capped,
+            stdin=endless, capture_output=True, timeout=120, check=False, preexec_fn=memory_capped,
         )
     assert (result.returncode, result.stdout) == (2, b"")
     assert result.stderr.decode() == f"model.py: error: skipped: over the limit of {MAX_FILE_BYTES} bytes\n"
