@@ -13,7 +13,7 @@ from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
 from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, Config, selection
-from .discovery import discover
+from .discovery import Unreadable, discover
 from .documents import (
     Document,
     DocumentError,
@@ -267,9 +267,18 @@ class _Files:
         self.paths = paths
         self.missing: tuple[str, ...] = ()
         self.files: tuple[str, ...] = ()
+        self.unreadable: tuple[Unreadable, ...] = ()
         if not self.stdin:
             discovered = discover(paths, configurations)
-            self.missing, self.files = discovered.missing, discovered.files
+            self.missing, self.files, self.unreadable = discovered.missing, discovered.files, discovered.unreadable
+
+    def problems(self) -> list[Problem]:
+        """What the paths could not tell: arguments that name nothing, directories that cannot be
+        listed (their files may hold findings: never a silent exit 0)."""
+        return [
+            *(Problem(missing, "no such file or directory") for missing in self.missing),
+            *(Problem(item.path, f"cannot be read: {item.reason}") for item in self.unreadable),
+        ]
 
     def stdin_bytes(self) -> bytes:
         """stdin's bytes, within the limit a file has; DocumentError past it."""
@@ -329,8 +338,8 @@ def run_check(args: argparse.Namespace) -> int:
     detail = args.format in ("sarif", "github")
     tasks = [t._replace(detail=detail, show_source=args.show_source) for t in tasks]
     problems: list[Problem] = []
-    for missing in files.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
+    for problem in files.problems():
+        _problem(problems, problem)
     _nothing_checked(files)
     findings: list[Located] = []
     for outcome in check_all(tasks, args.jobs or default_jobs()):
@@ -357,8 +366,8 @@ def run_check(args: argparse.Namespace) -> int:
 def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
     """Silence every current finding with a comment on its line; a second run finds nothing to add."""
     problems: list[Problem] = []
-    for missing in files.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
+    for problem in files.problems():
+        _problem(problems, problem)
     _nothing_checked(files)
     added = 0
     for task in tasks:
@@ -416,8 +425,8 @@ def run_fix(args: argparse.Namespace) -> int:
     except DocumentError as error:
         return _unreadable_stdin(files, error)
     problems: list[Problem] = []
-    for missing in files.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
+    for problem in files.problems():
+        _problem(problems, problem)
     _nothing_checked(files)
     changed = 0
     for path, config in targets:

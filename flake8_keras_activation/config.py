@@ -368,21 +368,37 @@ class Configurations:
     def for_directory(self, directory: str) -> Config:
         if self.fixed is not None:
             return self.fixed
-        found = self._by_dir.get(directory)
-        if found is not None:
-            return found
-        config = None
+        # upward in a loop, not by recursion: a file 1,000 directories deep exhausted Python's stack
+        passed: list[str] = []
+        current = directory
+        while True:
+            found = self._by_dir.get(current)
+            if found is not None:
+                break
+            found = self._read_directory(current)
+            if found is not None:
+                self._by_dir[current] = found
+                break
+            passed.append(current)
+            parent = os.path.dirname(current)
+            if parent == current:
+                found = Config(root=os.getcwd())
+                break
+            current = parent
+        for name in passed:  # the directories without a file of ours take the one above them
+            self._by_dir[name] = found
+        return found
+
+    @staticmethod
+    def _read_directory(directory: str) -> Config | None:
+        """The configuration of the first file in `directory` with a section of ours, if any."""
         for name in CONFIG_FILES:
             candidate = os.path.join(directory, name)
             if os.path.isfile(candidate):
                 config = read_file(candidate)
                 if config is not None:
-                    break
-        if config is None:
-            parent = os.path.dirname(directory)
-            config = Config(root=os.getcwd()) if parent == directory else self.for_directory(parent)
-        self._by_dir[directory] = config
-        return config
+                    return config
+        return None
 
 
 def _states(path: str) -> dict[str, tuple[int, int] | None]:

@@ -30,9 +30,17 @@ EXCLUDED_DIRS = frozenset(
 )
 
 
+class Unreadable(NamedTuple):
+    """A directory the walk could not list: its files are unknown, which the user must hear."""
+
+    path: str
+    reason: str
+
+
 class Discovered(NamedTuple):
     files: tuple[str, ...]
     missing: tuple[str, ...]  # arguments that name nothing on disk
+    unreadable: tuple[Unreadable, ...] = ()
 
 
 def _excluded_dir(parent: str, name: str, configurations: Configurations | None) -> bool:
@@ -46,15 +54,52 @@ def _excluded_dir(parent: str, name: str, configurations: Configurations | None)
     return os.path.isfile(os.path.join(parent, name, "pyvenv.cfg"))
 
 
-def _walk(root: str, configurations: Configurations | None) -> Iterator[str]:
-    for parent, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _excluded_dir(parent, d, configurations))
+class _Entry(NamedTuple):
+    name: str
+    is_dir: bool  # a directory, or a link to one (listed as os.walk lists it, never entered)
+    is_link: bool
+
+
+def _entries(directory: str) -> list[_Entry]:
+    """A directory's entries; OSError when it cannot be listed."""
+    found = []
+    with os.scandir(directory) as listing:
+        for entry in listing:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            try:
+                is_link = entry.is_symlink()
+            except OSError:
+                is_link = False
+            found.append(_Entry(entry.name, is_dir, is_link))
+    return found
+
+
+def _walk(root: str, configurations: Configurations | None, unreadable: list[Unreadable]) -> Iterator[str]:
+    """The source files under `root`, each directory's files before its subdirectories', in
+    order of name, as os.walk gives them; but with a stack of its own, not recursion (os.walk
+    recursed until Python 3.12: a file 1,000 directories deep ended in a RecursionError), and
+    saying which directories could not be read (os.walk drops them without a word). Links to
+    directories are not followed."""
+    pending = [root]
+    while pending:
+        parent = pending.pop()
+        try:
+            entries = _entries(parent)
+        except OSError as error:
+            unreadable.append(Unreadable(parent, error.strerror or str(error)))
+            continue
         config = configurations.for_directory(os.path.abspath(parent)) if configurations is not None else None
-        for name in sorted(files):
-            if name.endswith(SOURCE_SUFFIXES):
-                path = os.path.join(parent, name)
+        for entry in sorted((e for e in entries if not e.is_dir), key=lambda e: e.name):
+            if entry.name.endswith(SOURCE_SUFFIXES):
+                path = os.path.join(parent, entry.name)
                 if config is None or not config.excludes(path):
                     yield path
+        subdirectories = sorted(e.name for e in entries if e.is_dir and not e.is_link)
+        kept = [name for name in subdirectories if not _excluded_dir(parent, name, configurations)]
+        pending.extend(os.path.join(parent, name) for name in reversed(kept))
 
 
 def excluded(path: str, configurations: Configurations | None) -> bool:
@@ -96,10 +141,11 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
     excluded and git-ignored paths. ConfigError when a configuration file on the way is unusable."""
     files: list[str] = []
     missing: list[str] = []
+    unreadable: list[Unreadable] = []
     seen: set[str] = set()
     for argument in arguments:
         if os.path.isdir(argument):
-            found = list(_walk(argument, configurations))
+            found = list(_walk(argument, configurations, unreadable))
             # a directory named on the command line is checked even when git ignores it, as a
             # named file is: then git would ignore everything under it, and it is not consulted
             named_ignored = bool(git_ignored(argument, [os.path.join(argument, "")]))
@@ -115,4 +161,4 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
             if key not in seen:
                 seen.add(key)
                 files.append(path)
-    return Discovered(tuple(files), tuple(missing))
+    return Discovered(tuple(files), tuple(missing), tuple(unreadable))

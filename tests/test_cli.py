@@ -15,7 +15,7 @@ import pytest
 from flake8_keras_activation import __version__
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.codes import CODES
-from tests.conftest import COMMAND, SEED, memory_capped, rule_cases, run_flake8
+from tests.conftest import COMMAND, SEED, bound_by_permissions, memory_capped, rule_cases, run_flake8
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTTLENECK = textwrap.dedent(
@@ -227,6 +227,44 @@ def test_unreadable_and_missing_paths_are_reported(tmp_path: Path, capsys: pytes
         f"{tmp_path / 'missing.py'}: error: no such file or directory",
         f"{tmp_path / 'dangling.py'}: error: cannot be read: No such file or directory",
     ]
+
+
+def test_a_directory_that_cannot_be_listed_is_named_and_fails_the_run(tmp_path: Path) -> None:
+    preexec = bound_by_permissions()
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "model.py").write_text(SEED)  # the only file: the walk used to exit 0 in silence
+    locked.chmod(0)
+    try:
+        for verb in ("check", "fix"):
+            result = subprocess.run([COMMAND, verb, str(tmp_path)], capture_output=True, text=True, timeout=120,
+                                    check=False, preexec_fn=preexec)
+            assert result.returncode == 1, result.stderr
+            assert result.stderr.splitlines()[0] == f"{locked}: error: cannot be read: Permission denied"
+            assert "Traceback" not in result.stderr
+    finally:
+        locked.chmod(0o755)
+    assert (locked / "model.py").read_text() == SEED
+
+
+def test_a_file_a_thousand_directories_deep_is_walked_to_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path
+    for _ in range(1000):  # one at a time: os.makedirs recurses too
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "model.py").write_text(SEED)
+    try:
+        for path in (tmp_path, deep / "model.py"):
+            status, out, err = run(capsys, "check", str(path))
+            assert (status, err) == (1, "")
+            assert codes_of(out) == ["KA103", "KA101", "KA101", "KA102"]
+    finally:  # from the bottom up: shutil.rmtree, which pytest cleans with, recurses as well
+        (deep / "model.py").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
 
 
 def test_no_traceback_from_the_real_command_on_bad_input(tmp_path: Path) -> None:
