@@ -268,9 +268,21 @@ class _Files:
         self.missing: tuple[str, ...] = ()
         self.files: tuple[str, ...] = ()
         self.unreadable: tuple[Unreadable, ...] = ()
+        self.outside: dict[str, str] = {}  # walked links to files outside the walked directory
         if not self.stdin:
             discovered = discover(paths, configurations)
             self.missing, self.files, self.unreadable = discovered.missing, discovered.files, discovered.unreadable
+            self.outside = dict(discovered.outside)
+
+    def not_to_write(self, path: str, verb: str) -> Problem | None:
+        """Why a file the walk found must not be written, if it must not: it is a link to a file
+        outside the walked directory (`fix DIR` rewrites DIR, not what its links point to)."""
+        root = self.outside.get(path)
+        if root is None:
+            return None
+        target = os.path.realpath(path)
+        return Problem(path, f"not {verb}: it links to {target}, outside {root}; name it to have it {verb}",
+                       label="")
 
     def problems(self) -> list[Problem]:
         """What the paths could not tell: arguments that name nothing, directories that cannot be
@@ -387,6 +399,10 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
             problems.append(Problem(task.path, "some findings could not be silenced"))
         if new is None:
             continue
+        refused = files.not_to_write(task.path, "changed")
+        if refused is not None:
+            _problem(problems, refused)
+            continue
         try:
             write_fixed(document.path, document.encode(new), document.stamp)
         except NotWritten as reason:
@@ -450,6 +466,10 @@ def run_fix(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(document.encode(new) if new is not None else data)
             continue
         if outcome is None or outcome.new is None:
+            continue
+        refused = files.not_to_write(path, "fixed")
+        if refused is not None:  # --diff too: it shows what fix would write
+            _problem(problems, refused)
             continue
         changed += 1
         if args.diff:

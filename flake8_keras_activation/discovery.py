@@ -41,6 +41,9 @@ class Discovered(NamedTuple):
     files: tuple[str, ...]
     missing: tuple[str, ...]  # arguments that name nothing on disk
     unreadable: tuple[Unreadable, ...] = ()
+    # walked symbolic links to files outside the directory that was walked, with that directory:
+    # `fix DIR` must not write there (a file named on the command line is the user's choice)
+    outside: tuple[tuple[str, str], ...] = ()
 
 
 def _excluded_dir(parent: str, name: str, configurations: Configurations | None) -> bool:
@@ -77,12 +80,13 @@ def _entries(directory: str) -> list[_Entry]:
     return found
 
 
-def _walk(root: str, configurations: Configurations | None, unreadable: list[Unreadable]) -> Iterator[str]:
+def _walk(root: str, configurations: Configurations | None, unreadable: list[Unreadable],
+          links: list[str]) -> Iterator[str]:
     """The source files under `root`, each directory's files before its subdirectories', in
     order of name, as os.walk gives them; but with a stack of its own, not recursion (os.walk
     recursed until Python 3.12: a file 1,000 directories deep ended in a RecursionError), and
     saying which directories could not be read (os.walk drops them without a word). Links to
-    directories are not followed."""
+    directories are not followed; the links to files are added to `links`."""
     pending = [root]
     while pending:
         parent = pending.pop()
@@ -96,10 +100,27 @@ def _walk(root: str, configurations: Configurations | None, unreadable: list[Unr
             if entry.name.endswith(SOURCE_SUFFIXES):
                 path = os.path.join(parent, entry.name)
                 if config is None or not config.excludes(path):
+                    if entry.is_link:
+                        links.append(path)
                     yield path
         subdirectories = sorted(e.name for e in entries if e.is_dir and not e.is_link)
         kept = [name for name in subdirectories if not _excluded_dir(parent, name, configurations)]
         pending.extend(os.path.join(parent, name) for name in reversed(kept))
+
+
+def _outside(root: str, links: Iterable[str]) -> list[tuple[str, str]]:
+    """The links whose file is not under `root` (once every link on the way is resolved), each with `root`."""
+    base = os.path.realpath(root)
+    out = []
+    for link in links:
+        target = os.path.realpath(link)
+        try:
+            inside = os.path.commonpath([base, target]) == base
+        except ValueError:  # another drive
+            inside = False
+        if not inside:
+            out.append((link, root))
+    return out
 
 
 def excluded(path: str, configurations: Configurations | None) -> bool:
@@ -142,17 +163,22 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
     files: list[str] = []
     missing: list[str] = []
     unreadable: list[Unreadable] = []
+    outside: list[tuple[str, str]] = []
+    named: set[str] = set()
     seen: set[str] = set()
     for argument in arguments:
         if os.path.isdir(argument):
-            found = list(_walk(argument, configurations, unreadable))
+            links: list[str] = []
+            found = list(_walk(argument, configurations, unreadable, links))
             # a directory named on the command line is checked even when git ignores it, as a
             # named file is: then git would ignore everything under it, and it is not consulted
             named_ignored = bool(git_ignored(argument, [os.path.join(argument, "")]))
             ignored = set() if named_ignored else git_ignored(argument, found)
             candidates = [path for path in found if path not in ignored]
+            outside.extend(pair for pair in _outside(argument, links) if pair[0] not in ignored)
         elif os.path.exists(argument):
             candidates = [] if excluded(argument, configurations) else [argument]
+            named.add(os.path.normpath(os.path.abspath(argument)))
         else:
             missing.append(argument)
             continue
@@ -161,4 +187,6 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
             if key not in seen:
                 seen.add(key)
                 files.append(path)
-    return Discovered(tuple(files), tuple(missing), tuple(unreadable))
+    # a link both walked and named is the user's choice
+    kept = tuple(pair for pair in outside if os.path.normpath(os.path.abspath(pair[0])) not in named)
+    return Discovered(tuple(files), tuple(missing), tuple(unreadable), kept)

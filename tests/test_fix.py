@@ -747,6 +747,31 @@ def test_fix_keeps_the_file_mode_and_writes_through_a_symlink(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "model.py"], "no temporary file left"
 
 
+def test_a_walked_link_to_a_file_outside_the_walked_directory_is_named_not_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    walked, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    walked.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.py"
+    victim.write_text(SEED)
+    (walked / "link.py").symlink_to(Path("..") / "elsewhere" / "victim.py")
+    (walked / "own.py").write_text(SEED)
+    (walked / "inner.py").symlink_to("own.py")  # inside the walked tree: fixed through the link
+    refused = f"{walked / 'link.py'}: not fixed: it links to {victim}, outside {walked}; name it to have it fixed\n"
+    assert _run_fix(capsys, "--diff", str(walked))[2] == refused
+    code, _, err = _run_fix(capsys, str(walked))
+    assert (code, err) == (1, f"Rewriting {walked / 'inner.py'}\n{refused}")
+    assert victim.read_text() == SEED
+    assert FIXED_SEED_LINE in (walked / "own.py").read_text() and (walked / "inner.py").is_symlink()
+    assert main(["check", "--add-noqa", str(walked)]) == 1
+    assert victim.read_text() == SEED
+    assert "not changed: it links to" in capsys.readouterr().err
+    # named, it is the user's choice: fixed through the link, which stays a link
+    assert _run_fix(capsys, str(walked / "link.py"))[:2] == (1, "")
+    assert FIXED_SEED_LINE in victim.read_text() and (walked / "link.py").is_symlink()
+
+
 def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "model.py"
     path.write_text(SEED)
