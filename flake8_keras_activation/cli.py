@@ -23,6 +23,7 @@ from .documents import (
     Problem,
     from_bytes,
     load,
+    printable,
     read_stream,
     write_fixed,
 )
@@ -305,11 +306,12 @@ def _problem(problems: list[Problem], problem: Problem) -> None:
 def _nothing_checked(files: _Files) -> None:
     # never a silent no-op: an empty directory, or one whose files are all excluded
     if not files.stdin and not files.files:
-        print(f"{PROG}: nothing checked: no Python file or notebook in {', '.join(files.paths)}", file=sys.stderr)
+        shown = ", ".join(printable(path) for path in files.paths)
+        print(f"{PROG}: nothing checked: no Python file or notebook in {shown}", file=sys.stderr)
 
 
 def _usage_error(error: ConfigError) -> int:
-    print(f"{PROG}: error: {error}", file=sys.stderr)
+    print(f"{PROG}: error: {printable(str(error))}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -366,7 +368,8 @@ def run_check(args: argparse.Namespace) -> int:
             with open(args.output_file, "w", encoding="utf-8") as stream:
                 stream.write(report)
         except OSError as error:
-            print(f"{args.output_file}: error: cannot be written: {error.strerror or error}", file=sys.stderr)
+            print(f"{printable(args.output_file)}: error: cannot be written: {error.strerror or error}",
+                  file=sys.stderr)
             return EXIT_USAGE
     else:
         sys.stdout.write(report)
@@ -412,7 +415,7 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
             _problem(problems, Problem(document.path, f"cannot be written: {error}"))
             continue
         added += len(located) - len(left)
-        print(f"Added noqa comments to {document.path}", file=sys.stderr)
+        print(f"Added noqa comments to {printable(document.path)}", file=sys.stderr)
     print(f"{PROG}: {added} finding{'s' if added != 1 else ''} silenced", file=sys.stderr)
     return EXIT_ATTENTION if problems else EXIT_CLEAN
 
@@ -423,7 +426,8 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
 def _diff(path: str, old: str, new: str) -> str:
     import difflib
 
-    lines = difflib.unified_diff(source_lines(old), source_lines(new), fromfile=path, tofile=path)
+    shown = printable(path)  # the header is one line; the lines of code are the user's own
+    lines = difflib.unified_diff(source_lines(old), source_lines(new), fromfile=shown, tofile=shown)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
@@ -483,7 +487,7 @@ def run_fix(args: argparse.Namespace) -> int:
         except (OSError, UnicodeError) as error:
             _problem(problems, Problem(document.path, f"cannot be written: {error}"))
             continue
-        print(f"Rewriting {document.path}", file=sys.stderr)
+        print(f"Rewriting {printable(document.path)}", file=sys.stderr)
     return EXIT_ATTENTION if changed or problems else EXIT_CLEAN
 
 
@@ -499,7 +503,8 @@ def _fixed(document: Document, located: list[Located], activation: str, problems
     for problem in outcome.problems:
         _problem(problems, problem)
     for skip in outcome.skipped:
-        print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {skip.reason}", file=sys.stderr)
+        print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {printable(skip.reason)}",
+              file=sys.stderr)
     return outcome
 
 

@@ -31,6 +31,24 @@ if TYPE_CHECKING:  # the fixer imports libcst: only the fix command loads it
 
 # how codes.py's messages name the line of another layer
 _LINE_REFERENCE = re.compile(r"\(line (\d+)\)")
+# What a name must not print as it is in a line of text output: a newline or carriage return would
+# start a line of the name's choosing (a forged finding), other C0 and C1 controls and DEL drive
+# the terminal (colours, cursor moves), the Unicode line and paragraph separators end lines for
+# some readers, and the bidirectional overrides and isolates reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` (a path, a message) for one line of text output: the characters above escaped as
+    Python and JSON write them (`\\n`, `\\x1b`, `\\u2028`); every other character, accented letters
+    and other scripts included, as it is. JSON and GitHub's format escape in their own way."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 class DocumentError(Exception):
@@ -71,8 +89,9 @@ class Problem(NamedTuple):
     label: str = "error"  # "" for a file left alone on purpose (`path: not fixed: read-only`)
 
     def __str__(self) -> str:
-        where = f"{self.path}:cell_{self.cell}" if self.cell is not None else self.path
-        return f"{where}: {self.label}: {self.message}" if self.label else f"{where}: {self.message}"
+        path, message = printable(self.path), printable(self.message)
+        where = f"{path}:cell_{self.cell}" if self.cell is not None else path
+        return f"{where}: {self.label}: {message}" if self.label else f"{where}: {message}"
 
 
 class Link(NamedTuple):
@@ -101,9 +120,10 @@ class Located(NamedTuple):
 
     @property
     def place(self) -> str:
-        """`path:line:col` (col 1-based, as flake8 prints it), or `path:cell_N:line:col`."""
+        """`path:line:col` (col 1-based, as flake8 prints it), or `path:cell_N:line:col`; the path
+        printable on one line."""
         cell = f":cell_{self.cell}" if self.cell is not None else ""
-        return f"{self.path}{cell}:{self.line}:{self.col + 1}"
+        return f"{printable(self.path)}{cell}:{self.line}:{self.col + 1}"
 
 
 class Skip(NamedTuple):

@@ -94,6 +94,29 @@ def test_github_format_escapes_what_would_end_a_property(tmp_path: Path) -> None
     assert pairs["file"] == "a%2Cb%3Ac%25d.py"
 
 
+def test_text_format_escapes_what_would_forge_or_hide_a_line_and_keeps_accents(tmp_path: Path) -> None:
+    forged = "x.py\nforged.py:1:1: KA101 nothing is wrong here\n\x1b[2Ky.py"
+    (tmp_path / forged).write_text(SEED)
+    (tmp_path / "modèle\u2028.py").write_text(SEED)
+    (tmp_path / "broken\r.py").write_text("import keras\nkeras.layers.Dense(\n")
+    result = command("check", "--isolated", ".", cwd=tmp_path)
+    shown_forged = "./x.py\\nforged.py:1:1: KA101 nothing is wrong here\\n\\x1b[2Ky.py"
+    assert [line.split(":", 1)[0] for line in result.stdout.splitlines()] == [
+        *["./modèle\\u2028.py"] * 4, *[shown_forged.split(":")[0]] * 4
+    ]
+    assert all(line.startswith(("./modèle\\u2028.py:", shown_forged + ":")) for line in result.stdout.splitlines())
+    assert result.stderr == "./broken\\r.py: error: does not parse: '(' was never closed (line 2)\n"
+    assert "\x1b" not in result.stdout
+    for args in (("-q",), ("--statistics",)):
+        quiet = command("check", "--isolated", *args, ".", cwd=tmp_path)
+        assert "\x1b" not in quiet.stdout and "\nforged" not in quiet.stdout
+    # the formats for machines were already safe, each in its own way, and stay so
+    as_json = command("check", "--isolated", "--format", "json", forged, cwd=tmp_path)
+    assert {item["path"] for item in json.loads(as_json.stdout)} == {forged}
+    fixed = command("fix", "--isolated", ".", cwd=tmp_path)
+    assert f"Rewriting {shown_forged}\n" in fixed.stderr and "\nforged" not in fixed.stderr
+
+
 def test_github_format_reports_unreadable_files_as_errors(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("import keras\nkeras.layers.Dense(\n")
     result = command("check", "--isolated", "--format", "github", "broken.py", cwd=tmp_path)
