@@ -134,6 +134,43 @@ def test_noqa_comments_silence_what_flake8_silences(tmp_path: Path, capsys: pyte
     assert "file-level" not in out
 
 
+HEADER = "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+# Statements over several lines, with a `# noqa` on one of them: which finding it silences is
+# flake8's decision, read by running flake8 7 on them (the test compares with it).
+NOQA_ACROSS_LINES = {
+    # a backslash continues the statement: the comment on its last line covers its first
+    "backslash": "model = Sequential([Dense(4), \\\n    Dense(1)])  # noqa: KA101\n",
+    "backslash-blanket": "model = Sequential([Dense(4), \\\n    Dense(1)])  # NOQA\n",
+    "backslash-to-a-comment": "model = Sequential([Dense(4), Dense(1)]) \\\n    # noqa: KA101\n",
+    "backslash-classic-mac": "model = Sequential([Dense(4), \\\r    Dense(1)])  # noqa: KA101\r",
+    # inside brackets each line is its own: the comment covers only its line
+    "brackets": "model = Sequential([Dense(4),\n    Dense(1)])  # noqa: KA101\n",
+    # a string that goes on to later lines joins them, and a `# noqa` in it counts
+    "string-after": 'model = Sequential([Dense(4), Dense(1)]); s = """\nabc"""  # noqa: KA101\n',
+    "noqa-in-a-string": 'model = Sequential([Dense(4), Dense(1)]); s = """\n# noqa: KA101\n"""\n',
+    "continued-one-line-string": 'model = Sequential([Dense(4), Dense(1)]); s = "abc\\\ndef"  # noqa: KA101\n',
+    # the first `# noqa` of the lines decides, even one in a string for another code
+    "first-one-decides": 's = """# noqa: E501\n"""; model = Sequential([Dense(4), Dense(1)])  # noqa: KA101\n',
+    # one code, `KA101KA102`, as flake8 reads the list: nothing silenced
+    "codes-without-separator": "model = Sequential([Dense(4), Dense(1)])  # noqa:KA101KA102\n",
+    # the next statement's comment is not this one's
+    "next-statement": "if True:\n    model = Sequential([Dense(4), \\\n        Dense(1)])\n    x = 1  # noqa: KA101\n",
+}
+
+
+def test_noqa_on_statements_over_several_lines_is_where_flake8_looks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in NOQA_ACROSS_LINES.items():
+        ending = "\r" if name.endswith("classic-mac") else "\n"
+        (tmp_path / f"{name}.py").write_bytes((HEADER.replace("\n", ending) + text).encode())
+    _, out, _ = run(capsys, "check", "--select", "KA", str(tmp_path))
+    flake8 = run_flake8([tmp_path], "--select=KA")
+    assert sorted(out.splitlines()) == sorted(flake8.stdout.splitlines())
+    with_ka101 = {Path(line.split(":")[0]).stem for line in out.splitlines() if " KA101 " in line}
+    assert with_ka101 == {"brackets", "first-one-decides", "codes-without-separator", "next-statement"}
+
+
 # ---- files -------------------------------------------------------------------------------------
 
 

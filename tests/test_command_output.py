@@ -16,7 +16,7 @@ import pytest
 
 from flake8_keras_activation import analyze_source
 from flake8_keras_activation.noqa import _one_by_one, add_noqa
-from tests.conftest import COMMAND, SEED
+from tests.conftest import COMMAND, SEED, run_flake8
 from tests.test_sarif import sarif_schema
 
 THROUGH = textwrap.dedent(
@@ -254,8 +254,23 @@ def test_add_noqa_in_a_notebook_writes_in_the_cells_line(tmp_path: Path) -> None
     assert command("check", "--isolated", "explore.ipynb", cwd=tmp_path).stdout == ""
 
 
-def test_add_noqa_leaves_a_line_that_ends_inside_a_string(tmp_path: Path) -> None:
+def test_add_noqa_writes_where_flake8_looks_on_a_statement_over_several_lines(tmp_path: Path) -> None:
     text = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(8, name="""a\nb"""), keras.layers.Dense(1)])\n'
+    backslash = "import keras\nmodel = keras.Sequential([keras.layers.Dense(8), \\\n    keras.layers.Dense(1)])\n"
+    (tmp_path / "string.py").write_text(text)
+    (tmp_path / "backslash.py").write_text(backslash)
+    result = command("check", "--isolated", "--add-noqa", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # the comment goes to the statement's last line: on the first it would be in the string, or
+    # after the backslash
+    assert (tmp_path / "string.py").read_text() == text.replace("Dense(1)])", "Dense(1)])  # noqa: KA101, KA103")
+    assert (tmp_path / "backslash.py").read_text() == backslash.replace("Dense(1)])", "Dense(1)])  # noqa: KA101, KA103")
+    assert command("check", "--isolated", ".", cwd=tmp_path).stdout == ""
+    assert run_flake8([tmp_path], "--select=KA").stdout == ""
+
+
+def test_add_noqa_leaves_a_statement_whose_first_noqa_is_in_a_string(tmp_path: Path) -> None:
+    text = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(8, name="""# noqa: E501\nb"""), keras.layers.Dense(1)])\n'
     (tmp_path / "odd.py").write_text(text)
     result = command("check", "--isolated", "--add-noqa", "odd.py", cwd=tmp_path)
     assert result.returncode == 1
