@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import codecs
 import contextlib
+import errno
 import gc
 import io
 import os
@@ -502,7 +503,8 @@ def _keeps_owner(info: os.stat_result) -> bool:
 
 
 def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
-    """Write a fixed file, keeping its owner, group, mode and hard links; never half-written.
+    """Write a fixed file, keeping its owner, group, mode, extended attributes (ACLs included) and
+    hard links; never half-written.
 
     NotWritten when the file is read-only or no longer what was read (an edit made while fix
     ran); OSError when writing fails, and then the file is as it was.
@@ -517,9 +519,14 @@ def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
         try:
             _replace(target, data, info, stamp)
             return
-        except PermissionError:
-            pass  # a directory we may not create files in: rewrite the file itself
+        except _Unreplaceable:
+            pass  # a directory we may not create files in, an attribute a new file cannot take
     _rewrite_in_place(target, data, stamp)
+
+
+class _Unreplaceable(Exception):
+    """A new file cannot stand for the old one (no file may be made in its directory, or one of its
+    attributes cannot be given to a new file): rewrite the old one in place instead."""
 
 
 def _check_unchanged(target: str, stamp: Stamp | None) -> None:
@@ -528,20 +535,30 @@ def _check_unchanged(target: str, stamp: Stamp | None) -> None:
 
 
 def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None) -> None:
-    """A complete new file with the old one's owner, group and mode, renamed over it in one step."""
+    """A complete new file with the old one's owner, group, mode and extended attributes, renamed
+    over it in one step; _Unreplaceable when no such file can be made."""
     directory = os.path.dirname(target)
     import tempfile
 
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".",
+                                                 suffix=".tmp")
+    except PermissionError:
+        raise _Unreplaceable from None
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
+            try:
+                if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                    os.fchown(stream.fileno(), info.st_uid, info.st_gid)
+                # after chown, which drops some of them (security.capability)
+                _copy_attributes(target, stream.fileno())
+                # after chown, which clears set-id bits, and after the ACL, which sets the group's
+                os.chmod(temporary, stat.S_IMODE(info.st_mode))
+            except OSError:
+                raise _Unreplaceable from None
             os.fsync(stream.fileno())
-            if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
-                os.fchown(stream.fileno(), info.st_uid, info.st_gid)
-            # after chown, which clears set-id bits
-            os.chmod(temporary, stat.S_IMODE(info.st_mode))
         _check_unchanged(target, stamp)
         os.replace(temporary, target)
     except BaseException:
@@ -550,6 +567,29 @@ def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None
         except OSError:
             pass
         raise
+
+
+def _copy_attributes(source: str, descriptor: int) -> None:
+    """Give the new file exactly the old one's extended attributes, `system.posix_acl_access` (its
+    POSIX ACL) and `user.*` ones included, and none it got from its directory (a default ACL);
+    OSError when that cannot be done, and then the file must be rewritten in place.
+
+    Without them, a file whose ACL kept its group to reading came back with the group's bits of
+    its mode, which for an ACL are the mask: read-write.
+    """
+    if not hasattr(os, "listxattr"):
+        return  # no extended attributes on this platform
+    try:
+        names = os.listxattr(source)
+        present = os.listxattr(descriptor)
+    except OSError as error:
+        if error.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return  # a filesystem without them: nothing to keep
+        raise
+    for name in names:
+        os.setxattr(descriptor, name, os.getxattr(source, name))
+    for name in set(present) - set(names):
+        os.removexattr(descriptor, name)
 
 
 def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None) -> None:

@@ -73,14 +73,15 @@ def memory_capped(limit: int = 2**30) -> None:
 
 
 # Linux's capability numbers (linux/capability.h) and prctl's request to drop one from the bounding set
-CAPABILITIES = {"chown": 0, "dac_override": 1, "dac_read_search": 2, "fowner": 3}
+CAPABILITIES = {"chown": 0, "dac_override": 1, "dac_read_search": 2, "fowner": 3, "sys_admin": 21}
 _PR_CAPBSET_DROP = 24
 
 
 def without_capabilities(*names: str) -> Callable[[], None]:
     """For a child process (`preexec_fn`): drop these capabilities from its bounding set, so the
     program it runs has them neither, even as root. Permission bits then bind root as they bind a
-    user (`dac_override`, `dac_read_search`), and so does a file's ownership (`fowner`)."""
+    user (`dac_override`, `dac_read_search`), and so does a file's ownership (`fowner`); without
+    `sys_admin`, `security.*` attributes can be read but not written."""
 
     def drop() -> None:
         import ctypes

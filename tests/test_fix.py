@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import stat
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +20,7 @@ from flake8_keras_activation.cli import main
 from flake8_keras_activation.fix import FIXABLE, FixError, fix_source, preferred_quote
 from flake8_keras_activation.screen import OFF_BY_DEFAULT
 from flake8_keras_activation.selection import Selection, reported
-from tests.conftest import rule_cases
+from tests.conftest import COMMAND, rule_cases, without_capabilities
 
 HEAD = "import keras\nfrom keras import layers\nfrom keras.layers import Dense\n"
 
@@ -882,6 +884,68 @@ def test_fix_keeps_hard_links_and_every_name_sees_the_fix(tmp_path: Path, capsys
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert other.read_text() == path.read_text() and FIXED_SEED_LINE in other.read_text()
     _only(tmp_path, "model.py", "same_file.txt")
+
+
+def _posix_acl(path: Path, group_id: int) -> None:
+    """An ACL that keeps the owning group to reading and lets one other group write: setfacl when
+    it is installed, else the kernel's own format written as the attribute it is stored in."""
+    if shutil.which("setfacl"):
+        subprocess.run(["setfacl", "-m", f"u::rw-,g::r--,g:{group_id}:rw-,m::rw-,o::---", str(path)], check=True)
+        return
+    # linux/posix_acl_xattr.h: a version, then (tag, permissions, id) per entry, sorted by tag
+    undefined = 0xFFFFFFFF
+    entries = [(0x01, 6, undefined), (0x04, 4, undefined), (0x08, 6, group_id), (0x10, 6, undefined),
+               (0x20, 0, undefined)]
+    value = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+    os.setxattr(path, "system.posix_acl_access", value)
+
+
+def _attributes(path: Path) -> dict[str, bytes]:
+    return {name: os.getxattr(path, name) for name in os.listxattr(path)}
+
+
+def _with_attributes(path: Path) -> dict[str, bytes]:
+    """`path` given a `user.*` attribute and an ACL; skips when the filesystem refuses them."""
+    if not hasattr(os, "setxattr"):
+        pytest.skip("no extended attributes on this platform")
+    try:
+        os.setxattr(path, "user.origin", b"kept by fix")
+        _posix_acl(path, 4242)
+    except OSError as error:
+        pytest.skip(f"this filesystem refuses extended attributes or ACLs: {error}")
+    return _attributes(path)
+
+
+def test_fix_keeps_extended_attributes_and_the_posix_acl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    before = _with_attributes(path)
+    assert "system.posix_acl_access" in before and stat.S_IMODE(path.stat().st_mode) == 0o660  # the mask
+    assert _run_fix(capsys, str(path))[0] == 1
+    assert FIXED_SEED_LINE in path.read_text()
+    # without the ACL, the mode's group bits (the mask, rw) were the owning group's own
+    assert _attributes(path) == before and stat.S_IMODE(path.stat().st_mode) == 0o660
+    _only(tmp_path, "model.py")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or sys.platform != "linux",
+                    reason="needs root on Linux, to set an attribute an unprivileged process cannot copy")
+def test_an_attribute_a_new_file_cannot_take_makes_fix_rewrite_the_file_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    _with_attributes(path)
+    try:  # readable by anyone, written only with CAP_SYS_ADMIN, which the fixer below lacks
+        os.setxattr(path, "security.keras_activation_test", b"kept")
+    except OSError as error:
+        pytest.skip(f"this system refuses a security.* attribute: {error}")
+    before = _attributes(path)
+    inode = path.stat().st_ino
+    result = subprocess.run([COMMAND, "fix", str(path)], capture_output=True, text=True, timeout=120, check=False,
+                            preexec_fn=without_capabilities("sys_admin"))
+    assert (result.returncode, result.stderr) == (1, f"Rewriting {path}\n")
+    assert FIXED_SEED_LINE in path.read_text()
+    assert path.stat().st_ino == inode and _attributes(path) == before
+    _only(tmp_path, "model.py")
 
 
 def test_read_only_file_is_left_untouched_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
