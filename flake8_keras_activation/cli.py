@@ -18,13 +18,16 @@ from .documents import (
     Document,
     DocumentError,
     Fixed,
+    Interrupted,
     Located,
     NotWritten,
     Problem,
+    WriteFailed,
     from_bytes,
-    load,
+    load_for_writing,
     printable,
     read_stream,
+    settle_interrupted,
     write_fixed,
 )
 from .formats import FORMATS, Style, wants_colour
@@ -387,32 +390,26 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
     added = 0
     for task in tasks:
         try:
-            document = load(task.path)
+            document, interrupted = load_for_writing(task.path)
             located = document.findings(task.selection)
         except DocumentError as error:
             _problem(problems, Problem(task.path, str(error)))
             continue
-        if not located:
-            continue
-        new, left = document.add_noqa(located)
+        new, left = document.add_noqa(located) if located else (None, [])
         for item in left:
             print(f"{item.place}: {item.finding.code} not silenced: a comment there would change the code",
                   file=sys.stderr)
         if left:
             problems.append(Problem(task.path, "some findings could not be silenced"))
         if new is None:
+            if interrupted is not None:
+                _settle(task.path, interrupted, problems, "changed")
             continue
         refused = files.not_to_write(task.path, "changed")
         if refused is not None:
             _problem(problems, refused)
             continue
-        try:
-            write_fixed(document.path, document.encode(new), document.stamp)
-        except NotWritten as reason:
-            _problem(problems, Problem(document.path, str(reason).replace("not fixed", "not changed"), label=""))
-            continue
-        except (OSError, UnicodeError) as error:
-            _problem(problems, Problem(document.path, f"cannot be written: {error}"))
+        if not _write(document, new, interrupted, problems, "changed"):
             continue
         added += len(located) - len(left)
         print(f"Added noqa comments to {printable(document.path)}", file=sys.stderr)
@@ -421,6 +418,36 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
 
 
 # ---- fix ------------------------------------------------------------------------------------
+
+
+def _write(document: Document, new: str, interrupted: Interrupted | None, problems: list[Problem],
+           verb: str) -> bool:
+    """Write a fixed document (`verb`: what the user is told it was not, when it is not); whether it was."""
+    try:
+        notes = write_fixed(document.path, document.encode(new), document.stamp, interrupted)
+    except NotWritten as reason:
+        _problem(problems, Problem(document.path, str(reason).replace("not fixed", f"not {verb}"), label=""))
+        return False
+    except WriteFailed as error:
+        _problem(problems, Problem(document.path, str(error)))
+        return False
+    except (OSError, UnicodeError) as error:
+        _problem(problems, Problem(document.path, f"cannot be written: {error}"))
+        return False
+    for note in notes:  # an interrupted run finished, a backup left behind
+        print(Problem(document.path, note, label=""), file=sys.stderr)
+    return True
+
+
+def _settle(path: str, interrupted: Interrupted, problems: list[Problem], verb: str) -> None:
+    """An interrupted rewrite of a file that needs nothing now: its backup goes, or both stay and are named."""
+    try:
+        notes = settle_interrupted(path, interrupted)
+    except NotWritten as reason:
+        _problem(problems, Problem(path, str(reason).replace("not fixed", f"not {verb}"), label=""))
+        return
+    for note in notes:
+        _problem(problems, Problem(path, note, label=""))
 
 
 def _diff(path: str, old: str, new: str) -> str:
@@ -451,8 +478,12 @@ def run_fix(args: argparse.Namespace) -> int:
     changed = 0
     for path, config in targets:
         activation = args.activation or config.activation or DEFAULT_ACTIVATION
+        interrupted = None
         try:
-            document = from_bytes(path, data) if data is not None else load(path)
+            if data is not None:
+                document = from_bytes(path, data)
+            else:
+                document, interrupted = load_for_writing(path)
             for problem in document.problems():
                 _problem(problems, problem)
             wanted = selection(config, path, overrides)
@@ -469,7 +500,14 @@ def run_fix(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             sys.stdout.buffer.write(document.encode(new) if new is not None else data)
             continue
+        if interrupted is not None and args.diff:
+            # its bytes are a mix, or not what the diff would start from: only fix can sort it out
+            _problem(problems, Problem(path, f"not fixed: {interrupted.backup}, left by an interrupted fix, is "
+                                             "beside it; run fix to finish", label=""))
+            continue
         if outcome is None or outcome.new is None:
+            if interrupted is not None:
+                _settle(path, interrupted, problems, "fixed")
             continue
         refused = files.not_to_write(path, "fixed")
         if refused is not None:  # --diff too: it shows what fix would write
@@ -479,15 +517,8 @@ def run_fix(args: argparse.Namespace) -> int:
         if args.diff:
             sys.stdout.write(_diff(document.path, outcome.old, outcome.new))
             continue
-        try:
-            write_fixed(document.path, document.encode(outcome.new), document.stamp)
-        except NotWritten as reason:
-            _problem(problems, Problem(document.path, str(reason), label=""))
-            continue
-        except (OSError, UnicodeError) as error:
-            _problem(problems, Problem(document.path, f"cannot be written: {error}"))
-            continue
-        print(f"Rewriting {printable(document.path)}", file=sys.stderr)
+        if _write(document, outcome.new, interrupted, problems, "fixed"):
+            print(f"Rewriting {printable(document.path)}", file=sys.stderr)
     return EXIT_ATTENTION if changed or problems else EXIT_CLEAN
 
 

@@ -502,12 +502,63 @@ def _keeps_owner(info: os.stat_result) -> bool:
     return info.st_uid == os.geteuid() and (info.st_gid == os.getegid() or info.st_gid in os.getgroups())
 
 
-def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
-    """Write a fixed file, keeping its owner, group, mode, extended attributes (ACLs included) and
-    hard links; never half-written.
+# ---- writing ------------------------------------------------------------------------------------
 
-    NotWritten when the file is read-only or no longer what was read (an edit made while fix
-    ran); OSError when writing fails, and then the file is as it was.
+# Beside a file rewritten in place, its old bytes until the new ones are on disk (`model.py` ->
+# `model.py.keras-activation-backup`): visible, so that a user finds it after a crash, and at a
+# name the next run looks for, so that it can finish or undo what was interrupted.
+BACKUP_SUFFIX = ".keras-activation-backup"
+_PARTIAL = ".partial"  # the backup while it is written: only a complete one has the name above
+
+
+class WriteFailed(Exception):
+    """Writing failed (a full disk, an I/O error); the message is one line and says where the old bytes are."""
+
+
+class _Unreplaceable(Exception):
+    """A new file cannot stand for the old one (no file may be made in its directory, or one of its
+    attributes cannot be given to a new file): rewrite the old one in place instead."""
+
+
+class Interrupted(NamedTuple):
+    """A file whose in-place rewrite was interrupted (a kill, a crash): its backup is beside it."""
+
+    backup: str
+    old: bytes  # the backup's bytes: the file's before the interrupted rewrite
+    current: bytes  # the file's bytes now
+
+
+def backup_path(path: str) -> str:
+    """Where an in-place rewrite of `path` keeps its old bytes: beside the file itself, links resolved."""
+    return os.path.realpath(path) + BACKUP_SUFFIX
+
+
+def load_for_writing(path: str) -> tuple[Document, Interrupted | None]:
+    """The document to fix, and an interrupted earlier rewrite of it, if its backup is there.
+
+    Then the document is the backup's bytes (the file as the user had it), stamped with the file
+    as it is now, so that the fix is made again from the same bytes, and `write_fixed` can tell
+    whether the file holds the old bytes, the new ones, a mix of the two (and finish the write),
+    or something else (and leave both alone).
+    """
+    backup = backup_path(path)
+    if not os.path.lexists(backup):
+        return load(path), None
+    try:
+        old, _ = read_bytes(backup)
+    except DocumentError as error:
+        raise DocumentError(f"{backup}, left by an interrupted fix, {error}") from None
+    current, stamp = read_bytes(path)
+    return from_bytes(path, old, stamp()), Interrupted(backup, old, current)
+
+
+def write_fixed(path: str, data: bytes, stamp: Stamp | None, interrupted: Interrupted | None = None) -> list[str]:
+    """Write a fixed file, keeping its owner, group, mode, extended attributes (ACLs included) and
+    hard links; the notes for the user (one line each), if any.
+
+    NotWritten when the file is read-only, no longer what was read (an edit made while fix ran),
+    or cannot be rewritten safely; WriteFailed when writing fails, and then the old bytes are in
+    the file, or, if even putting them back failed, in the backup the message names.
     """
     target = os.path.realpath(path)
     info = os.stat(target)
@@ -515,18 +566,85 @@ def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
         raise NotWritten(f"not fixed: it is now {_not_regular(info.st_mode)}")
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
         raise NotWritten("not fixed: read-only")
+    notes: list[str] = []
+    kept = None
+    if interrupted is not None:
+        state = _interrupted_state(interrupted, data)
+        if state == "changed":
+            raise NotWritten(
+                f"not fixed: {interrupted.backup} holds its bytes from before an interrupted fix, and it has "
+                "changed since; compare the two, keep what you want, and remove the backup"
+            )
+        _check_unchanged(target, stamp)
+        if state == "written":
+            _remove_backup(interrupted.backup, notes)
+            return [f"an interrupted fix had written it; its backup {interrupted.backup} is removed", *notes]
+        left = "unchanged" if state == "unwritten" else "half-written"
+        notes.append(f"an interrupted fix left it {left}, with its old bytes in {interrupted.backup}: fixed again")
+        kept = interrupted.backup
+    elif os.path.lexists(target + BACKUP_SUFFIX):
+        raise NotWritten(f"not fixed: {target + BACKUP_SUFFIX} is in the way; run fix again")
     if info.st_nlink == 1 and _keeps_owner(info):
         try:
             _replace(target, data, info, stamp)
-            return
         except _Unreplaceable:
             pass  # a directory we may not create files in, an attribute a new file cannot take
-    _rewrite_in_place(target, data, stamp)
+        except OSError as error:
+            raise WriteFailed(f"cannot be written ({error.strerror or error}); it is as it was") from None
+        else:
+            if kept is not None:
+                _sync_directory(os.path.dirname(target))  # the new file's name on disk before the backup goes
+                _remove_backup(kept, notes)
+            return notes
+    _rewrite_in_place(target, data, stamp, interrupted, notes)
+    return notes
 
 
-class _Unreplaceable(Exception):
-    """A new file cannot stand for the old one (no file may be made in its directory, or one of its
-    attributes cannot be given to a new file): rewrite the old one in place instead."""
+def settle_interrupted(path: str, interrupted: Interrupted) -> list[str]:
+    """After an interrupted rewrite, when the file needs no fix now: drop the backup if the file
+    still holds its bytes; else leave both (NotWritten), as the file changed since."""
+    if interrupted.current != interrupted.old:
+        raise NotWritten(
+            f"not fixed: {interrupted.backup} holds its bytes from before an interrupted fix, and it has "
+            "changed since; compare the two, keep what you want, and remove the backup"
+        )
+    notes: list[str] = []
+    _remove_backup(interrupted.backup, notes)
+    return [f"an interrupted fix left it unchanged; its backup {interrupted.backup} is removed", *notes]
+
+
+def _interrupted_state(interrupted: Interrupted, new: bytes) -> str:
+    """What an interrupted in-place rewrite of `old` into `new` left in the file: `unwritten`,
+    `written`, `mixed` (the new bytes written up to some point, the old ones after it, as a write
+    from the start stopped at any instant leaves them), or `changed` (anything else: an edit)."""
+    current, old = interrupted.current, interrupted.old
+    if current == old:
+        return "unwritten"
+    if current == new:
+        return "written"
+    written = _common_prefix(current, new)
+    if len(current) == len(old):
+        if len(old) - _common_suffix(current, old) <= written:  # the old bytes resume where the new ones stop
+            return "mixed"
+    elif len(current) > len(old) and written == len(current):  # the new bytes, up to where they stop
+        return "mixed"
+    return "changed"
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    # a block at a time, compared in C, then bytes within the first block that differs: a byte at
+    # a time in Python would take seconds on a large file, and views compare slowly too
+    length, block, at = min(len(a), len(b)), 2**16, 0
+    while at < length and a[at : at + block] == b[at : at + block]:
+        at += block
+    end = min(at + block, length)
+    while at < end and a[at] == b[at]:
+        at += 1
+    return min(at, length)
+
+
+def _common_suffix(a: bytes, b: bytes) -> int:
+    return _common_prefix(a[::-1], b[::-1])
 
 
 def _check_unchanged(target: str, stamp: Stamp | None) -> None:
@@ -592,45 +710,123 @@ def _copy_attributes(source: str, descriptor: int) -> None:
         os.removexattr(descriptor, name)
 
 
-def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None) -> None:
-    """Rewrite the file's own content (its inode, so its links, owner and mode stay).
-
-    A copy of the old bytes is kept beside it until the new ones are on disk, where the directory
-    allows it, so that an interrupted write can be undone by hand.
-    """
-    with open(target, "r+b") as stream:
-        info = os.fstat(stream.fileno())
-        old = stream.read()
-        if stamp is not None and Stamp.of(info, old) != stamp:
-            raise NotWritten("not fixed: it changed on disk while fix ran; run fix again")
-        backup = _backup(target, old)
-        try:
-            stream.seek(0)
-            stream.write(data)
-            stream.truncate()
-            stream.flush()
-            os.fsync(stream.fileno())
-        except BaseException:
-            stream.seek(0)
-            stream.write(old)
-            stream.truncate()
-            stream.flush()
-            raise
-    if backup is not None:
-        os.unlink(backup)
-
-
-def _backup(target: str, old: bytes) -> str | None:
-    import tempfile
-
+def _sync_directory(directory: str) -> None:
+    # a new name is on disk only once its directory is: else a crash could lose the rename
     try:
-        descriptor, backup = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".orig"
-        )
+        descriptor = os.open(directory, os.O_RDONLY)
     except OSError:
-        return None
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(old)
-        stream.flush()
-        os.fsync(stream.fileno())
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # not every filesystem syncs a directory
+    finally:
+        os.close(descriptor)
+
+
+def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None, interrupted: Interrupted | None,
+                      notes: list[str]) -> None:
+    """Rewrite the file's own content (its inode, so its links, owner, mode and attributes stay),
+    so that a kill at any instant leaves the old bytes or the new ones, and never only a mix.
+
+    The old bytes go to a backup beside the file first, written, synced, and only then given
+    its name, so a backup under that name is always complete; the new bytes go into the file
+    only after that, and the backup is removed only once they are synced. A kill in between
+    leaves the backup, which the next run finds (`load_for_writing`) and finishes from. A failed
+    write puts the old bytes back at once; without a backup (a directory that refuses one) the
+    file is not rewritten at all.
+    """
+    descriptor = os.open(target, os.O_RDWR | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(descriptor)
+        current = _read_all(descriptor)
+        if stamp is not None and Stamp.of(info, current) != stamp:
+            raise NotWritten("not fixed: it changed on disk while fix ran; run fix again")
+        original = interrupted.old if interrupted is not None else current
+        backup = interrupted.backup if interrupted is not None else _make_backup(target, original)
+        try:
+            _write_all(descriptor, data)
+        except BaseException as error:
+            _put_back(descriptor, original, backup, error, notes)
+            raise
+    finally:
+        os.close(descriptor)
+    _remove_backup(backup, notes)
+
+
+def _read_all(descriptor: int) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(descriptor, 2**20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """The file's bytes become `data`, on disk when this returns: written from the start over the
+    old ones, then cut to their length (so a kill in between leaves the new bytes, then the old)."""
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    _write_from(descriptor, data)
+    os.ftruncate(descriptor, len(data))
+    os.fsync(descriptor)
+
+
+def _write_from(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _make_backup(target: str, old: bytes) -> str:
+    """The backup of `old` beside `target`, complete and synced, under its name; NotWritten when
+    it cannot be made (a full disk, a directory that refuses new files), and then nothing of it is left."""
+    backup = target + BACKUP_SUFFIX
+    partial = backup + _PARTIAL
+    try:
+        if os.path.lexists(partial):
+            os.unlink(partial)  # a kill while an earlier one was written: the file was never touched
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            _write_from(descriptor, old)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.rename(partial, backup)
+        _sync_directory(os.path.dirname(target))
+    except OSError as error:
+        try:
+            os.unlink(partial)
+        except OSError:
+            pass
+        raise NotWritten(
+            f"not fixed: no backup of it could be written beside it ({error.strerror or error}), and it is "
+            "never rewritten in place without one"
+        ) from None
     return backup
+
+
+def _put_back(descriptor: int, original: bytes, backup: str, error: BaseException, notes: list[str]) -> None:
+    """After a failed or interrupted write: the old bytes back in the file, and the backup removed
+    once they are on disk; a WriteFailed that says so (or where they are) for an OSError."""
+    try:
+        _write_all(descriptor, original)
+    except OSError as again:
+        if isinstance(error, OSError):
+            raise WriteFailed(
+                f"cannot be written ({error.strerror or error}), nor its old bytes put back "
+                f"({again.strerror or again}): they are in {backup}"
+            ) from None
+        return  # the backup stays, for the next run
+    _remove_backup(backup, notes)
+    if isinstance(error, OSError):
+        raise WriteFailed(f"cannot be written ({error.strerror or error}); its old bytes are back") from None
+
+
+def _remove_backup(backup: str, notes: list[str]) -> None:
+    try:
+        os.unlink(backup)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        notes.append(f"its backup {backup} could not be removed ({error.strerror or error}); remove it")
