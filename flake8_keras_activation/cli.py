@@ -13,8 +13,23 @@ from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
 from .codes import CODES, Code
 from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, Config, selection
-from .discovery import discover
-from .documents import Document, DocumentError, Fixed, Located, NotWritten, Problem, from_bytes, load, write_fixed
+from .discovery import Unreadable, discover
+from .documents import (
+    Document,
+    DocumentError,
+    Fixed,
+    Interrupted,
+    Located,
+    NotWritten,
+    Problem,
+    WriteFailed,
+    from_bytes,
+    load_for_writing,
+    printable,
+    read_stream,
+    settle_interrupted,
+    write_fixed,
+)
 from .formats import FORMATS, Style, wants_colour
 from .formats import render as render_report
 from .selection import parse_codes
@@ -256,12 +271,34 @@ class _Files:
         self.paths = paths
         self.missing: tuple[str, ...] = ()
         self.files: tuple[str, ...] = ()
+        self.unreadable: tuple[Unreadable, ...] = ()
+        self.outside: dict[str, str] = {}  # walked links to files outside the walked directory
         if not self.stdin:
             discovered = discover(paths, configurations)
-            self.missing, self.files = discovered.missing, discovered.files
+            self.missing, self.files, self.unreadable = discovered.missing, discovered.files, discovered.unreadable
+            self.outside = dict(discovered.outside)
+
+    def not_to_write(self, path: str, verb: str) -> Problem | None:
+        """Why a file the walk found must not be written, if it must not: it is a link to a file
+        outside the walked directory (`fix DIR` rewrites DIR, not what its links point to)."""
+        root = self.outside.get(path)
+        if root is None:
+            return None
+        target = os.path.realpath(path)
+        return Problem(path, f"not {verb}: it links to {target}, outside {root}; name it to have it {verb}",
+                       label="")
+
+    def problems(self) -> list[Problem]:
+        """What the paths could not tell: arguments that name nothing, directories that cannot be
+        listed (their files may hold findings: never a silent exit 0)."""
+        return [
+            *(Problem(missing, "no such file or directory") for missing in self.missing),
+            *(Problem(item.path, f"cannot be read: {item.reason}") for item in self.unreadable),
+        ]
 
     def stdin_bytes(self) -> bytes:
-        return sys.stdin.buffer.read()
+        """stdin's bytes, within the limit a file has; DocumentError past it."""
+        return read_stream(sys.stdin.buffer)
 
 
 def _problem(problems: list[Problem], problem: Problem) -> None:
@@ -272,11 +309,18 @@ def _problem(problems: list[Problem], problem: Problem) -> None:
 def _nothing_checked(files: _Files) -> None:
     # never a silent no-op: an empty directory, or one whose files are all excluded
     if not files.stdin and not files.files:
-        print(f"{PROG}: nothing checked: no Python file or notebook in {', '.join(files.paths)}", file=sys.stderr)
+        shown = ", ".join(printable(path) for path in files.paths)
+        print(f"{PROG}: nothing checked: no Python file or notebook in {shown}", file=sys.stderr)
 
 
 def _usage_error(error: ConfigError) -> int:
-    print(f"{PROG}: error: {error}", file=sys.stderr)
+    print(f"{PROG}: error: {printable(str(error))}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _unreadable_stdin(files: _Files, error: DocumentError) -> int:
+    # nothing was analysed, and `fix -` has no whole input to give back: the run failed as a whole
+    print(Problem(files.shown, str(error)), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -301,6 +345,8 @@ def run_check(args: argparse.Namespace) -> int:
         ]
     except ConfigError as error:
         return _usage_error(error)
+    except DocumentError as error:
+        return _unreadable_stdin(files, error)
     if args.add_noqa:
         if files.stdin:
             print(f"{PROG}: error: --add-noqa rewrites files; it cannot read stdin", file=sys.stderr)
@@ -309,8 +355,8 @@ def run_check(args: argparse.Namespace) -> int:
     detail = args.format in ("sarif", "github")
     tasks = [t._replace(detail=detail, show_source=args.show_source) for t in tasks]
     problems: list[Problem] = []
-    for missing in files.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
+    for problem in files.problems():
+        _problem(problems, problem)
     _nothing_checked(files)
     findings: list[Located] = []
     for outcome in check_all(tasks, args.jobs or default_jobs()):
@@ -325,7 +371,8 @@ def run_check(args: argparse.Namespace) -> int:
             with open(args.output_file, "w", encoding="utf-8") as stream:
                 stream.write(report)
         except OSError as error:
-            print(f"{args.output_file}: error: cannot be written: {error.strerror or error}", file=sys.stderr)
+            print(f"{printable(args.output_file)}: error: cannot be written: {error.strerror or error}",
+                  file=sys.stderr)
             return EXIT_USAGE
     else:
         sys.stdout.write(report)
@@ -337,37 +384,35 @@ def run_check(args: argparse.Namespace) -> int:
 def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
     """Silence every current finding with a comment on its line; a second run finds nothing to add."""
     problems: list[Problem] = []
-    for missing in files.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
+    for problem in files.problems():
+        _problem(problems, problem)
     _nothing_checked(files)
     added = 0
     for task in tasks:
         try:
-            document = load(task.path)
+            document, interrupted = load_for_writing(task.path)
             located = document.findings(task.selection)
         except DocumentError as error:
             _problem(problems, Problem(task.path, str(error)))
             continue
-        if not located:
-            continue
-        new, left = document.add_noqa(located)
+        new, left = document.add_noqa(located) if located else (None, [])
         for item in left:
             print(f"{item.place}: {item.finding.code} not silenced: a comment there would change the code",
                   file=sys.stderr)
         if left:
             problems.append(Problem(task.path, "some findings could not be silenced"))
         if new is None:
+            if interrupted is not None:
+                _settle(task.path, interrupted, problems, "changed")
             continue
-        try:
-            write_fixed(document.path, document.encode(new), document.stamp)
-        except NotWritten as reason:
-            _problem(problems, Problem(document.path, str(reason).replace("not fixed", "not changed"), label=""))
+        refused = files.not_to_write(task.path, "changed")
+        if refused is not None:
+            _problem(problems, refused)
             continue
-        except (OSError, UnicodeError) as error:
-            _problem(problems, Problem(document.path, f"cannot be written: {error}"))
+        if not _write(document, new, interrupted, problems, "changed"):
             continue
         added += len(located) - len(left)
-        print(f"Added noqa comments to {document.path}", file=sys.stderr)
+        print(f"Added noqa comments to {printable(document.path)}", file=sys.stderr)
     print(f"{PROG}: {added} finding{'s' if added != 1 else ''} silenced", file=sys.stderr)
     return EXIT_ATTENTION if problems else EXIT_CLEAN
 
@@ -375,10 +420,41 @@ def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
 # ---- fix ------------------------------------------------------------------------------------
 
 
+def _write(document: Document, new: str, interrupted: Interrupted | None, problems: list[Problem],
+           verb: str) -> bool:
+    """Write a fixed document (`verb`: what the user is told it was not, when it is not); whether it was."""
+    try:
+        notes = write_fixed(document.path, document.encode(new), document.stamp, interrupted)
+    except NotWritten as reason:
+        _problem(problems, Problem(document.path, str(reason).replace("not fixed", f"not {verb}"), label=""))
+        return False
+    except WriteFailed as error:
+        _problem(problems, Problem(document.path, str(error)))
+        return False
+    except (OSError, UnicodeError) as error:
+        _problem(problems, Problem(document.path, f"cannot be written: {error}"))
+        return False
+    for note in notes:  # an interrupted run finished, a backup left behind
+        print(Problem(document.path, note, label=""), file=sys.stderr)
+    return True
+
+
+def _settle(path: str, interrupted: Interrupted, problems: list[Problem], verb: str) -> None:
+    """An interrupted rewrite of a file that needs nothing now: its backup goes, or both stay and are named."""
+    try:
+        notes = settle_interrupted(path, interrupted)
+    except NotWritten as reason:
+        _problem(problems, Problem(path, str(reason).replace("not fixed", f"not {verb}"), label=""))
+        return
+    for note in notes:
+        _problem(problems, Problem(path, note, label=""))
+
+
 def _diff(path: str, old: str, new: str) -> str:
     import difflib
 
-    lines = difflib.unified_diff(source_lines(old), source_lines(new), fromfile=path, tofile=path)
+    shown = printable(path)  # the header is one line; the lines of code are the user's own
+    lines = difflib.unified_diff(source_lines(old), source_lines(new), fromfile=shown, tofile=shown)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
@@ -393,18 +469,24 @@ def run_fix(args: argparse.Namespace) -> int:
         configurations = _configurations(args)
         files = _Files(args, configurations)
         targets = _targets(args, files, configurations)
+        data = files.stdin_bytes() if files.stdin else None
     except ConfigError as error:
         return _usage_error(error)
+    except DocumentError as error:
+        return _unreadable_stdin(files, error)
     problems: list[Problem] = []
-    for missing in files.missing:
-        _problem(problems, Problem(missing, "no such file or directory"))
+    for problem in files.problems():
+        _problem(problems, problem)
     _nothing_checked(files)
     changed = 0
-    data = files.stdin_bytes() if files.stdin else None
     for path, config in targets:
         activation = args.activation or config.activation or DEFAULT_ACTIVATION
+        interrupted = None
         try:
-            document = from_bytes(path, data) if data is not None else load(path)
+            if data is not None:
+                document = from_bytes(path, data)
+            else:
+                document, interrupted = load_for_writing(path)
             for problem in document.problems():
                 _problem(problems, problem)
             wanted = selection(config, path, overrides)
@@ -421,21 +503,25 @@ def run_fix(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             sys.stdout.buffer.write(document.encode(new) if new is not None else data)
             continue
+        if interrupted is not None and args.diff:
+            # its bytes are a mix, or not what the diff would start from: only fix can sort it out
+            _problem(problems, Problem(path, f"not fixed: {interrupted.backup}, left by an interrupted fix, is "
+                                             "beside it; run fix to finish", label=""))
+            continue
         if outcome is None or outcome.new is None:
+            if interrupted is not None:
+                _settle(path, interrupted, problems, "fixed")
+            continue
+        refused = files.not_to_write(path, "fixed")
+        if refused is not None:  # --diff too: it shows what fix would write
+            _problem(problems, refused)
             continue
         changed += 1
         if args.diff:
             sys.stdout.write(_diff(document.path, outcome.old, outcome.new))
             continue
-        try:
-            write_fixed(document.path, document.encode(outcome.new), document.stamp)
-        except NotWritten as reason:
-            _problem(problems, Problem(document.path, str(reason), label=""))
-            continue
-        except (OSError, UnicodeError) as error:
-            _problem(problems, Problem(document.path, f"cannot be written: {error}"))
-            continue
-        print(f"Rewriting {document.path}", file=sys.stderr)
+        if _write(document, outcome.new, interrupted, problems, "fixed"):
+            print(f"Rewriting {printable(document.path)}", file=sys.stderr)
     return EXIT_ATTENTION if changed or problems else EXIT_CLEAN
 
 
@@ -451,7 +537,8 @@ def _fixed(document: Document, located: list[Located], activation: str, problems
     for problem in outcome.problems:
         _problem(problems, problem)
     for skip in outcome.skipped:
-        print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {skip.reason}", file=sys.stderr)
+        print(f"{skip.located.place}: {skip.located.finding.code} not fixed: {printable(skip.reason)}",
+              file=sys.stderr)
     return outcome
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from .catalog import LINEAR_ACTIVATIONS
@@ -20,6 +21,13 @@ KEYS = ("select", "extend-select", "ignore", "extend-ignore", "per-file-ignores"
 # the fixer's own rule for what it may write (fix.py imports it from here, so that reading the
 # configuration never loads libcst)
 ACTIVATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# The largest configuration file read: the largest real pyproject.toml files are a few hundred KB,
+# and a 3 GiB sparse one cost 6 GB of memory before anything was parsed (tomllib's objects cost
+# many times the text, so this stays far below the 64 MiB of a source file).
+MAX_CONFIG_BYTES = 4 * 2**20
+# Nesting deeper than this in a TOML value is named as the reason when tomllib runs out of stack
+# (it recurses once or twice per level, so it fails near 500); real configurations nest twice.
+_DEEP = 100
 # flake8's per-file-ignores syntax: `glob:CODES` pairs, separated by whitespace or commas
 _PER_FILE_TOKEN = re.compile(r"\s*(?:(?P<colon>:)|(?P<sep>,)|(?P<code>[A-Z]+[0-9]*)(?=[\s,]|$)|(?P<file>[^\s:,]+))")
 
@@ -215,14 +223,91 @@ def _load_toml(source: str, text: str) -> dict[str, Any]:
         return dict(tomllib.loads(text))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    except RecursionError:
+        # tomllib recurses per level of arrays and inline tables: say where, not its 3,000 frames
+        deep = too_deep(text, _DEEP)
+        if deep is None:
+            raise ConfigError(f"{source}: not valid TOML: nested too deeply to be read") from None
+        table, key, line = deep
+        where = f"[{table}] {key}" if table else key
+        raise ConfigError(f"{source}: {where}: nested more than {_DEEP} levels deep (line {line})") from None
+
+
+def too_deep(text: str, limit: int) -> tuple[str, str, int] | None:
+    """The table, key and line of the first TOML value that nests arrays or inline tables more
+    than `limit` deep, or None. A scan of brackets outside strings and comments: it only names the
+    place once tomllib has failed, so an approximation costs a message, never a configuration."""
+    table, key, key_line, depth, line, position, start = "", "", 0, 0, 1, 0, 0
+    while position < len(text):
+        char = text[position]
+        if char == "\n":
+            line, start = line + 1, position + 1
+        elif char == "#":
+            end = text.find("\n", position)
+            position = len(text) if end < 0 else end
+            continue
+        elif char in "\"'":
+            position, line = _past_string(text, position, line)
+            continue
+        elif char == "[" and depth == 0 and not text[start:position].strip():
+            end = text.find("]", position)
+            table = text[position:end].strip("[] \t") if end > 0 else table
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return table, key, key_line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "=" and depth == 0:
+            key, key_line = text[start:position].strip(), line
+        position += 1
+    return None
+
+
+def _past_string(text: str, position: int, line: int) -> tuple[int, int]:
+    """Where a TOML string that opens at `position` ends, and the line it ends on."""
+    quote = text[position]
+    delimiter = quote * 3 if text.startswith(quote * 3, position) else quote
+    at = position + len(delimiter)
+    while at < len(text):
+        if text[at] == "\\" and quote == '"':
+            at += 2
+            continue
+        if text.startswith(delimiter, at):
+            end = at + len(delimiter)
+            return end, line + text.count("\n", position, end)
+        if text[at] == "\n" and len(delimiter) == 1:
+            break  # an unclosed one-line string: tomllib has said so already
+        at += 1
+    return at, line + text.count("\n", position, at)
 
 
 def _read_text(source: str) -> str:
+    """A configuration file's text: a regular file of at most MAX_CONFIG_BYTES, told by `stat`
+    before it is opened and again on the descriptor (as a source is: a FIFO would block, and
+    /dev/zero would never end)."""
     try:
-        with open(source, encoding="utf-8") as stream:
-            return stream.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{source}: cannot be read: {getattr(error, 'strerror', None) or error}") from None
+        info = os.stat(source)
+        _check_size(source, info)
+        descriptor = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(descriptor, "rb") as stream:
+            _check_size(source, os.fstat(stream.fileno()))
+            data = stream.read(MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_CONFIG_BYTES:  # it grew since fstat
+        raise ConfigError(f"{source}: not read: over the limit of {MAX_CONFIG_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{source}: cannot be read: {error}") from None
+
+
+def _check_size(source: str, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{source}: cannot be read: not a regular file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source}: not read: {info.st_size} bytes, over the limit of {MAX_CONFIG_BYTES} bytes")
 
 
 def read_file(source: str, explicit: bool = False) -> Config | None:
@@ -283,21 +368,37 @@ class Configurations:
     def for_directory(self, directory: str) -> Config:
         if self.fixed is not None:
             return self.fixed
-        found = self._by_dir.get(directory)
-        if found is not None:
-            return found
-        config = None
+        # upward in a loop, not by recursion: a file 1,000 directories deep exhausted Python's stack
+        passed: list[str] = []
+        current = directory
+        while True:
+            found = self._by_dir.get(current)
+            if found is not None:
+                break
+            found = self._read_directory(current)
+            if found is not None:
+                self._by_dir[current] = found
+                break
+            passed.append(current)
+            parent = os.path.dirname(current)
+            if parent == current:
+                found = Config(root=os.getcwd())
+                break
+            current = parent
+        for name in passed:  # the directories without a file of ours take the one above them
+            self._by_dir[name] = found
+        return found
+
+    @staticmethod
+    def _read_directory(directory: str) -> Config | None:
+        """The configuration of the first file in `directory` with a section of ours, if any."""
         for name in CONFIG_FILES:
             candidate = os.path.join(directory, name)
             if os.path.isfile(candidate):
                 config = read_file(candidate)
                 if config is not None:
-                    break
-        if config is None:
-            parent = os.path.dirname(directory)
-            config = Config(root=os.getcwd()) if parent == directory else self.for_directory(parent)
-        self._by_dir[directory] = config
-        return config
+                    return config
+        return None
 
 
 def _states(path: str) -> dict[str, tuple[int, int] | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import codecs
 import contextlib
+import errno
 import gc
 import io
 import os
@@ -16,7 +17,7 @@ import re
 import stat
 import tokenize
 import warnings
-from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Sequence, Union
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, NamedTuple, Sequence, Union
 
 from .finding import Finding
 from .noqa import add_noqa
@@ -31,6 +32,24 @@ if TYPE_CHECKING:  # the fixer imports libcst: only the fix command loads it
 
 # how codes.py's messages name the line of another layer
 _LINE_REFERENCE = re.compile(r"\(line (\d+)\)")
+# What a name must not print as it is in a line of text output: a newline or carriage return would
+# start a line of the name's choosing (a forged finding), other C0 and C1 controls and DEL drive
+# the terminal (colours, cursor moves), the Unicode line and paragraph separators end lines for
+# some readers, and the bidirectional overrides and isolates reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` (a path, a message) for one line of text output: the characters above escaped as
+    Python and JSON write them (`\\n`, `\\x1b`, `\\u2028`); every other character, accented letters
+    and other scripts included, as it is. JSON and GitHub's format escape in their own way."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 class DocumentError(Exception):
@@ -71,8 +90,9 @@ class Problem(NamedTuple):
     label: str = "error"  # "" for a file left alone on purpose (`path: not fixed: read-only`)
 
     def __str__(self) -> str:
-        where = f"{self.path}:cell_{self.cell}" if self.cell is not None else self.path
-        return f"{where}: {self.label}: {self.message}" if self.label else f"{where}: {self.message}"
+        path, message = printable(self.path), printable(self.message)
+        where = f"{path}:cell_{self.cell}" if self.cell is not None else path
+        return f"{where}: {self.label}: {message}" if self.label else f"{where}: {message}"
 
 
 class Link(NamedTuple):
@@ -101,9 +121,10 @@ class Located(NamedTuple):
 
     @property
     def place(self) -> str:
-        """`path:line:col` (col 1-based, as flake8 prints it), or `path:cell_N:line:col`."""
+        """`path:line:col` (col 1-based, as flake8 prints it), or `path:cell_N:line:col`; the path
+        printable on one line."""
         cell = f":cell_{self.cell}" if self.cell is not None else ""
-        return f"{self.path}{cell}:{self.line}:{self.col + 1}"
+        return f"{printable(self.path)}{cell}:{self.line}:{self.col + 1}"
 
 
 class Skip(NamedTuple):
@@ -398,7 +419,22 @@ def read_bytes(path: str) -> tuple[bytes, Callable[[], Stamp]]:
     return data, lambda: Stamp.of(info, data)
 
 
-def _read_bounded(stream: io.BufferedReader) -> bytes:
+def read_stream(stream: BinaryIO) -> bytes:
+    """All of a stream's bytes (stdin), as a file's are bounded; DocumentError past the limit.
+
+    A pipe has no size to `stat`: `< /dev/zero` would fill memory, so no more than one chunk past
+    the limit is ever held.
+    """
+    try:
+        data = _read_bounded(stream)
+    except OSError as error:
+        raise DocumentError(f"cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"skipped: over the limit of {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _read_bounded(stream: BinaryIO) -> bytes:
     # read(n) would reserve n bytes up front, whatever the file's size: read in chunks instead
     chunks, size = [], 0
     while size <= MAX_FILE_BYTES:
@@ -466,11 +502,63 @@ def _keeps_owner(info: os.stat_result) -> bool:
     return info.st_uid == os.geteuid() and (info.st_gid == os.getegid() or info.st_gid in os.getgroups())
 
 
-def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
-    """Write a fixed file, keeping its owner, group, mode and hard links; never half-written.
+# ---- writing ------------------------------------------------------------------------------------
 
-    NotWritten when the file is read-only or no longer what was read (an edit made while fix
-    ran); OSError when writing fails, and then the file is as it was.
+# Beside a file rewritten in place, its old bytes until the new ones are on disk (`model.py` ->
+# `model.py.keras-activation-backup`): visible, so that a user finds it after a crash, and at a
+# name the next run looks for, so that it can finish or undo what was interrupted.
+BACKUP_SUFFIX = ".keras-activation-backup"
+_PARTIAL = ".partial"  # the backup while it is written: only a complete one has the name above
+
+
+class WriteFailed(Exception):
+    """Writing failed (a full disk, an I/O error); the message is one line and says where the old bytes are."""
+
+
+class _Unreplaceable(Exception):
+    """A new file cannot stand for the old one (no file may be made in its directory, or one of its
+    attributes cannot be given to a new file): rewrite the old one in place instead."""
+
+
+class Interrupted(NamedTuple):
+    """A file whose in-place rewrite was interrupted (a kill, a crash): its backup is beside it."""
+
+    backup: str
+    old: bytes  # the backup's bytes: the file's before the interrupted rewrite
+    current: bytes  # the file's bytes now
+
+
+def backup_path(path: str) -> str:
+    """Where an in-place rewrite of `path` keeps its old bytes: beside the file itself, links resolved."""
+    return os.path.realpath(path) + BACKUP_SUFFIX
+
+
+def load_for_writing(path: str) -> tuple[Document, Interrupted | None]:
+    """The document to fix, and an interrupted earlier rewrite of it, if its backup is there.
+
+    Then the document is the backup's bytes (the file as the user had it), stamped with the file
+    as it is now, so that the fix is made again from the same bytes, and `write_fixed` can tell
+    whether the file holds the old bytes, the new ones, a mix of the two (and finish the write),
+    or something else (and leave both alone).
+    """
+    backup = backup_path(path)
+    if not os.path.lexists(backup):
+        return load(path), None
+    try:
+        old, _ = read_bytes(backup)
+    except DocumentError as error:
+        raise DocumentError(f"{backup}, left by an interrupted fix, {error}") from None
+    current, stamp = read_bytes(path)
+    return from_bytes(path, old, stamp()), Interrupted(backup, old, current)
+
+
+def write_fixed(path: str, data: bytes, stamp: Stamp | None, interrupted: Interrupted | None = None) -> list[str]:
+    """Write a fixed file, keeping its owner, group, mode, extended attributes (ACLs included) and
+    hard links; the notes for the user (one line each), if any.
+
+    NotWritten when the file is read-only, no longer what was read (an edit made while fix ran),
+    or cannot be rewritten safely; WriteFailed when writing fails, and then the old bytes are in
+    the file, or, if even putting them back failed, in the backup the message names.
     """
     target = os.path.realpath(path)
     info = os.stat(target)
@@ -478,13 +566,85 @@ def write_fixed(path: str, data: bytes, stamp: Stamp | None) -> None:
         raise NotWritten(f"not fixed: it is now {_not_regular(info.st_mode)}")
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
         raise NotWritten("not fixed: read-only")
+    notes: list[str] = []
+    kept = None
+    if interrupted is not None:
+        state = _interrupted_state(interrupted, data)
+        if state == "changed":
+            raise NotWritten(
+                f"not fixed: {interrupted.backup} holds its bytes from before an interrupted fix, and it has "
+                "changed since; compare the two, keep what you want, and remove the backup"
+            )
+        _check_unchanged(target, stamp)
+        if state == "written":
+            _remove_backup(interrupted.backup, notes)
+            return [f"an interrupted fix had written it; its backup {interrupted.backup} is removed", *notes]
+        left = "unchanged" if state == "unwritten" else "half-written"
+        notes.append(f"an interrupted fix left it {left}, with its old bytes in {interrupted.backup}: fixed again")
+        kept = interrupted.backup
+    elif os.path.lexists(target + BACKUP_SUFFIX):
+        raise NotWritten(f"not fixed: {target + BACKUP_SUFFIX} is in the way; run fix again")
     if info.st_nlink == 1 and _keeps_owner(info):
         try:
             _replace(target, data, info, stamp)
-            return
-        except PermissionError:
-            pass  # a directory we may not create files in: rewrite the file itself
-    _rewrite_in_place(target, data, stamp)
+        except _Unreplaceable:
+            pass  # a directory we may not create files in, an attribute a new file cannot take
+        except OSError as error:
+            raise WriteFailed(f"cannot be written ({error.strerror or error}); it is as it was") from None
+        else:
+            if kept is not None:
+                _sync_directory(os.path.dirname(target))  # the new file's name on disk before the backup goes
+                _remove_backup(kept, notes)
+            return notes
+    _rewrite_in_place(target, data, stamp, interrupted, notes)
+    return notes
+
+
+def settle_interrupted(path: str, interrupted: Interrupted) -> list[str]:
+    """After an interrupted rewrite, when the file needs no fix now: drop the backup if the file
+    still holds its bytes; else leave both (NotWritten), as the file changed since."""
+    if interrupted.current != interrupted.old:
+        raise NotWritten(
+            f"not fixed: {interrupted.backup} holds its bytes from before an interrupted fix, and it has "
+            "changed since; compare the two, keep what you want, and remove the backup"
+        )
+    notes: list[str] = []
+    _remove_backup(interrupted.backup, notes)
+    return [f"an interrupted fix left it unchanged; its backup {interrupted.backup} is removed", *notes]
+
+
+def _interrupted_state(interrupted: Interrupted, new: bytes) -> str:
+    """What an interrupted in-place rewrite of `old` into `new` left in the file: `unwritten`,
+    `written`, `mixed` (the new bytes written up to some point, the old ones after it, as a write
+    from the start stopped at any instant leaves them), or `changed` (anything else: an edit)."""
+    current, old = interrupted.current, interrupted.old
+    if current == old:
+        return "unwritten"
+    if current == new:
+        return "written"
+    written = _common_prefix(current, new)
+    if len(current) == len(old):
+        if len(old) - _common_suffix(current, old) <= written:  # the old bytes resume where the new ones stop
+            return "mixed"
+    elif len(current) > len(old) and written == len(current):  # the new bytes, up to where they stop
+        return "mixed"
+    return "changed"
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    # a block at a time, compared in C, then bytes within the first block that differs: a byte at
+    # a time in Python would take seconds on a large file, and views compare slowly too
+    length, block, at = min(len(a), len(b)), 2**16, 0
+    while at < length and a[at : at + block] == b[at : at + block]:
+        at += block
+    end = min(at + block, length)
+    while at < end and a[at] == b[at]:
+        at += 1
+    return min(at, length)
+
+
+def _common_suffix(a: bytes, b: bytes) -> int:
+    return _common_prefix(a[::-1], b[::-1])
 
 
 def _check_unchanged(target: str, stamp: Stamp | None) -> None:
@@ -493,20 +653,30 @@ def _check_unchanged(target: str, stamp: Stamp | None) -> None:
 
 
 def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None) -> None:
-    """A complete new file with the old one's owner, group and mode, renamed over it in one step."""
+    """A complete new file with the old one's owner, group, mode and extended attributes, renamed
+    over it in one step; _Unreplaceable when no such file can be made."""
     directory = os.path.dirname(target)
     import tempfile
 
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".",
+                                                 suffix=".tmp")
+    except PermissionError:
+        raise _Unreplaceable from None
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
+            try:
+                if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                    os.fchown(stream.fileno(), info.st_uid, info.st_gid)
+                # after chown, which drops some of them (security.capability)
+                _copy_attributes(target, stream.fileno())
+                # after chown, which clears set-id bits, and after the ACL, which sets the group's
+                os.chmod(temporary, stat.S_IMODE(info.st_mode))
+            except OSError:
+                raise _Unreplaceable from None
             os.fsync(stream.fileno())
-            if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
-                os.fchown(stream.fileno(), info.st_uid, info.st_gid)
-            # after chown, which clears set-id bits
-            os.chmod(temporary, stat.S_IMODE(info.st_mode))
         _check_unchanged(target, stamp)
         os.replace(temporary, target)
     except BaseException:
@@ -517,45 +687,146 @@ def _replace(target: str, data: bytes, info: os.stat_result, stamp: Stamp | None
         raise
 
 
-def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None) -> None:
-    """Rewrite the file's own content (its inode, so its links, owner and mode stay).
+def _copy_attributes(source: str, descriptor: int) -> None:
+    """Give the new file exactly the old one's extended attributes, `system.posix_acl_access` (its
+    POSIX ACL) and `user.*` ones included, and none it got from its directory (a default ACL);
+    OSError when that cannot be done, and then the file must be rewritten in place.
 
-    A copy of the old bytes is kept beside it until the new ones are on disk, where the directory
-    allows it, so that an interrupted write can be undone by hand.
+    Without them, a file whose ACL kept its group to reading came back with the group's bits of
+    its mode, which for an ACL are the mask: read-write.
     """
-    with open(target, "r+b") as stream:
-        info = os.fstat(stream.fileno())
-        old = stream.read()
-        if stamp is not None and Stamp.of(info, old) != stamp:
-            raise NotWritten("not fixed: it changed on disk while fix ran; run fix again")
-        backup = _backup(target, old)
-        try:
-            stream.seek(0)
-            stream.write(data)
-            stream.truncate()
-            stream.flush()
-            os.fsync(stream.fileno())
-        except BaseException:
-            stream.seek(0)
-            stream.write(old)
-            stream.truncate()
-            stream.flush()
-            raise
-    if backup is not None:
-        os.unlink(backup)
-
-
-def _backup(target: str, old: bytes) -> str | None:
-    import tempfile
-
+    if not hasattr(os, "listxattr"):
+        return  # no extended attributes on this platform
     try:
-        descriptor, backup = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".orig"
-        )
+        names = os.listxattr(source)
+        present = os.listxattr(descriptor)
+    except OSError as error:
+        if error.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return  # a filesystem without them: nothing to keep
+        raise
+    for name in names:
+        os.setxattr(descriptor, name, os.getxattr(source, name))
+    for name in set(present) - set(names):
+        os.removexattr(descriptor, name)
+
+
+def _sync_directory(directory: str) -> None:
+    # a new name is on disk only once its directory is: else a crash could lose the rename
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
     except OSError:
-        return None
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(old)
-        stream.flush()
-        os.fsync(stream.fileno())
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # not every filesystem syncs a directory
+    finally:
+        os.close(descriptor)
+
+
+def _rewrite_in_place(target: str, data: bytes, stamp: Stamp | None, interrupted: Interrupted | None,
+                      notes: list[str]) -> None:
+    """Rewrite the file's own content (its inode, so its links, owner, mode and attributes stay),
+    so that a kill at any instant leaves the old bytes or the new ones, and never only a mix.
+
+    The old bytes go to a backup beside the file first, written, synced, and only then given
+    its name, so a backup under that name is always complete; the new bytes go into the file
+    only after that, and the backup is removed only once they are synced. A kill in between
+    leaves the backup, which the next run finds (`load_for_writing`) and finishes from. A failed
+    write puts the old bytes back at once; without a backup (a directory that refuses one) the
+    file is not rewritten at all.
+    """
+    descriptor = os.open(target, os.O_RDWR | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(descriptor)
+        current = _read_all(descriptor)
+        if stamp is not None and Stamp.of(info, current) != stamp:
+            raise NotWritten("not fixed: it changed on disk while fix ran; run fix again")
+        original = interrupted.old if interrupted is not None else current
+        backup = interrupted.backup if interrupted is not None else _make_backup(target, original)
+        try:
+            _write_all(descriptor, data)
+        except BaseException as error:
+            _put_back(descriptor, original, backup, error, notes)
+            raise
+    finally:
+        os.close(descriptor)
+    _remove_backup(backup, notes)
+
+
+def _read_all(descriptor: int) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(descriptor, 2**20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """The file's bytes become `data`, on disk when this returns: written from the start over the
+    old ones, then cut to their length (so a kill in between leaves the new bytes, then the old)."""
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    _write_from(descriptor, data)
+    os.ftruncate(descriptor, len(data))
+    os.fsync(descriptor)
+
+
+def _write_from(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _make_backup(target: str, old: bytes) -> str:
+    """The backup of `old` beside `target`, complete and synced, under its name; NotWritten when
+    it cannot be made (a full disk, a directory that refuses new files), and then nothing of it is left."""
+    backup = target + BACKUP_SUFFIX
+    partial = backup + _PARTIAL
+    try:
+        if os.path.lexists(partial):
+            os.unlink(partial)  # a kill while an earlier one was written: the file was never touched
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            _write_from(descriptor, old)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.rename(partial, backup)
+        _sync_directory(os.path.dirname(target))
+    except OSError as error:
+        try:
+            os.unlink(partial)
+        except OSError:
+            pass
+        raise NotWritten(
+            f"not fixed: no backup of it could be written beside it ({error.strerror or error}), and it is "
+            "never rewritten in place without one"
+        ) from None
     return backup
+
+
+def _put_back(descriptor: int, original: bytes, backup: str, error: BaseException, notes: list[str]) -> None:
+    """After a failed or interrupted write: the old bytes back in the file, and the backup removed
+    once they are on disk; a WriteFailed that says so (or where they are) for an OSError."""
+    try:
+        _write_all(descriptor, original)
+    except OSError as again:
+        if isinstance(error, OSError):
+            raise WriteFailed(
+                f"cannot be written ({error.strerror or error}), nor its old bytes put back "
+                f"({again.strerror or again}): they are in {backup}"
+            ) from None
+        return  # the backup stays, for the next run
+    _remove_backup(backup, notes)
+    if isinstance(error, OSError):
+        raise WriteFailed(f"cannot be written ({error.strerror or error}); its old bytes are back") from None
+
+
+def _remove_backup(backup: str, notes: list[str]) -> None:
+    try:
+        os.unlink(backup)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        notes.append(f"its backup {backup} could not be removed ({error.strerror or error}); remove it")

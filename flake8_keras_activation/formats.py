@@ -6,7 +6,7 @@ import os
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from .codes import CODES
-from .documents import Located, Problem
+from .documents import Located, Problem, printable
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -35,13 +35,14 @@ def wants_colour(choice: str, is_terminal: bool, environ: Mapping[str, str] = os
 
 
 def _text_line(item: Located, colour: bool) -> str:
-    code, message = item.finding.code, item.finding.message
+    # one finding, one line: a name or message cannot add lines, nor colours (printable)
+    code, message = item.finding.code, printable(item.finding.message)
     if not colour:
         return f"{item.place}: {code} {message}"
     cell = f"{_CYAN}:{_RESET}cell_{item.cell}" if item.cell is not None else ""
     colon = f"{_CYAN}:{_RESET}"
     return (
-        f"{_BOLD}{item.path}{_RESET}{cell}{colon}{item.line}{colon}{item.col + 1}{colon} "
+        f"{_BOLD}{printable(item.path)}{_RESET}{cell}{colon}{item.line}{colon}{item.col + 1}{colon} "
         f"{_BOLD}{_RED}{code}{_RESET} {message}"
     )
 
@@ -60,7 +61,7 @@ def statistics(findings: Sequence[Located]) -> list[str]:
     for item in findings:
         first.setdefault(item.finding.code, item)
         count[item.finding.code] = count.get(item.finding.code, 0) + 1
-    return [f"{count[code]:<5} {code} {first[code].finding.message}" for code in sorted(count)]
+    return [f"{count[code]:<5} {code} {printable(first[code].finding.message)}" for code in sorted(count)]
 
 
 def text(findings: Sequence[Located], style: Style) -> str:
@@ -70,7 +71,7 @@ def text(findings: Sequence[Located], style: Style) -> str:
     if style.quiet == 1:
         seen: dict[str, None] = {}
         for item in findings:
-            seen.setdefault(item.path)
+            seen.setdefault(printable(item.path))
         lines = list(seen)
     else:
         for item in findings:

@@ -8,7 +8,7 @@ import warnings
 from typing import Iterable
 
 from .finding import Finding
-from .selection import physical_lines, silenced
+from .selection import logical_spans, physical_lines, silenced
 from .source import source_lines
 
 # flake8's `# noqa: A1,B2`, whose list a new code joins
@@ -63,19 +63,27 @@ def add_noqa(text: str, findings: Iterable[Finding], checked: str | None = None)
     return _one_by_one(text, analysed, ordered, checked is not None)
 
 
-def _comment(finding: Finding, physical: list[str]) -> tuple[int, str] | None:
+def _comment(
+    finding: Finding, physical: list[str], spans: list[tuple[int, int]] | None
+) -> tuple[int, int, str] | None:
     """Write the finding's comment into `physical` (lines without their endings, changed in place):
-    where it went and what, or None when its line is not there or the comment would not silence it."""
-    row = finding.line - 1
-    if not 0 <= row < len(physical):
+    the row, where on it and what, or None when its line is not there or the comment would not
+    silence it. The row is the last of the finding's span (the line a backslash continues onto),
+    where a comment can go and flake8 looks for it."""
+    if not 1 <= finding.line <= len(physical):
         return None
+    row = min(_last_row(finding, spans), len(physical) - 1)
     old = physical[row]
     at, inserted = insertion(old, finding.code)
     physical[row] = old[:at] + inserted + old[at:]
-    if not silenced(finding, physical):
+    if not silenced(finding, physical, spans):
         physical[row] = old
         return None
-    return at, inserted
+    return row, at, inserted
+
+
+def _last_row(finding: Finding, spans: list[tuple[int, int]] | None) -> int:
+    return spans[finding.line - 1][1] if spans is not None else finding.line - 1
 
 
 def _ending(line: str) -> str:
@@ -85,18 +93,18 @@ def _ending(line: str) -> str:
 def _all_at_once(text: str, analysed: str, ordered: list[Finding], masked: bool) -> tuple[str, list[Finding]] | None:
     lines = source_lines(analysed)
     physical = [line.rstrip("\r\n") for line in lines]
+    spans = logical_spans(analysed)
     shown = source_lines(text) if masked else lines
     left: list[Finding] = []
     changed = False
     for finding in ordered:
-        if silenced(finding, physical):
+        if silenced(finding, physical, spans):
             continue  # two findings of one code on a line
-        placed = _comment(finding, physical)
+        placed = _comment(finding, physical, spans)
         if placed is None:
             left.append(finding)
             continue
-        at, inserted = placed
-        row = finding.line - 1
+        row, at, inserted = placed
         lines[row] = physical[row] + _ending(lines[row])
         if masked:
             body = shown[row].rstrip("\r\n")
@@ -113,17 +121,19 @@ def _all_at_once(text: str, analysed: str, ordered: list[Finding], masked: bool)
 def _one_by_one(text: str, analysed: str, ordered: list[Finding], masked: bool) -> tuple[str, list[Finding]]:
     left: list[Finding] = []
     for finding in ordered:
-        row = finding.line - 1
         lines = source_lines(analysed)
-        if not 0 <= row < len(lines):
+        if not 1 <= finding.line <= len(lines):
             left.append(finding)
             continue
-        if silenced(finding, physical_lines(analysed)):
+        spans = logical_spans(analysed)
+        if silenced(finding, physical_lines(analysed), spans):
             continue
+        row = min(_last_row(finding, spans), len(lines) - 1)
         physical = lines[row].rstrip("\r\n")
         at, inserted = insertion(physical, finding.code)
         new_analysed = with_line(analysed, row, physical[:at] + inserted + physical[at:])
-        if not silenced(finding, physical_lines(new_analysed)) or not same_tree(analysed, new_analysed):
+        now = physical_lines(new_analysed)
+        if not silenced(finding, now, logical_spans(new_analysed)) or not same_tree(analysed, new_analysed):
             left.append(finding)
             continue
         analysed = new_analysed

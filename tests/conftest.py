@@ -9,6 +9,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -61,6 +62,69 @@ def run_flake8(paths: list[Path], *args: str) -> subprocess.CompletedProcess[str
         text=True,
         check=False,
     )
+
+
+def memory_capped(limit: int = 2**30) -> None:
+    """For a child process (`preexec_fn`): an address-space limit, so that reading without a bound
+    fails fast instead of taking the machine's memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+# Linux's capability numbers (linux/capability.h) and prctl's request to drop one from the bounding set
+CAPABILITIES = {"chown": 0, "dac_override": 1, "dac_read_search": 2, "fowner": 3, "sys_admin": 21}
+_PR_CAPBSET_DROP = 24
+
+
+def without_capabilities(*names: str) -> Callable[[], None]:
+    """For a child process (`preexec_fn`): drop these capabilities from its bounding set, so the
+    program it runs has them neither, even as root. Permission bits then bind root as they bind a
+    user (`dac_override`, `dac_read_search`), and so does a file's ownership (`fowner`); without
+    `sys_admin`, `security.*` attributes can be read but not written."""
+
+    def drop() -> None:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for name in names:
+            if libc.prctl(_PR_CAPBSET_DROP, CAPABILITIES[name], 0, 0, 0) != 0:
+                os._exit(126)  # the test's probe sees it and skips
+
+    return drop
+
+
+# exits 0 when a directory without permissions cannot be listed by this process
+_PROBE = """
+import os, sys, tempfile
+locked = tempfile.mkdtemp()
+os.chmod(locked, 0)
+try:
+    os.listdir(locked)
+    refused = False
+except PermissionError:
+    refused = True
+os.chmod(locked, 0o700)
+os.rmdir(locked)
+sys.exit(0 if refused else 1)
+"""
+
+
+def bound_by_permissions() -> Callable[[], None]:
+    """A `preexec_fn` under which a child is refused what the permission bits refuse: nothing to
+    do for a user; root drops the capabilities that let it read and write anything. Skips the test
+    when the system cannot drop them."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return lambda: None
+    if sys.platform != "linux":
+        pytest.skip("root ignores permission bits, and only Linux lets this test drop that power")
+    drop = without_capabilities("dac_override", "dac_read_search")
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE], preexec_fn=drop, capture_output=True, check=False, timeout=60
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make root honour permission bits here (probe exit {probe.returncode})")
+    return drop
 
 
 def assert_no_traceback_from_us(output: str) -> None:

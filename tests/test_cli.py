@@ -15,7 +15,7 @@ import pytest
 from flake8_keras_activation import __version__
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.codes import CODES
-from tests.conftest import SEED, rule_cases, run_flake8
+from tests.conftest import COMMAND, SEED, bound_by_permissions, memory_capped, rule_cases, run_flake8
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTTLENECK = textwrap.dedent(
@@ -134,6 +134,43 @@ def test_noqa_comments_silence_what_flake8_silences(tmp_path: Path, capsys: pyte
     assert "file-level" not in out
 
 
+HEADER = "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+# Statements over several lines, with a `# noqa` on one of them: which finding it silences is
+# flake8's decision, read by running flake8 7 on them (the test compares with it).
+NOQA_ACROSS_LINES = {
+    # a backslash continues the statement: the comment on its last line covers its first
+    "backslash": "model = Sequential([Dense(4), \\\n    Dense(1)])  # noqa: KA101\n",
+    "backslash-blanket": "model = Sequential([Dense(4), \\\n    Dense(1)])  # NOQA\n",
+    "backslash-to-a-comment": "model = Sequential([Dense(4), Dense(1)]) \\\n    # noqa: KA101\n",
+    "backslash-classic-mac": "model = Sequential([Dense(4), \\\r    Dense(1)])  # noqa: KA101\r",
+    # inside brackets each line is its own: the comment covers only its line
+    "brackets": "model = Sequential([Dense(4),\n    Dense(1)])  # noqa: KA101\n",
+    # a string that goes on to later lines joins them, and a `# noqa` in it counts
+    "string-after": 'model = Sequential([Dense(4), Dense(1)]); s = """\nabc"""  # noqa: KA101\n',
+    "noqa-in-a-string": 'model = Sequential([Dense(4), Dense(1)]); s = """\n# noqa: KA101\n"""\n',
+    "continued-one-line-string": 'model = Sequential([Dense(4), Dense(1)]); s = "abc\\\ndef"  # noqa: KA101\n',
+    # the first `# noqa` of the lines decides, even one in a string for another code
+    "first-one-decides": 's = """# noqa: E501\n"""; model = Sequential([Dense(4), Dense(1)])  # noqa: KA101\n',
+    # one code, `KA101KA102`, as flake8 reads the list: nothing silenced
+    "codes-without-separator": "model = Sequential([Dense(4), Dense(1)])  # noqa:KA101KA102\n",
+    # the next statement's comment is not this one's
+    "next-statement": "if True:\n    model = Sequential([Dense(4), \\\n        Dense(1)])\n    x = 1  # noqa: KA101\n",
+}
+
+
+def test_noqa_on_statements_over_several_lines_is_where_flake8_looks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in NOQA_ACROSS_LINES.items():
+        ending = "\r" if name.endswith("classic-mac") else "\n"
+        (tmp_path / f"{name}.py").write_bytes((HEADER.replace("\n", ending) + text).encode())
+    _, out, _ = run(capsys, "check", "--select", "KA", str(tmp_path))
+    flake8 = run_flake8([tmp_path], "--select=KA")
+    assert sorted(out.splitlines()) == sorted(flake8.stdout.splitlines())
+    with_ka101 = {Path(line.split(":")[0]).stem for line in out.splitlines() if " KA101 " in line}
+    assert with_ka101 == {"brackets", "first-one-decides", "codes-without-separator", "next-statement"}
+
+
 # ---- files -------------------------------------------------------------------------------------
 
 
@@ -227,6 +264,44 @@ def test_unreadable_and_missing_paths_are_reported(tmp_path: Path, capsys: pytes
         f"{tmp_path / 'missing.py'}: error: no such file or directory",
         f"{tmp_path / 'dangling.py'}: error: cannot be read: No such file or directory",
     ]
+
+
+def test_a_directory_that_cannot_be_listed_is_named_and_fails_the_run(tmp_path: Path) -> None:
+    preexec = bound_by_permissions()
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "model.py").write_text(SEED)  # the only file: the walk used to exit 0 in silence
+    locked.chmod(0)
+    try:
+        for verb in ("check", "fix"):
+            result = subprocess.run([COMMAND, verb, str(tmp_path)], capture_output=True, text=True, timeout=120,
+                                    check=False, preexec_fn=preexec)
+            assert result.returncode == 1, result.stderr
+            assert result.stderr.splitlines()[0] == f"{locked}: error: cannot be read: Permission denied"
+            assert "Traceback" not in result.stderr
+    finally:
+        locked.chmod(0o755)
+    assert (locked / "model.py").read_text() == SEED
+
+
+def test_a_file_a_thousand_directories_deep_is_walked_to_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path
+    for _ in range(1000):  # one at a time: os.makedirs recurses too
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "model.py").write_text(SEED)
+    try:
+        for path in (tmp_path, deep / "model.py"):
+            status, out, err = run(capsys, "check", str(path))
+            assert (status, err) == (1, "")
+            assert codes_of(out) == ["KA103", "KA101", "KA101", "KA102"]
+    finally:  # from the bottom up: shutil.rmtree, which pytest cleans with, recurses as well
+        (deep / "model.py").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
 
 
 def test_no_traceback_from_the_real_command_on_bad_input(tmp_path: Path) -> None:
@@ -489,6 +564,20 @@ def test_a_file_over_the_read_limit_is_skipped_unread(tmp_path: Path, capsys: py
     status, _, err = run(capsys, "check", str(path))
     assert status == 1
     assert err == f"{path}: error: skipped: {MAX_FILE_BYTES + 1} bytes, over the limit of {MAX_FILE_BYTES} bytes\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero") or sys.platform != "linux", reason="needs /dev/zero and RLIMIT_AS")
+@pytest.mark.parametrize("verb", ["check", "fix"])
+def test_stdin_over_the_read_limit_is_one_line_and_exit_2(verb: str) -> None:
+    from flake8_keras_activation.documents import MAX_FILE_BYTES
+
+    with open("/dev/zero", "rb") as endless:
+        result = subprocess.run(
+            [COMMAND, verb, "-", "--stdin-filename", "model.py"],
+            stdin=endless, capture_output=True, timeout=120, check=False, preexec_fn=memory_capped,
+        )
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"model.py: error: skipped: over the limit of {MAX_FILE_BYTES} bytes\n"
 
 
 def test_analysis_time_grows_linearly_with_the_number_of_models() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from flake8_keras_activation import analyze_source
 from flake8_keras_activation.noqa import _one_by_one, add_noqa
-from tests.conftest import COMMAND, SEED
+from tests.conftest import COMMAND, SEED, run_flake8
 from tests.test_sarif import sarif_schema
 
 THROUGH = textwrap.dedent(
@@ -92,6 +92,29 @@ def test_github_format_escapes_what_would_end_a_property(tmp_path: Path) -> None
     result = command("check", "--isolated", "--format", "github", odd.name, cwd=tmp_path)
     _, pairs, _ = properties(result.stdout.splitlines()[0])
     assert pairs["file"] == "a%2Cb%3Ac%25d.py"
+
+
+def test_text_format_escapes_what_would_forge_or_hide_a_line_and_keeps_accents(tmp_path: Path) -> None:
+    forged = "x.py\nforged.py:1:1: KA101 nothing is wrong here\n\x1b[2Ky.py"
+    (tmp_path / forged).write_text(SEED)
+    (tmp_path / "modèle\u2028.py").write_text(SEED)
+    (tmp_path / "broken\r.py").write_text("import keras\nkeras.layers.Dense(\n")
+    result = command("check", "--isolated", ".", cwd=tmp_path)
+    shown_forged = "./x.py\\nforged.py:1:1: KA101 nothing is wrong here\\n\\x1b[2Ky.py"
+    assert [line.split(":", 1)[0] for line in result.stdout.splitlines()] == [
+        *["./modèle\\u2028.py"] * 4, *[shown_forged.split(":")[0]] * 4
+    ]
+    assert all(line.startswith(("./modèle\\u2028.py:", shown_forged + ":")) for line in result.stdout.splitlines())
+    assert result.stderr == "./broken\\r.py: error: does not parse: '(' was never closed (line 2)\n"
+    assert "\x1b" not in result.stdout
+    for args in (("-q",), ("--statistics",)):
+        quiet = command("check", "--isolated", *args, ".", cwd=tmp_path)
+        assert "\x1b" not in quiet.stdout and "\nforged" not in quiet.stdout
+    # the formats for machines were already safe, each in its own way, and stay so
+    as_json = command("check", "--isolated", "--format", "json", forged, cwd=tmp_path)
+    assert {item["path"] for item in json.loads(as_json.stdout)} == {forged}
+    fixed = command("fix", "--isolated", ".", cwd=tmp_path)
+    assert f"Rewriting {shown_forged}\n" in fixed.stderr and "\nforged" not in fixed.stderr
 
 
 def test_github_format_reports_unreadable_files_as_errors(tmp_path: Path) -> None:
@@ -231,8 +254,23 @@ def test_add_noqa_in_a_notebook_writes_in_the_cells_line(tmp_path: Path) -> None
     assert command("check", "--isolated", "explore.ipynb", cwd=tmp_path).stdout == ""
 
 
-def test_add_noqa_leaves_a_line_that_ends_inside_a_string(tmp_path: Path) -> None:
+def test_add_noqa_writes_where_flake8_looks_on_a_statement_over_several_lines(tmp_path: Path) -> None:
     text = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(8, name="""a\nb"""), keras.layers.Dense(1)])\n'
+    backslash = "import keras\nmodel = keras.Sequential([keras.layers.Dense(8), \\\n    keras.layers.Dense(1)])\n"
+    (tmp_path / "string.py").write_text(text)
+    (tmp_path / "backslash.py").write_text(backslash)
+    result = command("check", "--isolated", "--add-noqa", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # the comment goes to the statement's last line: on the first it would be in the string, or
+    # after the backslash
+    assert (tmp_path / "string.py").read_text() == text.replace("Dense(1)])", "Dense(1)])  # noqa: KA101, KA103")
+    assert (tmp_path / "backslash.py").read_text() == backslash.replace("Dense(1)])", "Dense(1)])  # noqa: KA101, KA103")
+    assert command("check", "--isolated", ".", cwd=tmp_path).stdout == ""
+    assert run_flake8([tmp_path], "--select=KA").stdout == ""
+
+
+def test_add_noqa_leaves_a_statement_whose_first_noqa_is_in_a_string(tmp_path: Path) -> None:
+    text = 'import keras\nmodel = keras.Sequential([keras.layers.Dense(8, name="""# noqa: E501\nb"""), keras.layers.Dense(1)])\n'
     (tmp_path / "odd.py").write_text(text)
     result = command("check", "--isolated", "--add-noqa", "odd.py", cwd=tmp_path)
     assert result.returncode == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COMMAND, SEED
+from tests.conftest import COMMAND, SEED, memory_capped
 
 ALL = ["KA101", "KA101", "KA102", "KA103"]
 
@@ -116,6 +116,9 @@ def test_flake8s_ini_section_is_read_where_there_is_no_pyproject_table(tmp_path:
         ('exclude = "build"', "exclude: expected a list of paths or globs"),
         ('activation = "linear"', "activation: expected the name of a nonlinear activation"),
         ("select = [", "not valid TOML"),
+        # tomllib recurses per level: a traceback of 3,000 lines before
+        ("select = " + "[" * 10_000 + "]" * 10_000, "[tool.flake8-keras-activation] select: nested more than 100"),
+        ("per-file-ignores = " + "{a = " * 10_000 + "1" + "}" * 10_000, "per-file-ignores: nested more than 100"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_file_and_key_and_exit_2(tmp_path: Path, table: str, key: str) -> None:
@@ -137,6 +140,39 @@ def test_a_bad_ini_value_is_a_usage_error_too(tmp_path: Path) -> None:
         f"flake8-keras-activation: error: {tmp_path / 'setup.cfg'}: [flake8] per-file-ignores: "
         "expected `glob:CODES` pairs"
     ]
+
+
+def test_a_deeply_nested_value_is_the_usual_configuration_error_for_every_reader(tmp_path: Path) -> None:
+    from flake8_keras_activation.config import ConfigError, Configurations
+
+    deep = "[tool.other]\nkeep = '[[['  # not brackets\ndata = [\n" + "[\n" * 5_000 + "]\n" * 5_001
+    project(tmp_path, {"pyproject.toml": f"{deep}\n[tool.flake8-keras-activation]\nselect = ['KA1']\n"})
+    with pytest.raises(ConfigError) as raised:
+        Configurations().for_path(str(tmp_path / "model.py"))  # as the language server asks
+    assert str(raised.value) == f"{tmp_path / 'pyproject.toml'}: [tool.other] data: nested more than 100 levels deep (line 3)"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs sparse files and RLIMIT_AS")
+@pytest.mark.parametrize(("name", "header"), [
+    ("pyproject.toml", "[tool.flake8-keras-activation]\n"), ("setup.cfg", "[flake8]\n"),
+    ("tox.ini", "[flake8]\n"), (".flake8", "[flake8]\n"),
+])
+def test_a_configuration_file_over_its_size_limit_is_one_line_and_exit_2_unread(
+    tmp_path: Path, name: str, header: str
+) -> None:
+    from flake8_keras_activation.config import MAX_CONFIG_BYTES
+
+    project(tmp_path, {"model.py": SEED})
+    with open(tmp_path / name, "wb") as stream:
+        stream.write(header.encode())
+        stream.truncate(3 * 2**30)  # sparse: costs no disk, and cost 6 GB of memory to read
+    result = subprocess.run([COMMAND, "check", "model.py"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120, check=False, preexec_fn=memory_capped)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"flake8-keras-activation: error: {tmp_path / name}: not read: {3 * 2**30} bytes, "
+        f"over the limit of {MAX_CONFIG_BYTES} bytes\n"
+    )
 
 
 def test_isolated_reads_nothing_and_config_names_one_file(tmp_path: Path) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
+import signal
 import stat
+import struct
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +22,7 @@ from flake8_keras_activation.cli import main
 from flake8_keras_activation.fix import FIXABLE, FixError, fix_source, preferred_quote
 from flake8_keras_activation.screen import OFF_BY_DEFAULT
 from flake8_keras_activation.selection import Selection, reported
-from tests.conftest import rule_cases
+from tests.conftest import COMMAND, bound_by_permissions, rule_cases, without_capabilities
 
 HEAD = "import keras\nfrom keras import layers\nfrom keras.layers import Dense\n"
 
@@ -747,6 +751,31 @@ def test_fix_keeps_the_file_mode_and_writes_through_a_symlink(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "model.py"], "no temporary file left"
 
 
+def test_a_walked_link_to_a_file_outside_the_walked_directory_is_named_not_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    walked, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    walked.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.py"
+    victim.write_text(SEED)
+    (walked / "link.py").symlink_to(Path("..") / "elsewhere" / "victim.py")
+    (walked / "own.py").write_text(SEED)
+    (walked / "inner.py").symlink_to("own.py")  # inside the walked tree: fixed through the link
+    refused = f"{walked / 'link.py'}: not fixed: it links to {victim}, outside {walked}; name it to have it fixed\n"
+    assert _run_fix(capsys, "--diff", str(walked))[2] == refused
+    code, _, err = _run_fix(capsys, str(walked))
+    assert (code, err) == (1, f"Rewriting {walked / 'inner.py'}\n{refused}")
+    assert victim.read_text() == SEED
+    assert FIXED_SEED_LINE in (walked / "own.py").read_text() and (walked / "inner.py").is_symlink()
+    assert main(["check", "--add-noqa", str(walked)]) == 1
+    assert victim.read_text() == SEED
+    assert "not changed: it links to" in capsys.readouterr().err
+    # named, it is the user's choice: fixed through the link, which stays a link
+    assert _run_fix(capsys, str(walked / "link.py"))[:2] == (1, "")
+    assert FIXED_SEED_LINE in victim.read_text() and (walked / "link.py").is_symlink()
+
+
 def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "model.py"
     path.write_text(SEED)
@@ -859,6 +888,68 @@ def test_fix_keeps_hard_links_and_every_name_sees_the_fix(tmp_path: Path, capsys
     _only(tmp_path, "model.py", "same_file.txt")
 
 
+def _posix_acl(path: Path, group_id: int) -> None:
+    """An ACL that keeps the owning group to reading and lets one other group write: setfacl when
+    it is installed, else the kernel's own format written as the attribute it is stored in."""
+    if shutil.which("setfacl"):
+        subprocess.run(["setfacl", "-m", f"u::rw-,g::r--,g:{group_id}:rw-,m::rw-,o::---", str(path)], check=True)
+        return
+    # linux/posix_acl_xattr.h: a version, then (tag, permissions, id) per entry, sorted by tag
+    undefined = 0xFFFFFFFF
+    entries = [(0x01, 6, undefined), (0x04, 4, undefined), (0x08, 6, group_id), (0x10, 6, undefined),
+               (0x20, 0, undefined)]
+    value = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+    os.setxattr(path, "system.posix_acl_access", value)
+
+
+def _attributes(path: Path) -> dict[str, bytes]:
+    return {name: os.getxattr(path, name) for name in os.listxattr(path)}
+
+
+def _with_attributes(path: Path) -> dict[str, bytes]:
+    """`path` given a `user.*` attribute and an ACL; skips when the filesystem refuses them."""
+    if not hasattr(os, "setxattr"):
+        pytest.skip("no extended attributes on this platform")
+    try:
+        os.setxattr(path, "user.origin", b"kept by fix")
+        _posix_acl(path, 4242)
+    except OSError as error:
+        pytest.skip(f"this filesystem refuses extended attributes or ACLs: {error}")
+    return _attributes(path)
+
+
+def test_fix_keeps_extended_attributes_and_the_posix_acl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    before = _with_attributes(path)
+    assert "system.posix_acl_access" in before and stat.S_IMODE(path.stat().st_mode) == 0o660  # the mask
+    assert _run_fix(capsys, str(path))[0] == 1
+    assert FIXED_SEED_LINE in path.read_text()
+    # without the ACL, the mode's group bits (the mask, rw) were the owning group's own
+    assert _attributes(path) == before and stat.S_IMODE(path.stat().st_mode) == 0o660
+    _only(tmp_path, "model.py")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or sys.platform != "linux",
+                    reason="needs root on Linux, to set an attribute an unprivileged process cannot copy")
+def test_an_attribute_a_new_file_cannot_take_makes_fix_rewrite_the_file_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    _with_attributes(path)
+    try:  # readable by anyone, written only with CAP_SYS_ADMIN, which the fixer below lacks
+        os.setxattr(path, "security.keras_activation_test", b"kept")
+    except OSError as error:
+        pytest.skip(f"this system refuses a security.* attribute: {error}")
+    before = _attributes(path)
+    inode = path.stat().st_ino
+    result = subprocess.run([COMMAND, "fix", str(path)], capture_output=True, text=True, timeout=120, check=False,
+                            preexec_fn=without_capabilities("sys_admin"))
+    assert (result.returncode, result.stderr) == (1, f"Rewriting {path}\n")
+    assert FIXED_SEED_LINE in path.read_text()
+    assert path.stat().st_ino == inode and _attributes(path) == before
+    _only(tmp_path, "model.py")
+
+
 def test_read_only_file_is_left_untouched_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "model.py"
     path.write_text(SEED)
@@ -911,6 +1002,171 @@ def test_a_hard_linked_file_edited_while_fix_runs_is_not_overwritten(
     code, _, err = _run_fix(capsys, str(path))
     assert (code, "changed on disk" in err) == (1, True)
     assert path.read_text() == SEED.replace("Dense(1)", "Dense(2)")
+
+
+# ---- in place, after a kill or a failed write -----------------------------------------------------
+
+KILLED_AT = Path(__file__).with_name("killed_at.py")
+BACKUP = ".keras-activation-backup"
+# `--select KA102` removes an argument: the file shrinks, so new bytes written over the old ones
+# and not yet cut short leave a mix of the two
+SHRUNK = SEED.replace("Dense(100, input_dim=2)", "Dense(100)")
+
+
+def _hard_linked(tmp_path: Path) -> Path:
+    """A file with a second name, which fix must rewrite in place."""
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    os.link(path, tmp_path / "other.py")
+    return path
+
+
+def _killed_at(event: str, tail: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(KILLED_AT), event, tail, "fix", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize(
+    ("event", "tail", "left", "note"),
+    [
+        # the backup written, not yet under its name: the file untouched, nothing to recover
+        ("os.rename", BACKUP + ".partial", "old", None),
+        # the backup complete and named, its directory being synced: the file untouched
+        ("open", "", "old", "an interrupted fix left it unchanged, with its old bytes in {backup}: fixed again"),
+        # the new bytes written, the old ones after them not yet cut off: a mix, and the backup
+        ("os.truncate", "", "mixed", "an interrupted fix left it half-written, with its old bytes in {backup}: "
+         "fixed again"),
+        # the new bytes on disk, the backup not yet removed
+        ("os.remove", BACKUP, "new", "an interrupted fix had written it; its backup {backup} is removed"),
+    ],
+    ids=["writing-the-backup", "backup-made", "between-write-and-truncate", "removing-the-backup"],
+)
+def test_a_kill_at_any_instant_of_an_in_place_rewrite_leaves_old_or_new_bytes_and_the_next_run_finishes(
+    tmp_path: Path, event: str, tail: str, left: str, note: str | None
+) -> None:
+    path = _hard_linked(tmp_path)
+    backup = Path(str(path) + BACKUP)
+    if event == "open":
+        tail = os.path.realpath(tmp_path)  # the directory, opened to sync the backup's name
+    killed = _killed_at(event, tail, "--select", "KA102", str(path))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    now = path.read_bytes()
+    if left == "old":
+        assert now == SEED.encode()
+    elif left == "new":
+        assert now == SHRUNK.encode()
+    else:
+        assert now not in (SEED.encode(), SHRUNK.encode()) and now.startswith(SHRUNK.encode())
+    # whatever the file holds, the old bytes are findable beside it from the moment it is touched
+    assert backup.exists() == (event != "os.rename")
+    if backup.exists():
+        assert backup.read_bytes() == SEED.encode()
+    again = subprocess.run([COMMAND, "fix", "--select", "KA102", str(path)], capture_output=True, text=True,
+                           timeout=120, check=False)
+    expected = (f"{path}: {note.format(backup=backup)}\n" if note else "") + f"Rewriting {path}\n"
+    assert (again.returncode, again.stderr) == (1, expected)
+    assert path.read_bytes() == SHRUNK.encode() == (tmp_path / "other.py").read_bytes()
+    _only(tmp_path, "model.py", "other.py")
+
+
+@pytest.mark.parametrize(("old", "new"), [(b"Dense(4, input_dim=2)\n", b"Dense(4)\n"),
+                                          (b"Dense(4)\n", b'Dense(4, activation="relu")\n')],
+                         ids=["shrinking", "growing"])
+def test_every_instant_of_a_write_in_place_is_told_from_an_edit(old: bytes, new: bytes) -> None:
+    from flake8_keras_activation.documents import Interrupted, _interrupted_state
+
+    def state(current: bytes) -> str:
+        return _interrupted_state(Interrupted("backup", old, current), new)
+
+    # k new bytes written over the old ones, before the file is cut to the new length (while the
+    # bytes written are the ones there already, the file is still the old one)
+    left = {state(new[:k] + old[k:]) for k in range(len(new) + 1)}
+    assert left - {"written"} == {"unwritten", "mixed"} and state(new) == "written"
+    assert state(old + b"# an edit\n") == "changed" and state(b"#" + new[1:-1]) == "changed"
+
+
+def test_after_a_kill_a_file_edited_since_is_left_with_its_backup(tmp_path: Path) -> None:
+    path = _hard_linked(tmp_path)
+    backup = Path(str(path) + BACKUP)
+    assert _killed_at("os.truncate", "", "--select", "KA102", str(path)).returncode == -signal.SIGKILL
+    edited = path.read_bytes() + b"# the user's edit\n"
+    path.write_bytes(edited)
+    again = subprocess.run([COMMAND, "fix", "--select", "KA102", str(path)], capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert again.returncode == 1
+    assert again.stderr == (f"{path}: not fixed: {backup} holds its bytes from before an interrupted fix, and it "
+                            "has changed since; compare the two, keep what you want, and remove the backup\n")
+    assert path.read_bytes() == edited and backup.read_bytes() == SEED.encode()
+
+
+def _file_size_limited(limit: int) -> Callable[[], None]:
+    """For a child process: no file written past `limit` bytes, writes beyond failing with EFBIG
+    (the signal that would kill the process ignored), as a full disk fails them with ENOSPC."""
+
+    def limit_files() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    return limit_files
+
+
+def _fix_limited(limit: int, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([COMMAND, "fix", *args], capture_output=True, text=True, timeout=120, check=False,
+                          preexec_fn=_file_size_limited(limit))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE")
+def test_a_failed_write_in_place_puts_the_old_bytes_back_and_says_so_in_one_line(tmp_path: Path) -> None:
+    path = _hard_linked(tmp_path)
+    # room for the backup (the old bytes), not for the fixed file, which is longer
+    result = _fix_limited(len(SEED) + 5, str(path))
+    assert (result.returncode, result.stderr) == (1, f"{path}: error: cannot be written (File too large); "
+                                                     "its old bytes are back\n")
+    assert path.read_text() == SEED == (tmp_path / "other.py").read_text()
+    _only(tmp_path, "model.py", "other.py")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE")
+def test_no_room_for_the_backup_leaves_the_file_and_no_partial_copy(tmp_path: Path) -> None:
+    path = _hard_linked(tmp_path)
+    result = _fix_limited(len(SEED) // 2, str(path))
+    assert (result.returncode, result.stderr) == (1, f"{path}: not fixed: no backup of it could be written beside "
+                                                     "it (File too large), and it is never rewritten in place "
+                                                     "without one\n")
+    assert path.read_text() == SEED
+    _only(tmp_path, "model.py", "other.py")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE")
+def test_a_failed_write_of_the_new_file_leaves_the_old_one_and_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(SEED)
+    result = _fix_limited(len(SEED) + 5, str(path))
+    assert (result.returncode, result.stderr) == (1, f"{path}: error: cannot be written (File too large); "
+                                                     "it is as it was\n")
+    assert path.read_text() == SEED
+    _only(tmp_path, "model.py")
+
+
+def test_a_directory_that_refuses_a_backup_gets_no_rewrite_without_one(tmp_path: Path) -> None:
+    preexec = bound_by_permissions()
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    path = folder / "model.py"
+    path.write_text(SEED)  # writable, in a directory where no file can be made
+    folder.chmod(0o555)
+    try:
+        result = subprocess.run([COMMAND, "fix", str(path)], capture_output=True, text=True, timeout=120,
+                                check=False, preexec_fn=preexec)
+    finally:
+        folder.chmod(0o755)
+    assert (result.returncode, result.stderr) == (1, f"{path}: not fixed: no backup of it could be written beside "
+                                                     "it (Permission denied), and it is never rewritten in place "
+                                                     "without one\n")
+    assert path.read_text() == SEED
+    _only(folder, "model.py")
 
 
 def test_locally_connected_gets_its_activation_at_the_sixth_position_not_data_format() -> None:
