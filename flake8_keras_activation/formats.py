@@ -95,6 +95,38 @@ def as_json(item: Located) -> dict[str, Any]:
     }
 
 
+def repository_root(start: str | None = None) -> str:
+    """The top of the git work tree holding `start` (the current directory), else `start` itself.
+
+    Found by looking for `.git` (a directory, or the file of a worktree or submodule) upward rather
+    than by asking `git rev-parse`: no process to start, and an answer where git is missing or
+    refuses a checkout owned by another user (its "dubious ownership" check, common in CI containers).
+    """
+    here = os.path.realpath(start if start is not None else os.getcwd())
+    directory = here
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return here
+        directory = parent
+
+
+def repository_path(path: str, root: str) -> str:
+    """`path` as code hosts name a file of the repository: relative to `root`, with forward slashes
+    and no `./`; a file outside `root` keeps its absolute path (no page can show it anyway)."""
+    absolute = os.path.abspath(path)
+    for candidate in (absolute, os.path.realpath(absolute)):  # a path through a link to the tree
+        try:
+            relative = os.path.relpath(candidate, root)
+        except ValueError:  # another drive
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return relative.replace(os.sep, "/")
+    return absolute.replace(os.sep, "/")
+
+
 def _escape_data(value: str) -> str:
     # GitHub's workflow-command escaping: the message may hold any character but these three
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -104,15 +136,18 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(findings: Sequence[Located], problems: Sequence[Problem] = ()) -> str:
+def github(findings: Sequence[Located], problems: Sequence[Problem] = (), root: str | None = None) -> str:
     """One `::warning` workflow command per finding (`::error` per file that could not be checked):
-    GitHub Actions shows them on the pull request's lines."""
+    GitHub Actions shows them on the pull request's lines, when the file is named from the
+    repository's root (`root`, by default the git work tree of the current directory)."""
+    base = root if root is not None else repository_root()
     lines = []
     for item in findings:
+        file = f"file={_escape_property(repository_path(item.path, base))}"
         if item.cell is not None:  # a notebook is one JSON file: the line that shows the cell's line
-            properties = [f"file={_escape_property(item.path)}", f"line={item.file_line or 1}"]
+            properties = [file, f"line={item.file_line or 1}"]
         else:
-            properties = [f"file={_escape_property(item.path)}", f"line={item.line}", f"col={item.col + 1}"]
+            properties = [file, f"line={item.line}", f"col={item.col + 1}"]
         if item.cell is None and item.end_line is not None and item.end_col is not None:
             properties += [f"endLine={item.end_line}", f"endColumn={item.end_col + 1}"]
         properties.append(f"title={_escape_property(item.finding.code)}")
@@ -120,7 +155,8 @@ def github(findings: Sequence[Located], problems: Sequence[Problem] = ()) -> str
         message = f"{where}{item.finding.code} {item.finding.message}"
         lines.append(f"::warning {','.join(properties)}::{_escape_data(message)}")
     for problem in problems:
-        lines.append(f"::error file={_escape_property(problem.path)}::{_escape_data(str(problem))}")
+        file = _escape_property(repository_path(problem.path, base))
+        lines.append(f"::error file={file}::{_escape_data(str(problem))}")
     return "".join(line + "\n" for line in lines)
 
 

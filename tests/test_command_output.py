@@ -73,17 +73,51 @@ def test_github_format_is_one_workflow_command_per_finding(sample: Path) -> None
     parsed = [properties(line) for line in lines]
     assert {level for level, _, _ in parsed} == {"warning"}
     by_file = [(pairs["file"], pairs["line"], pairs["title"]) for _, pairs, _ in parsed]
-    assert ("./seed.py", "5", "KA101") in by_file and ("./through.py", "6", "KA101") in by_file
+    assert ("seed.py", "5", "KA101") in by_file and ("through.py", "6", "KA101") in by_file
     for _, pairs, message in parsed:
         assert set(pairs) <= {"file", "line", "col", "endLine", "endColumn", "title"}
         assert re.fullmatch(r"KA\d{3}", pairs["title"]) and f"{pairs['title']} " in message
-    layer = next(pairs for _, pairs, _ in parsed if pairs["file"] == "./through.py")
+    layer = next(pairs for _, pairs, _ in parsed if pairs["file"] == "through.py")
     # the range of `layers.Dense(16)`, 1-based columns, end exclusive as GitHub takes it
     assert (layer["line"], layer["col"], layer["endLine"], layer["endColumn"]) == ("6", "5", "6", "21")
     # a notebook is annotated on the line of its JSON file that shows the cell's line
-    cell = next((pairs, message) for _, pairs, message in parsed if pairs["file"] == "./explore.ipynb")
+    cell = next((pairs, message) for _, pairs, message in parsed if pairs["file"] == "explore.ipynb")
     shown = (sample / "explore.ipynb").read_text().splitlines()[int(cell[0]["line"]) - 1]
     assert "layers.Dense(16)" in shown and cell[1].startswith("cell 2, line 7, column 5: KA101")
+
+
+def git_repository(root: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(root)], check=True, capture_output=True)
+    return root
+
+
+def test_github_paths_are_relative_to_the_repository_root_from_a_subdirectory(tmp_path: Path) -> None:
+    # GitHub places an annotation by the file's path from the repository's root: `./src/model.py`
+    # or `model.py` from inside src/ annotates nothing
+    repository = git_repository(tmp_path / "repo")
+    (repository / "src" / "pkg").mkdir(parents=True)
+    (repository / "src" / "pkg" / "model.py").write_text(SEED)
+    (repository / "src" / "pkg" / "explore.ipynb").write_text(notebook(THROUGH))
+    (repository / "src" / "broken.py").write_text("import keras\nkeras.layers.Dense(\n")
+    for args in ((), (".",), ("pkg", "broken.py")):  # no path: the current directory
+        result = command("check", "--isolated", "--format", "github", *args, cwd=repository / "src")
+        files = {(level, pairs["file"]) for level, pairs, _ in map(properties, result.stdout.splitlines())}
+        assert files == {("warning", "src/pkg/model.py"), ("warning", "src/pkg/explore.ipynb"),
+                         ("error", "src/broken.py")}, args
+    # a worktree or a submodule has a `.git` file, not a directory: its top is the root all the same
+    (repository / "src" / "pkg" / ".git").write_text("gitdir: elsewhere\n")
+    result = command("check", "--isolated", "--format", "github", cwd=repository / "src" / "pkg")
+    assert {properties(line)[1]["file"] for line in result.stdout.splitlines()} == {"model.py", "explore.ipynb"}
+
+
+def test_github_paths_outside_a_repository_are_relative_to_the_current_directory(tmp_path: Path) -> None:
+    if any((parent / ".git").exists() for parent in tmp_path.resolve().parents):
+        pytest.skip("the temporary directory is inside a git work tree here")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "model.py").write_text(SEED)
+    for args in ((), (".",), ("./sub/model.py",), (str(tmp_path / "sub" / "model.py"),)):
+        result = command("check", "--isolated", "--format", "github", *args, cwd=tmp_path)
+        assert {properties(line)[1]["file"] for line in result.stdout.splitlines()} == {"sub/model.py"}, args
 
 
 def test_github_format_escapes_what_would_end_a_property(tmp_path: Path) -> None:
