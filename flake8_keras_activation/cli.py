@@ -162,7 +162,8 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files, or directories to walk (default: the current directory); - reads stdin")
     check.add_argument("--format", choices=FORMATS, default="text",
-                       help="output format (github: workflow commands that annotate a pull request)")
+                       help="output format (github: workflow commands that annotate a pull request; gitlab: a "
+                       "Code Quality report for a merge request)")
     check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="a count per code at the end")
@@ -352,7 +353,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"{PROG}: error: --add-noqa rewrites files; it cannot read stdin", file=sys.stderr)
             return EXIT_USAGE
         return _add_noqa(tasks, files)
-    detail = args.format in ("sarif", "github")
+    detail = args.format in ("sarif", "github", "gitlab")
     tasks = [t._replace(detail=detail, show_source=args.show_source) for t in tasks]
     problems: list[Problem] = []
     for problem in files.problems():
