@@ -18,6 +18,7 @@ from ..screen import may_hold_finding
 from ..selection import Selection, reported
 from ..source import analyze_graphs, extract_graphs, source_lines
 from ..spans import Span, highlighted, spans
+from .uris import key
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,14 @@ class Analysis:
         return part, line - part.first_line
 
     def part(self, uri: str) -> Part | None:
-        return next((part for part in self.parts if part.uri == uri), None)
+        """The part a request names, whatever escaping its URI has."""
+        wanted = key(uri)
+        return next((part for part in self.parts if key(part.uri) == wanted), None)
 
     def in_part(self, uri: str) -> list[Diagnosed]:
         """The findings shown in one part, in source order."""
-        return [d for d in self.diagnosed if self.part_at(d.span.line)[0].uri == uri]
+        part = self.part(uri)
+        return [d for d in self.diagnosed if self.part_at(d.span.line)[0] is part] if part is not None else []
 
 
 def _parse(text: str) -> ast.Module | None:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..codes import CODES, markdown
@@ -21,6 +21,7 @@ from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_note
 from .edits import Edit, PartEdits, fixable, fixes, noqa
 from ..config import CONFIG_FILES, ConfigError, Reloading
 from .settings import Settings, read_settings, selection_for
+from .uris import key, path_of
 
 NAME = "flake8-keras-activation"
 LOG = logging.getLogger(__name__)
@@ -58,9 +59,10 @@ class KerasLanguageServer(LanguageServer):
         self.config_problem = ""
         # one worker: analyses of one file queue instead of competing for the interpreter
         self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ka-analysis")
+        # keyed by uris.key: a client may spell one document's URI with different escapes
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, Analysis] = {}
-        self.published: dict[str, set[str]] = {}  # document -> the part URIs that hold diagnostics
+        self.published: dict[str, set[str]] = {}  # document -> the part URIs (as the client sent them) with diagnostics
 
     # ---- errors: logged, never shown as a pop-up (the user is typing) ----------------------
 
@@ -75,23 +77,37 @@ class KerasLanguageServer(LanguageServer):
 
     # ---- documents -------------------------------------------------------------------------
 
+    def text_document(self, uri: str) -> TextDocument | None:
+        """The open text document (a file or a notebook cell) whatever escaping `uri` has."""
+        document: TextDocument | None = self.workspace.text_documents.get(key(uri))
+        return document
+
+    def notebook(self, uri: str) -> types.NotebookDocument | None:
+        """The open notebook whatever escaping `uri` has."""
+        notebook: types.NotebookDocument | None = self.workspace.notebook_documents.get(key(uri))
+        return notebook
+
     def owner(self, uri: str) -> str:
-        """The document a URI belongs to: a notebook for one of its cells, else itself."""
+        """The document a URI belongs to: a notebook for one of its cells, else itself; as the
+        client spelled it when it opened the document."""
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
-        return notebook.uri if notebook is not None else uri
+        if notebook is not None:
+            return str(notebook.uri)
+        document = self.text_document(uri)
+        return document.uri if document is not None else uri
 
     def doc_version(self, uri: str) -> int | None | str:
         """The editor's current version of a document; "closed" when it holds none."""
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        notebook = self.notebook(uri)
         if notebook is not None:
             return notebook.version
-        document = self.workspace.text_documents.get(uri)
+        document = self.text_document(uri)
         return "closed" if document is None else document.version
 
     def job(self, uri: str) -> Callable[[], Analysis] | None:
         """What analysing the document's current text takes, read now, run later in the pool."""
         settings = self.settings
-        path = to_fs_path(uri) if uri.startswith("file:") else None
+        path = path_of(uri)
         try:
             selection = selection_for(path, settings, self.configurations)
         except ConfigError as error:  # the editor's user sees it in the log; check says it too
@@ -99,20 +115,22 @@ class KerasLanguageServer(LanguageServer):
                 self.config_problem = str(error)
                 self.log(f"configuration ignored: {error}", types.MessageType.Warning)
             selection = selection_for(path, settings)
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        notebook = self.notebook(uri)
         if notebook is not None:
+            uri = notebook.uri  # as the client spelled it: its diagnostics go back under it
             cells = []
             for index, cell in enumerate(notebook.cells):
-                document = self.workspace.text_documents.get(cell.document)
+                document = self.text_document(cell.document)
                 if document is None:
                     continue
                 code = cell.kind == types.NotebookCellKind.Code and document.language_id in (None, "python")
                 cells.append(CellText(cell.document, document.source, index, code))
-            version = notebook.version
-            return lambda: analyze_notebook(uri, version, cells, selection)
-        document = self.workspace.text_documents.get(uri)
+            notebook_version = notebook.version
+            return lambda: analyze_notebook(uri, notebook_version, cells, selection)
+        document = self.text_document(uri)
         if document is None:
             return None
+        uri = document.uri
         if document.language_id not in (None, "python") and not uri.endswith((".py", ".pyi")):
             return None
         text, version = document.source, document.version
@@ -138,10 +156,10 @@ class KerasLanguageServer(LanguageServer):
         return outcome
 
     def schedule(self, uri: str, delay: float) -> None:
-        earlier = self.pending.pop(uri, None)
+        earlier = self.pending.pop(key(uri), None)
         if earlier is not None:
             earlier.cancel()  # debounce: only the last change of a burst is analysed
-        self.pending[uri] = asyncio.ensure_future(self.lint(uri, delay))
+        self.pending[key(uri)] = asyncio.ensure_future(self.lint(uri, delay))
 
     async def lint(self, uri: str, delay: float) -> None:
         try:
@@ -154,7 +172,7 @@ class KerasLanguageServer(LanguageServer):
             analysis = await self.analyse(job)
             if analysis is None or self.doc_version(uri) != version:
                 return  # the editor has moved past this version: its result would be stale
-            self.results[uri] = analysis
+            self.results[key(uri)] = analysis
             self.publish(analysis)
         except asyncio.CancelledError:
             pass
@@ -162,13 +180,13 @@ class KerasLanguageServer(LanguageServer):
             LOG.debug("lint failed", exc_info=True)
             self.log(f"diagnostics failed ({type(error).__name__}: {error})", types.MessageType.Error)
         finally:
-            if self.pending.get(uri) is asyncio.current_task():
-                del self.pending[uri]
+            if self.pending.get(key(uri)) is asyncio.current_task():
+                del self.pending[key(uri)]
 
     async def current(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version, from the last run when it is still current."""
         owner = self.owner(uri)
-        cached = self.results.get(owner)
+        cached = self.results.get(key(owner))
         if cached is not None and cached.version == self.doc_version(owner):
             return cached
         job = self.job(owner)
@@ -177,11 +195,11 @@ class KerasLanguageServer(LanguageServer):
         return await self.analyse(job)
 
     def forget(self, uri: str) -> None:
-        task = self.pending.pop(uri, None)
+        task = self.pending.pop(key(uri), None)
         if task is not None:
             task.cancel()
-        self.results.pop(uri, None)
-        for part in self.published.pop(uri, set()):
+        self.results.pop(key(uri), None)
+        for part in self.published.pop(key(uri), set()):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=part, diagnostics=[]))
 
     # ---- conversions -----------------------------------------------------------------------
@@ -255,14 +273,14 @@ class KerasLanguageServer(LanguageServer):
             part, _ = analysis.part_at(item.span.line)
             by_part[part.uri].append(self.diagnostic(analysis, item))
         notebook = len(analysis.parts) != 1 or analysis.parts[0].uri != analysis.uri
-        for uri in self.published.get(analysis.uri, set()) - set(by_part):
+        for uri in self.published.get(key(analysis.uri), set()) - set(by_part):
             by_part[uri] = []  # a cell that was deleted keeps no diagnostics
         for uri, diagnostics in by_part.items():
             version = None if notebook else analysis.version
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
             )
-        self.published[analysis.uri] = {part.uri for part in analysis.parts}
+        self.published[key(analysis.uri)] = {part.uri for part in analysis.parts}
 
     def workspace_edit(self, analysis: Analysis, parts: Sequence[PartEdits]) -> types.WorkspaceEdit:
         changes = {}
@@ -404,16 +422,16 @@ def build() -> KerasLanguageServer:
     def changed_configuration(ls: KerasLanguageServer, params: types.DidChangeConfigurationParams) -> None:
         if params.settings is not None:
             configure(params.settings)
-        for uri in list(ls.results):
-            ls.schedule(uri, 0)
+        for analysis in list(ls.results.values()):
+            ls.schedule(analysis.uri, 0)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def changed_files(ls: KerasLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
         # a configuration file changed: read them all again, and analyse every document again
-        if any(change.uri.rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
+        if any(key(change.uri).rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
             ls.configurations.forget()
-            for uri in list(ls.results):
-                ls.schedule(uri, 0)
+            for analysis in list(ls.results.values()):
+                ls.schedule(analysis.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KerasLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
