@@ -19,8 +19,8 @@ from ..codes import CODES, markdown
 from ..source import source_lines
 from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
 from .edits import Edit, PartEdits, fixable, fixes, noqa
-from ..config import CONFIG_FILES, ConfigError, Reloading
-from .settings import Settings, read_settings, selection_for
+from ..config import CONFIG_FILES, Reloading
+from .settings import Settings, configured_selection, read_settings
 from .uris import key, path_of
 
 NAME = "flake8-keras-activation"
@@ -56,7 +56,7 @@ class KerasLanguageServer(LanguageServer):
         )
         self.settings = Settings()
         self.configurations = Reloading()  # pyproject.toml, setup.cfg..., as `check` reads them
-        self.config_problem = ""
+        self.config_problems: set[str] = set()  # logged already: once each, not once per keystroke
         # one worker: analyses of one file queue instead of competing for the interpreter
         self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ka-analysis")
         # keyed by uris.key: a client may spell one document's URI with different escapes
@@ -108,13 +108,10 @@ class KerasLanguageServer(LanguageServer):
         """What analysing the document's current text takes, read now, run later in the pool."""
         settings = self.settings
         path = path_of(uri)
-        try:
-            selection = selection_for(path, settings, self.configurations)
-        except ConfigError as error:  # the editor's user sees it in the log; check says it too
-            if str(error) != self.config_problem:
-                self.config_problem = str(error)
-                self.log(f"configuration ignored: {error}", types.MessageType.Warning)
-            selection = selection_for(path, settings)
+        selection, problem = configured_selection(path, settings, self.configurations)
+        if problem and problem not in self.config_problems:  # the user sees it in the log; check says it too
+            self.config_problems.add(problem)
+            self.log(f"configuration ignored: {problem}", types.MessageType.Warning)
         notebook = self.notebook(uri)
         if notebook is not None:
             uri = notebook.uri  # as the client spelled it: its diagnostics go back under it
@@ -430,6 +427,7 @@ def build() -> KerasLanguageServer:
         # a configuration file changed: read them all again, and analyse every document again
         if any(key(change.uri).rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
             ls.configurations.forget()
+            ls.config_problems.clear()  # a file the user fixes and breaks again is named again
             for analysis in list(ls.results.values()):
                 ls.schedule(analysis.uri, 0)
 
