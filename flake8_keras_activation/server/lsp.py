@@ -19,6 +19,7 @@ from ..codes import CODES, markdown
 from ..source import source_lines
 from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
 from .edits import Edit, PartEdits, fixable, fixes, noqa
+from .protocol import KerasProtocol
 from ..config import CONFIG_FILES, Reloading
 from .settings import Settings, configured_selection, read_settings
 from .uris import key, path_of
@@ -44,6 +45,7 @@ class KerasLanguageServer(LanguageServer):
         super().__init__(
             NAME,
             __version__,
+            protocol_cls=KerasProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             notebook_document_sync=types.NotebookDocumentSyncOptions(
                 notebook_selector=[
