@@ -1,4 +1,5 @@
-"""The server over a raw stdio pipe, bytes written by hand: memory flat over many edits."""
+"""The server over a raw stdio pipe, bytes written by hand: every request answered, framing mistakes survived,
+memory flat over many edits."""
 
 from __future__ import annotations
 
@@ -113,6 +114,66 @@ def raw() -> Any:
     client = RawClient()
     yield client
     client.close()
+
+
+def test_every_request_gets_a_result_or_an_error(raw: RawClient) -> None:
+    raw.initialize()
+    assert raw.request(2, "textDocument/hover", hover(2)["params"]) == {"jsonrpc": "2.0", "id": 2, "result": None}
+    no_range = raw.request(3, "textDocument/codeAction",
+                           {"textDocument": {"uri": "file:///virtual/none.py"}, "context": {"diagnostics": []}})
+    assert no_range["error"]["code"] == -32602 and "$.params.range" in no_range["error"]["message"]
+    bad_position = raw.request("four", "textDocument/hover",
+                               {"textDocument": {"uri": "file:///virtual/none.py"}, "position": {"line": 0}})
+    assert bad_position["error"]["code"] == -32602
+    assert raw.request(5, "textDocument/hover")["error"]["code"] == -32602  # no params at all
+    assert raw.request(6, "no/such/method", {})["error"]["code"] == -32601
+    count = len(raw.received)
+    raw.send({"jsonrpc": "2.0", "id": [7], "method": "textDocument/hover"})  # an id that cannot be one
+    assert raw.answer(None, count)["error"]["code"] == -32600
+    count = len(raw.received)
+    raw.write(b"Content-Length: 9\r\n\r\n{nothing}")
+    assert raw.answer(None, count)["error"]["code"] == -32700
+    assert raw.request(8, "shutdown") == {"jsonrpc": "2.0", "id": 8, "result": None}
+    after = raw.request(9, "textDocument/hover", hover(9)["params"])
+    assert after["error"]["code"] == -32600  # InvalidRequest after shutdown, as the protocol says
+    raw.send({"jsonrpc": "2.0", "method": "exit"})
+    assert raw.ended() == 0
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(b"Content-Length: abc\r\n\r\n" + json.dumps(hover(10)).encode(), id="not-a-number"),
+        pytest.param(frame(hover(10), len(json.dumps(hover(10))) - 9), id="too-small"),
+        pytest.param(frame(hover(10), len(json.dumps(hover(10))) + 9), id="too-large"),
+        pytest.param(b"Content-Length: 99999999999\r\n\r\n" + json.dumps(hover(10)).encode(), id="over-the-limit"),
+        pytest.param(b"%%garbage%%\r\n" + frame(hover(10)), id="garbage"),
+    ],
+)
+def test_a_bad_content_length_is_logged_and_the_stream_goes_on(raw: RawClient, fault: bytes) -> None:
+    raw.initialize()
+    raw.write(fault + frame(hover(11)))
+    assert "result" in raw.answer(11)
+    assert any("framing error" in line for line in raw.logs)
+    if b"99999999999" not in fault:  # the mis-framed request itself is recovered and answered
+        assert "result" in raw.answer(10)
+    assert raw.request(12, "shutdown")["result"] is None
+    raw.send({"jsonrpc": "2.0", "method": "exit"})
+    assert raw.ended() == 0
+
+
+def test_a_client_that_declares_too_many_bytes_and_waits_gets_its_answer(raw: RawClient) -> None:
+    raw.initialize()
+    raw.write(frame(hover(20), len(json.dumps(hover(20))) + 100))
+    assert "result" in raw.answer(20)
+
+
+def test_the_end_of_stdin_ends_the_server_with_status_1_even_inside_a_message(raw: RawClient) -> None:
+    raw.initialize()
+    raw.write(b"Content-Length: 500\r\n\r\n{\"jsonrpc\"")
+    assert raw.process.stdin is not None
+    raw.process.stdin.close()
+    assert raw.ended() == 1
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident size from /proc")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ from ..codes import CODES, markdown
 from ..source import source_lines
 from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
 from .edits import Edit, PartEdits, fixable, fixes, noqa
-from .protocol import KerasProtocol
+from .protocol import KerasProtocol, run_stdio
 from ..config import CONFIG_FILES, Reloading
 from .settings import Settings, configured_selection, read_settings
 from .uris import key, path_of
@@ -506,8 +507,13 @@ def build() -> KerasLanguageServer:
 
 
 def serve() -> int:
-    """Run the server on stdin and stdout until the client says exit: 0 after a shutdown request,
-    1 otherwise, as the protocol asks (pygls swallows the status it exits with)."""
+    """Run the server on stdin and stdout until the client says exit or closes stdin: 0 after a
+    shutdown request, 1 otherwise, as the protocol asks."""
     server = build()
-    server.start_io()
-    return 0 if getattr(server.protocol, "_shutdown", False) else 1
+    protocol = server.protocol
+    assert isinstance(protocol, KerasProtocol)
+    try:
+        run_stdio(protocol, sys.stdin.buffer, sys.stdout.buffer)
+    except (KeyboardInterrupt, BrokenPipeError):  # the editor is gone: nothing to answer
+        pass
+    return 0 if protocol._shutdown else 1
