@@ -60,6 +60,12 @@ class KerasProtocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    def send_json(self, body: bytes) -> None:
+        """A message serialized already (off the protocol loop), framed as pygls frames its own."""
+        if self.writer is not None:
+            self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body))
+            self.writer.write(body)
+
     def answer_error(self, msg_id: Any, code: int, text: str) -> None:
         self._send_response(msg_id, error=types.ResponseError(code=code, message=text))
 
