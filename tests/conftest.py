@@ -9,6 +9,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Callable
 
 import pytest
@@ -46,6 +47,28 @@ class Case:
     @property
     def text(self) -> str:
         return textwrap.dedent(self.source).lstrip("\n")
+
+
+def bytecodes(work: "Callable[[], object]") -> int:
+    """How many Python bytecode instructions `work()` runs: a deterministic measure of work, for the
+    tests that check growth (linear, not quadratic) without timing anything."""
+    count = 0
+
+    def trace(frame: FrameType, event: str, arg: object) -> object:
+        nonlocal count
+        if event == "call":
+            frame.f_trace_opcodes = True
+        elif event == "opcode":
+            count += 1
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)  # type: ignore[arg-type]
+    try:
+        work()
+    finally:
+        sys.settrace(previous)
+    return count
 
 
 def params(cases: list[Case]) -> list:

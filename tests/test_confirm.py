@@ -202,18 +202,15 @@ def test_exit_status_is_zero_without_collapse_and_one_with(tmp_path: Path) -> No
     ],
 )
 def test_oversized_models_are_refused_with_the_figure_and_the_limit(tmp_path: Path, model: str, expected: str) -> None:
-    import time
     import tracemalloc
 
     tracemalloc.start()
-    start = time.perf_counter()
     status, text = confirm(tmp_path, f"import keras\nfrom keras import layers\nm = {model}\n")
-    elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert status == 0
     assert "model.py:3: Sequential model: not rebuilt: " in text and expected in text, text
-    assert elapsed < 10 and peak < 50 * 2**20, (elapsed, peak)
+    assert peak < 50 * 2**20, peak  # refused before anything of that size is allocated
 
 
 def test_check_model_refuses_trial_inputs_beyond_max_elements() -> None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import FrameType
-from typing import Any
-
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -19,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from scaling import FAMILIES  # noqa: E402
 
 from flake8_keras_activation.source import analyze_source  # noqa: E402
+from tests.conftest import bytecodes  # noqa: E402
 
 # each doubling may cost a little more than twice (dict resizing, a deeper cache miss, the
 # layers of a state merged once more), never four times
@@ -26,23 +24,8 @@ LIMIT = 2.6
 
 
 def instructions(text: str) -> int:
-    """Bytecode instructions Python runs to analyse `text` (the analysis's own and the parser's calls)."""
-    count = 0
-
-    def trace(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal count
-        if event == "call":
-            frame.f_trace_opcodes = True
-        elif event == "opcode":
-            count += 1
-        return trace
-
-    sys.settrace(trace)
-    try:
-        analyze_source(text)
-    finally:
-        sys.settrace(None)
-    return count
+    """Bytecode instructions Python runs to analyse `text`."""
+    return bytecodes(lambda: analyze_source(text))
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

@@ -7,17 +7,19 @@ import bisect
 import dataclasses
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 from ..finding import Finding
 from ..chains import chains
-from ..documents import cell_lines
+from ..documents import MAX_FILE_BYTES, cell_lines
 from ..graph import ModelGraph
 from ..notebook import Cell, Notebook, mask_cells
-from ..screen import may_hold_finding
+from ..screen import LIMIT_TEXT, may_hold_finding, too_large
 from ..selection import Selection, reported
 from ..source import analyze_graphs, extract_graphs, source_lines
 from ..spans import Span, highlighted, spans
+from .uris import key
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class Part:
     first_line: int  # where it starts in the analysed module, 1-based
     cell: Cell | None = None  # the notebook cell (its masked text), None for a Python file
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split once for all the positions computed in it."""
+        return source_lines(self.text)
+
     def column(self, row: int, col: int) -> int:
         """The column in the editor's text of a column of the analysed text, on the 0-based row."""
         return self.cell.column(row + 1, col) if self.cell is not None else col
@@ -62,19 +69,26 @@ class Analysis:
     module: str
     parts: tuple[Part, ...]
     diagnosed: tuple[Diagnosed, ...]
+    skipped: str = ""  # why the document was not analysed (beyond the limits), "" when it was
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [part.first_line for part in self.parts]
 
     def part_at(self, line: int) -> tuple[Part, int]:
         """The part that holds a line of the module, and the 0-based line within it."""
-        starts = [part.first_line for part in self.parts]
-        part = self.parts[max(bisect.bisect_right(starts, line) - 1, 0)]
+        part = self.parts[max(bisect.bisect_right(self._starts, line) - 1, 0)]
         return part, line - part.first_line
 
     def part(self, uri: str) -> Part | None:
-        return next((part for part in self.parts if part.uri == uri), None)
+        """The part a request names, whatever escaping its URI has."""
+        wanted = key(uri)
+        return next((part for part in self.parts if key(part.uri) == wanted), None)
 
     def in_part(self, uri: str) -> list[Diagnosed]:
         """The findings shown in one part, in source order."""
-        return [d for d in self.diagnosed if self.part_at(d.span.line)[0].uri == uri]
+        part = self.part(uri)
+        return [d for d in self.diagnosed if self.part_at(d.span.line)[0] is part] if part is not None else []
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -123,9 +137,33 @@ def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
     return out
 
 
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def beyond_limits(module: str, size: int | None = None) -> str:
+    """Why a document is not analysed, as `check` words it for a file ("" when it is analysed):
+    the command's limits, so that a buffer costs the server what its file costs the command.
+
+    `size` is the document's size in UTF-8 bytes, when it is not the module's own (a notebook's
+    cells)."""
+    if size is None:
+        # a string's UTF-8 form is at most four bytes a character: encode only what might be over
+        size = _utf8_size(module) if len(module) * 4 > MAX_FILE_BYTES else len(module)
+    if size > MAX_FILE_BYTES:
+        return f"skipped: {size} bytes, over the limit of {MAX_FILE_BYTES} bytes"
+    if may_hold_finding(module) and too_large(module):
+        return f"skipped: {LIMIT_TEXT}"
+    return ""
+
+
 def analyze_python(uri: str, version: int | None, text: str, selection: Selection) -> Analysis:
     """A Python buffer: the analysis of its text as the editor holds it."""
-    return Analysis(uri, version, text, (Part(uri, text, 1),), tuple(_diagnose(text, selection)))
+    part = Part(uri, text, 1)
+    skipped = beyond_limits(text)
+    if skipped:
+        return Analysis(uri, version, text, (part,), (), skipped)
+    return Analysis(uri, version, text, (part,), tuple(_diagnose(text, selection)))
 
 
 @dataclass(frozen=True)
@@ -140,8 +178,17 @@ class CellText:
 
 def analyze_notebook(uri: str, version: int | None, cells: Sequence[CellText], selection: Selection) -> Analysis:
     """A notebook: its code cells in order as one module, as `check` reads them."""
+    size = sum(len(cell.text) for cell in cells)
+    if size * 4 > MAX_FILE_BYTES:
+        size = sum(_utf8_size(cell.text) for cell in cells)
+    if size > MAX_FILE_BYTES:  # before its cells are masked and joined: that would cost as much again
+        unread = tuple(Part(cell.uri, cell.text, 1) for cell in cells)
+        return Analysis(uri, version, "", unread, (), beyond_limits("", size))
     masked, joined = mask_cells([(cell.index, cell.text, cell.python) for cell in cells])
     parts = [Part(text.uri, text.text, cell.first_line, cell) for text, cell in zip(cells, masked)]
+    skipped = beyond_limits(joined, size)
+    if skipped:
+        return Analysis(uri, version, joined, tuple(parts), (), skipped)
     notebook = Notebook("", masked, joined, {})
     diagnosed = []
     for item in _diagnose(joined, selection):

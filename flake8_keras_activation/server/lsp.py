@@ -5,33 +5,57 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.protocol import default_converter
+from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..codes import CODES, markdown
-from ..source import source_lines
-from .analysis import Analysis, CellText, Diagnosed, Related, Span, analyze_notebook, analyze_python
-from .edits import Edit, PartEdits, fixable, fixes, noqa
-from ..config import CONFIG_FILES, ConfigError, Reloading
-from .settings import Settings, read_settings, selection_for
+from .analysis import Analysis, CellText, Diagnosed, analyze_notebook, analyze_python
+from .convert import Columns, publications
+from .edits import fixable, fixes, noqa
+from .lanes import Lane
+from .protocol import KerasProtocol, run_stdio
+from ..config import CONFIG_FILES, Reloading
+from .settings import Settings, configured_selection, read_settings
+from .uris import key, path_of
 
 NAME = "flake8-keras-activation"
 LOG = logging.getLogger(__name__)
 _README = Path(__file__).resolve().parents[2] / "README.md"
 _ANCHOR_DROP = re.compile(r"[^\w\- ]")
+# A text of more characters than this (a file of some 2,500 lines) is analysed on a lane of its
+# own: a 3 MiB file takes seconds, and the files being typed in must not wait behind it.
+LARGE = 100_000
+SWITCH_INTERVAL = 0.001  # seconds
+T = TypeVar("T")
 
 
 def anchor(code: str) -> str:
     """The README's anchor for a rule's section, as a Markdown renderer makes it from the heading."""
     heading = markdown(CODES[code]).splitlines()[0].lstrip("#").strip()
     return _ANCHOR_DROP.sub("", heading.lower()).replace(" ", "-")
+
+
+@lru_cache(maxsize=4)
+def _links(base: str | None) -> Mapping[str, str]:
+    return {code: f"{base}#{anchor(code)}" for code in CODES} if base else {}
+
+
+@dataclass(frozen=True)
+class Job:
+    """An analysis of a document's text as it is now, and the lane to run it on."""
+
+    analyse: Callable[[], Analysis]
+    lane: Lane[Any]
 
 
 def _kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -43,6 +67,7 @@ class KerasLanguageServer(LanguageServer):
         super().__init__(
             NAME,
             __version__,
+            protocol_cls=KerasProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             notebook_document_sync=types.NotebookDocumentSyncOptions(
                 notebook_selector=[
@@ -55,12 +80,17 @@ class KerasLanguageServer(LanguageServer):
         )
         self.settings = Settings()
         self.configurations = Reloading()  # pyproject.toml, setup.cfg..., as `check` reads them
-        self.config_problem = ""
-        # one worker: analyses of one file queue instead of competing for the interpreter
-        self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ka-analysis")
+        self.config_problems: set[str] = set()  # logged already: once each, not once per keystroke
+        # Two lanes, one thread each: analyses of one kind queue rather than compete for the
+        # interpreter, and a big document's (seconds) never delays a small one's (milliseconds).
+        self.lane: Lane[Any] = Lane("ka-analysis")
+        self.large_lane: Lane[Any] = Lane("ka-analysis-large", pause_collector=True)
+        self.converter = default_converter()  # serializes diagnostics on the lanes
+        self.over_limit: set[str] = set()  # documents beyond the limits, already named in the log
+        # keyed by uris.key: a client may spell one document's URI with different escapes
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, Analysis] = {}
-        self.published: dict[str, set[str]] = {}  # document -> the part URIs that hold diagnostics
+        self.published: dict[str, set[str]] = {}  # document -> the part URIs (as the client sent them) with diagnostics
 
     # ---- errors: logged, never shown as a pop-up (the user is typing) ----------------------
 
@@ -75,73 +105,85 @@ class KerasLanguageServer(LanguageServer):
 
     # ---- documents -------------------------------------------------------------------------
 
+    def text_document(self, uri: str) -> TextDocument | None:
+        """The open text document (a file or a notebook cell) whatever escaping `uri` has."""
+        document: TextDocument | None = self.workspace.text_documents.get(key(uri))
+        return document
+
+    def notebook(self, uri: str) -> types.NotebookDocument | None:
+        """The open notebook whatever escaping `uri` has."""
+        notebook: types.NotebookDocument | None = self.workspace.notebook_documents.get(key(uri))
+        return notebook
+
     def owner(self, uri: str) -> str:
-        """The document a URI belongs to: a notebook for one of its cells, else itself."""
+        """The document a URI belongs to: a notebook for one of its cells, else itself; as the
+        client spelled it when it opened the document."""
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
-        return notebook.uri if notebook is not None else uri
+        if notebook is not None:
+            return str(notebook.uri)
+        document = self.text_document(uri)
+        return document.uri if document is not None else uri
 
     def doc_version(self, uri: str) -> int | None | str:
         """The editor's current version of a document; "closed" when it holds none."""
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        notebook = self.notebook(uri)
         if notebook is not None:
             return notebook.version
-        document = self.workspace.text_documents.get(uri)
+        document = self.text_document(uri)
         return "closed" if document is None else document.version
 
-    def job(self, uri: str) -> Callable[[], Analysis] | None:
-        """What analysing the document's current text takes, read now, run later in the pool."""
+    def lane_for(self, size: int) -> Lane[Any]:
+        """The lane for a text of `size` characters."""
+        return self.large_lane if size > LARGE else self.lane
+
+    def job(self, uri: str) -> Job | None:
+        """What analysing the document's current text takes, read now, run later on a lane."""
         settings = self.settings
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        try:
-            selection = selection_for(path, settings, self.configurations)
-        except ConfigError as error:  # the editor's user sees it in the log; check says it too
-            if str(error) != self.config_problem:
-                self.config_problem = str(error)
-                self.log(f"configuration ignored: {error}", types.MessageType.Warning)
-            selection = selection_for(path, settings)
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        path = path_of(uri)
+        selection, problem = configured_selection(path, settings, self.configurations)
+        if problem and problem not in self.config_problems:  # the user sees it in the log; check says it too
+            self.config_problems.add(problem)
+            self.log(f"configuration ignored: {problem}", types.MessageType.Warning)
+        notebook = self.notebook(uri)
         if notebook is not None:
+            uri = notebook.uri  # as the client spelled it: its diagnostics go back under it
             cells = []
             for index, cell in enumerate(notebook.cells):
-                document = self.workspace.text_documents.get(cell.document)
+                document = self.text_document(cell.document)
                 if document is None:
                     continue
                 code = cell.kind == types.NotebookCellKind.Code and document.language_id in (None, "python")
                 cells.append(CellText(cell.document, document.source, index, code))
-            version = notebook.version
-            return lambda: analyze_notebook(uri, version, cells, selection)
-        document = self.workspace.text_documents.get(uri)
+            notebook_version = notebook.version
+            size = sum(len(cell.text) for cell in cells)
+            return Job(lambda: analyze_notebook(uri, notebook_version, cells, selection), self.lane_for(size))
+        document = self.text_document(uri)
         if document is None:
             return None
+        uri = document.uri
         if document.language_id not in (None, "python") and not uri.endswith((".py", ".pyi")):
             return None
         text, version = document.source, document.version
-        return lambda: analyze_python(uri, version, text, selection)
+        return Job(lambda: analyze_python(uri, version, text, selection), self.lane_for(len(text)))
 
-    async def analyse(self, job: Callable[[], Analysis]) -> Analysis | None:
-        """Run an analysis on the worker thread; a failure is logged from the protocol loop (the
-        transport is not the worker's to write to) and gives no result."""
-
-        def run() -> Analysis | BaseException:
-            try:
-                return job()
-            except Exception as error:  # a bug of ours: keep serving
-                LOG.debug("analysis failed", exc_info=True)
-                return error
-
-        outcome = await asyncio.get_running_loop().run_in_executor(self.analysis_pool, run)
-        if isinstance(outcome, BaseException):
-            self.log(
-                f"the analysis failed ({type(outcome).__name__}: {outcome}); please report it", types.MessageType.Error
-            )
+    async def run(self, lane: Lane[Any], work: Callable[[], T], what: str = "the analysis") -> T | None:
+        """Run work on a lane; a failure is logged from the protocol loop (the transport is not the
+        worker's to write to) and gives no result."""
+        try:
+            result: T = await lane.run(work)
+            return result
+        except Exception as error:  # a bug of ours: keep serving
+            LOG.debug("%s failed", what, exc_info=True)
+            self.log(f"{what} failed ({type(error).__name__}: {error}); please report it", types.MessageType.Error)
             return None
-        return outcome
 
     def schedule(self, uri: str, delay: float) -> None:
-        earlier = self.pending.pop(uri, None)
+        earlier = self.pending.pop(key(uri), None)
         if earlier is not None:
-            earlier.cancel()  # debounce: only the last change of a burst is analysed
-        self.pending[uri] = asyncio.ensure_future(self.lint(uri, delay))
+            # debounce: only the last change of a burst is analysed; a superseded analysis still
+            # waiting for its lane is skipped there
+            earlier.cancel()
+        self.pending[key(uri)] = asyncio.ensure_future(self.lint(uri, delay))
 
     async def lint(self, uri: str, delay: float) -> None:
         try:
@@ -151,139 +193,88 @@ class KerasLanguageServer(LanguageServer):
             if job is None:
                 return
             version = self.doc_version(uri)
-            analysis = await self.analyse(job)
-            if analysis is None or self.doc_version(uri) != version:
+            columns, links, converter = self.columns(), self.links(), self.converter
+
+            def work() -> tuple[Analysis, list[bytes]]:
+                analysis = job.analyse()
+                return analysis, publications(analysis, columns, links, converter)
+
+            outcome = await self.run(job.lane, work)
+            if outcome is None or self.doc_version(uri) != version:
                 return  # the editor has moved past this version: its result would be stale
-            self.results[uri] = analysis
-            self.publish(analysis)
+            analysis, messages = outcome
+            self.results[key(uri)] = analysis
+            self.publish(analysis, messages)
         except asyncio.CancelledError:
             pass
-        except Exception as error:  # the pool is gone after shutdown, or a bug of ours: keep serving
+        except Exception as error:  # the connection is gone, or a bug of ours: keep serving
             LOG.debug("lint failed", exc_info=True)
             self.log(f"diagnostics failed ({type(error).__name__}: {error})", types.MessageType.Error)
         finally:
-            if self.pending.get(uri) is asyncio.current_task():
-                del self.pending[uri]
+            if self.pending.get(key(uri)) is asyncio.current_task():
+                del self.pending[key(uri)]
 
     async def current(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version, from the last run when it is still current."""
         owner = self.owner(uri)
-        cached = self.results.get(owner)
+        cached = self.results.get(key(owner))
         if cached is not None and cached.version == self.doc_version(owner):
             return cached
         job = self.job(owner)
         if job is None:
             return None
-        return await self.analyse(job)
+        return await self.run(job.lane, job.analyse)
 
     def forget(self, uri: str) -> None:
-        task = self.pending.pop(uri, None)
+        task = self.pending.pop(key(uri), None)
         if task is not None:
             task.cancel()
-        self.results.pop(uri, None)
-        for part in self.published.pop(uri, set()):
+        self.results.pop(key(uri), None)
+        self.over_limit.discard(key(uri))
+        for part in self.published.pop(key(uri), set()):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=part, diagnostics=[]))
+
+    def publish(self, analysis: Analysis, messages: Sequence[bytes]) -> None:
+        """Send an analysis's publishDiagnostics (serialized on its lane), and say once in the log
+        why a document beyond the limits has none."""
+        document = key(analysis.uri)
+        if not analysis.skipped:
+            self.over_limit.discard(document)
+        elif document not in self.over_limit:
+            self.over_limit.add(document)
+            self.log(f"{path_of(analysis.uri) or analysis.uri}: {analysis.skipped}", types.MessageType.Warning)
+        protocol = self.protocol
+        assert isinstance(protocol, KerasProtocol)
+        for message in messages:
+            protocol.send_json(message)
+        parts = {part.uri for part in analysis.parts}
+        for uri in self.published.get(document, set()) - parts:  # a cell that was deleted keeps no diagnostics
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.published[document] = parts
 
     # ---- conversions -----------------------------------------------------------------------
 
-    def units(self, text: str, col: int) -> int:
-        """A column in characters as the client counts it (UTF-16 code units unless negotiated)."""
-        encoding = self.workspace.position_encoding
-        if encoding == types.PositionEncodingKind.Utf32:
-            return col
-        if encoding == types.PositionEncodingKind.Utf8:
-            return len(text[:col].encode("utf-8"))
-        return len(text[:col].encode("utf-16-le")) // 2
+    def columns(self) -> Columns:
+        return Columns(self.workspace.position_encoding)
 
-    def chars(self, text: str, units: int) -> int:
-        """A client's column back in characters."""
-        if text.isascii() or self.workspace.position_encoding == types.PositionEncodingKind.Utf32:
-            return units
-        count = 0
-        for index, char in enumerate(text):
-            count += self.units(char, 1)
-            if count > units:
-                return index
-        return len(text)
-
-    def position(self, lines: Sequence[str], line: int, col: int) -> types.Position:
-        text = lines[line] if 0 <= line < len(lines) else ""
-        return types.Position(line=line, character=self.units(text, col))
-
-    def span_range(self, analysis: Analysis, span: Span) -> tuple[str, types.Range]:
-        part, start = analysis.part_at(span.line)
-        lines = source_lines(part.text)
-        end = span.end_line - part.first_line
-        return part.uri, types.Range(
-            start=self.position(lines, start, part.column(start, span.col)),
-            end=self.position(lines, end, part.column(end, span.end_col)),
-        )
-
-    def edit_range(self, text: str, edit: Edit) -> types.TextEdit:
-        lines = source_lines(text)
-        return types.TextEdit(
-            range=types.Range(
-                start=self.position(lines, edit.line, edit.col), end=self.position(lines, edit.end_line, edit.end_col)
-            ),
-            new_text=edit.text,
-        )
-
-    def href(self, code: str) -> str | None:
-        base = self.settings.documentation_url or (_README.as_uri() if _README.is_file() else None)
-        return f"{base}#{anchor(code)}" if base and code in CODES else None
-
-    def diagnostic(self, analysis: Analysis, item: Diagnosed) -> types.Diagnostic:
-        _, where = self.span_range(analysis, item.span)
-        href = self.href(item.finding.code)
-        return types.Diagnostic(
-            range=where,
-            message=item.finding.message,
-            severity=types.DiagnosticSeverity.Warning,
-            code=item.finding.code,
-            code_description=types.CodeDescription(href=href) if href else None,
-            source=NAME,
-            related_information=[self.related(analysis, r) for r in item.related] or None,
-        )
-
-    def related(self, analysis: Analysis, related: Related) -> types.DiagnosticRelatedInformation:
-        uri, where = self.span_range(analysis, related.span)
-        return types.DiagnosticRelatedInformation(location=types.Location(uri=uri, range=where), message=related.label)
-
-    def publish(self, analysis: Analysis) -> None:
-        by_part: dict[str, list[types.Diagnostic]] = {part.uri: [] for part in analysis.parts}
-        for item in analysis.diagnosed:
-            part, _ = analysis.part_at(item.span.line)
-            by_part[part.uri].append(self.diagnostic(analysis, item))
-        notebook = len(analysis.parts) != 1 or analysis.parts[0].uri != analysis.uri
-        for uri in self.published.get(analysis.uri, set()) - set(by_part):
-            by_part[uri] = []  # a cell that was deleted keeps no diagnostics
-        for uri, diagnostics in by_part.items():
-            version = None if notebook else analysis.version
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
-            )
-        self.published[analysis.uri] = {part.uri for part in analysis.parts}
-
-    def workspace_edit(self, analysis: Analysis, parts: Sequence[PartEdits]) -> types.WorkspaceEdit:
-        changes = {}
-        for part_edits in parts:
-            part = analysis.part(part_edits.uri)
-            if part is not None:
-                changes[part.uri] = [self.edit_range(part.text, edit) for edit in part_edits.edits]
-        return types.WorkspaceEdit(changes=changes)
+    def links(self) -> Mapping[str, str]:
+        """Each code's link to its documentation."""
+        return _links(self.settings.documentation_url or (_README.as_uri() if _README.is_file() else None))
 
     # ---- requests --------------------------------------------------------------------------
 
-    def at(self, analysis: Analysis, uri: str, start: types.Position, end: types.Position) -> list[Diagnosed]:
+    def at(
+        self, analysis: Analysis, uri: str, start: types.Position, end: types.Position, columns: Columns
+    ) -> list[Diagnosed]:
         """The findings of one part whose range meets [start, end] (client positions)."""
         part = analysis.part(uri)
         if part is None:
             return []
-        lines = source_lines(part.text)
+        lines = part.lines
 
         def module(position: types.Position) -> tuple[int, int]:
             text = lines[position.line] if 0 <= position.line < len(lines) else ""
-            col = part.analysed_column(position.line, self.chars(text, position.character))
+            col = part.analysed_column(position.line, columns.chars(text, position.character))
             return position.line + part.first_line, col
 
         low, high = module(start), module(end)
@@ -293,14 +284,16 @@ class KerasLanguageServer(LanguageServer):
             if (item.span.line, item.span.col) <= high and low <= (item.span.end_line, item.span.end_col)
         ]
 
-    def code_actions(self, analysis: Analysis, params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_actions(
+        self, analysis: Analysis, params: types.CodeActionParams, columns: Columns, links: Mapping[str, str]
+    ) -> list[types.CodeAction]:
         only = params.context.only
         uri = params.text_document.uri
         actions = []
         activation = self.settings.activation
         if _kind_wanted(types.CodeActionKind.QuickFix, only):
-            for item in self.at(analysis, uri, params.range.start, params.range.end):
-                diagnostic = [self.diagnostic(analysis, item)]
+            for item in self.at(analysis, uri, params.range.start, params.range.end, columns):
+                diagnostic = [columns.diagnostic(analysis, item, links)]
                 code = item.finding.code
                 if fixable(item):
                     edits = fixes(analysis, [item], activation)
@@ -312,7 +305,7 @@ class KerasLanguageServer(LanguageServer):
                                 kind=types.CodeActionKind.QuickFix,
                                 diagnostics=diagnostic,
                                 is_preferred=True,
-                                edit=self.workspace_edit(analysis, edits),
+                                edit=columns.workspace_edit(analysis, edits),
                             )
                         )
                 silence = noqa(analysis, item)
@@ -322,7 +315,7 @@ class KerasLanguageServer(LanguageServer):
                             title=f"Silence {code} with # noqa: {code}",
                             kind=types.CodeActionKind.QuickFix,
                             diagnostics=diagnostic,
-                            edit=self.workspace_edit(analysis, [silence]),
+                            edit=columns.workspace_edit(analysis, [silence]),
                         )
                     )
         if _kind_wanted(types.CodeActionKind.SourceFixAll, only):
@@ -332,13 +325,14 @@ class KerasLanguageServer(LanguageServer):
                     types.CodeAction(
                         title=f"Fix all {NAME} findings",
                         kind=types.CodeActionKind.SourceFixAll,
-                        edit=self.workspace_edit(analysis, everything),
+                        edit=columns.workspace_edit(analysis, everything),
                     )
                 )
         return actions
 
     def hover(self, analysis: Analysis, params: types.HoverParams) -> types.Hover | None:
-        found = self.at(analysis, params.text_document.uri, params.position, params.position)
+        columns = self.columns()
+        found = self.at(analysis, params.text_document.uri, params.position, params.position, columns)
         if not found:
             return None
         sections = []
@@ -346,7 +340,7 @@ class KerasLanguageServer(LanguageServer):
             code = item.finding.code
             docs = markdown(CODES[code]) if code in CODES else ""
             sections.append(f"**{code}** {item.finding.message}\n\n{docs}")
-        _, where = self.span_range(analysis, found[0].span)
+        _, where = columns.span_range(analysis, found[0].span)
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(sections)),
             range=where,
@@ -404,16 +398,17 @@ def build() -> KerasLanguageServer:
     def changed_configuration(ls: KerasLanguageServer, params: types.DidChangeConfigurationParams) -> None:
         if params.settings is not None:
             configure(params.settings)
-        for uri in list(ls.results):
-            ls.schedule(uri, 0)
+        for analysis in list(ls.results.values()):
+            ls.schedule(analysis.uri, 0)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def changed_files(ls: KerasLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
         # a configuration file changed: read them all again, and analyse every document again
-        if any(change.uri.rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
+        if any(key(change.uri).rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
             ls.configurations.forget()
-            for uri in list(ls.results):
-                ls.schedule(uri, 0)
+            ls.config_problems.clear()  # a file the user fixes and breaks again is named again
+            for analysis in list(ls.results.values()):
+                ls.schedule(analysis.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KerasLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -460,9 +455,13 @@ def build() -> KerasLanguageServer:
             analysis = await ls.current(params.text_document.uri)
             if analysis is None:
                 return None
-            loop = asyncio.get_running_loop()
+            columns, links = ls.columns(), ls.links()
             # the fixer parses with libcst: off the protocol loop, like the analysis
-            return await loop.run_in_executor(ls.analysis_pool, ls.code_actions, analysis, params)
+            return await ls.run(
+                ls.lane_for(len(analysis.module)),
+                lambda: ls.code_actions(analysis, params, columns, links),
+                "code actions",
+            )
         except Exception as error:
             LOG.debug("code action failed", exc_info=True)
             ls.log(f"code actions failed ({type(error).__name__}: {error})", types.MessageType.Error)
@@ -482,14 +481,23 @@ def build() -> KerasLanguageServer:
     def shutdown(ls: KerasLanguageServer, params: None) -> None:
         for task in list(ls.pending.values()):
             task.cancel()
-        ls.analysis_pool.shutdown(wait=False, cancel_futures=True)
+        ls.lane.close()
+        ls.large_lane.close()
 
     return server
 
 
 def serve() -> int:
-    """Run the server on stdin and stdout until the client says exit: 0 after a shutdown request,
-    1 otherwise, as the protocol asks (pygls swallows the status it exits with)."""
+    """Run the server on stdin and stdout until the client says exit or closes stdin: 0 after a
+    shutdown request, 1 otherwise, as the protocol asks."""
     server = build()
-    server.start_io()
-    return 0 if getattr(server.protocol, "_shutdown", False) else 1
+    protocol = server.protocol
+    assert isinstance(protocol, KerasProtocol)
+    # A message goes from the reading thread to the loop, to a lane and back: with a big
+    # analysis holding the interpreter, each hop waits for the switch interval, 5 ms by default.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        run_stdio(protocol, sys.stdin.buffer, sys.stdout.buffer)
+    except (KeyboardInterrupt, BrokenPipeError):  # the editor is gone: nothing to answer
+        pass
+    return 0 if protocol._shutdown else 1

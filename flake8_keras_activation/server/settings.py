@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..catalog import LINEAR_ACTIVATIONS
-from ..config import Config, Overrides, Reloading, selection
+from ..config import CONFIG_FILES, Config, ConfigError, Overrides, Reloading, read_file, selection
 from ..selection import Selection, parse_codes
 
 SECTION = "flake8-keras-activation"  # the key clients nest these settings under
@@ -84,3 +84,40 @@ def selection_for(path: str | None, settings: Settings, configurations: Reloadin
         config = configurations.for_path(path)
     overrides = Overrides(select=settings.select, extend_select=settings.extend_select, extend_ignore=settings.ignore)
     return selection(config, path, overrides)
+
+
+def configured_selection(path: str | None, settings: Settings, configurations: Reloading) -> tuple[Selection, str]:
+    """`selection_for` that never fails: when the project's configuration cannot be used, the
+    editor's settings alone, and one line saying why ("" when nothing went wrong).
+
+    Any failure of the configuration reader counts, not only its ConfigError: a file it chokes on
+    (a RecursionError from arrays nested ten thousand deep) must not cost the editor its
+    diagnostics. The line names the file, and the key when the reader says it.
+    """
+    try:
+        return selection_for(path, settings, configurations), ""
+    except ConfigError as error:
+        problem = str(error)
+    except Exception as error:  # a bug of the reader's, or a file beyond its means: still serve
+        source = _unreadable(path) if path is not None else None
+        problem = f"{source or 'the configuration of ' + str(path)}: cannot be read ({type(error).__name__}: {error})"
+    return selection_for(path, settings), problem
+
+
+def _unreadable(path: str) -> str | None:
+    """The configuration file the reader fails on, looked for in the reader's own order (each
+    directory's files from `path` upward, up to the first one with a section of ours)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while True:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                try:
+                    if read_file(candidate) is not None:
+                        return None
+                except Exception:
+                    return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
