@@ -22,6 +22,35 @@ def test_readme_rules_are_as_generated_from_the_code_table() -> None:
         assert markdown(code) in README
 
 
+def test_rule_pages_are_as_generated_from_the_code_table() -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    from generate_rules import pages
+
+    wanted = pages()
+    on_disk = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "docs" / "rules").glob("*")}
+    assert sorted(on_disk) == sorted(wanted), "run python docs/generate_rules.py"
+    for name, text in wanted.items():
+        assert on_disk[name] == text, f"docs/rules/{name}: run python docs/generate_rules.py"
+    # the README's table links each code to its page
+    for code in CODES:
+        assert f"| [{code}](docs/rules/{code}.md) |" in README
+
+
+def test_the_project_urls_are_the_address_the_links_use() -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # the project's dependency on 3.10
+        import tomli as tomllib
+
+    from flake8_keras_activation.links import REPOSITORY, rule_page
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert urls["Homepage"] == REPOSITORY
+    assert all(url.startswith(REPOSITORY + "/") for name, url in urls.items() if name != "Homepage")
+    assert urls["Changelog"].endswith("/blob/main/CHANGELOG.md") and (ROOT / "CHANGELOG.md").is_file()
+    assert rule_page("KA101") == f"{REPOSITORY}/blob/main/docs/rules/KA101.md"
+
+
 def test_each_rule_section_follows_the_template() -> None:
     for code in CODES.values():
         section = markdown(code)
