@@ -54,7 +54,12 @@ def pages() -> dict[str, str]:
 
 
 def rules_markdown() -> str:
-    sections = "\n".join(markdown(code) for code in CODES.values())
+    """The README's table, then each rule's section folded (a page shows the table; the sections
+    open on a click, and each rule's page holds the same)."""
+    sections = "\n".join(
+        f"<details><summary>{code.code} <code>{code.slug}</code></summary>\n\n{markdown(code)}\n</details>\n"
+        for code in CODES.values()
+    )
     return table("docs/rules/") + "\n" + sections
 
 
