@@ -84,3 +84,43 @@ def test_examples_of_each_rule_in_the_docs_behave_as_documented() -> None:
         flagged = {f.code for f in analyze_source(imports + code.example)}
         assert code.code in flagged, code.code
         assert analyze_source(imports + code.instead) == [], code.code
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    # as a forge makes an anchor from a heading: lower case, punctuation dropped, spaces to hyphens
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(text: str) -> set[str]:
+    fence = False
+    found = set()
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fence = not fence
+        elif not fence and line.startswith("#"):
+            found.add(_slug(line.lstrip("#")))
+    return found
+
+
+def _documents() -> list[Path]:
+    return [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").rglob("*.md")),
+            ROOT / "benchmarks" / "README.md"]
+
+
+def test_every_relative_link_of_the_docs_reaches_a_file_and_its_heading() -> None:
+    broken = []
+    for document in _documents():
+        text = document.read_text(encoding="utf-8")
+        for target in _LINK.findall(text):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:, ...
+                continue
+            path, _, fragment = target.partition("#")
+            file = (document.parent / path).resolve() if path else document
+            if not file.exists():
+                broken.append(f"{document.relative_to(ROOT)}: {target}: no such file")
+            elif fragment and file.suffix == ".md" and fragment not in _anchors(file.read_text(encoding="utf-8")):
+                broken.append(f"{document.relative_to(ROOT)}: {target}: no such heading")
+    assert broken == []
