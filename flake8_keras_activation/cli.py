@@ -162,7 +162,8 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files, or directories to walk (default: the current directory); - reads stdin")
     check.add_argument("--format", choices=FORMATS, default="text",
-                       help="output format (github: workflow commands that annotate a pull request)")
+                       help="output format (github: workflow commands that annotate a pull request; gitlab: a "
+                       "Code Quality report for a merge request)")
     check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="a count per code at the end")
@@ -273,9 +274,11 @@ class _Files:
         self.files: tuple[str, ...] = ()
         self.unreadable: tuple[Unreadable, ...] = ()
         self.outside: dict[str, str] = {}  # walked links to files outside the walked directory
+        self.excluded: tuple[str, ...] = ()  # named files the configuration excludes
         if not self.stdin:
             discovered = discover(paths, configurations)
             self.missing, self.files, self.unreadable = discovered.missing, discovered.files, discovered.unreadable
+            self.excluded = discovered.excluded
             self.outside = dict(discovered.outside)
 
     def not_to_write(self, path: str, verb: str) -> Problem | None:
@@ -309,8 +312,15 @@ def _problem(problems: list[Problem], problem: Problem) -> None:
 def _nothing_checked(files: _Files) -> None:
     # never a silent no-op: an empty directory, or one whose files are all excluded
     if not files.stdin and not files.files:
-        shown = ", ".join(printable(path) for path in files.paths)
-        print(f"{PROG}: nothing checked: no Python file or notebook in {shown}", file=sys.stderr)
+        excluded = set(files.excluded)
+        if excluded:
+            named = ", ".join(printable(path) for path in files.excluded)
+            verb = "is" if len(excluded) == 1 else "are"
+            print(f"{PROG}: nothing checked: {named} {verb} excluded by the configuration", file=sys.stderr)
+        others = [path for path in files.paths if path not in excluded and path not in files.missing]
+        if others or not excluded:
+            shown = ", ".join(printable(path) for path in (others or files.paths))
+            print(f"{PROG}: nothing checked: no Python file or notebook in {shown}", file=sys.stderr)
 
 
 def _usage_error(error: ConfigError) -> int:
@@ -352,7 +362,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"{PROG}: error: --add-noqa rewrites files; it cannot read stdin", file=sys.stderr)
             return EXIT_USAGE
         return _add_noqa(tasks, files)
-    detail = args.format in ("sarif", "github")
+    detail = args.format in ("sarif", "github", "gitlab")
     tasks = [t._replace(detail=detail, show_source=args.show_source) for t in tasks]
     problems: list[Problem] = []
     for problem in files.problems():
@@ -582,8 +592,9 @@ def render(code: Code, width: int = 88) -> str:
 def run_explain(args: argparse.Namespace) -> int:
     width = max(40, min(88, _columns(88) - 1))
     if args.code is None:
+        name_width = max(len(code.slug) for code in CODES.values())
         for code in CODES.values():
-            print(f"{code.code}  {code.slug:<24}  {code.summary}")
+            print(f"{code.code}  {code.slug:<{name_width}}  {code.summary}")
         print(f"\nRun `{PROG} explain CODE` for a rule's documentation.")
         return EXIT_CLEAN
     found = _find_code(args.code)

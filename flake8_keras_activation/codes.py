@@ -12,10 +12,10 @@ __all__ = ["CODES", "OFF_BY_DEFAULT", "Code", "Finding", "markdown"]
 CODES: dict[str, Code] = {code.code: code for family in (collapse, output, shapes) for code in family.CODES}
 
 
-def markdown(code: Code) -> str:
-    """The README section for a code, in ruff's template."""
+def markdown(code: Code, level: int = 3) -> str:
+    """The documentation of a code in ruff's template: a section (level 3) or a page (level 1)."""
     return (
-        f"### {code.code} `{code.slug}`\n\n"
+        f"{'#' * level} {code.code} `{code.slug}`\n\n"
         f"**What it does.** {code.what}\n\n"
         f"**Why is this bad?** {code.why}\n\n"
         f"**Example**\n\n```python\n{code.example}```\n\n"

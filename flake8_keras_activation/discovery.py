@@ -44,6 +44,7 @@ class Discovered(NamedTuple):
     # walked symbolic links to files outside the directory that was walked, with that directory:
     # `fix DIR` must not write there (a file named on the command line is the user's choice)
     outside: tuple[tuple[str, str], ...] = ()
+    excluded: tuple[str, ...] = ()  # files named on the command line that the configuration excludes
 
 
 def _excluded_dir(parent: str, name: str, configurations: Configurations | None) -> bool:
@@ -165,6 +166,7 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
     unreadable: list[Unreadable] = []
     outside: list[tuple[str, str]] = []
     named: set[str] = set()
+    named_excluded: list[str] = []
     seen: set[str] = set()
     for argument in arguments:
         if os.path.isdir(argument):
@@ -177,7 +179,10 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
             candidates = [path for path in found if path not in ignored]
             outside.extend(pair for pair in _outside(argument, links) if pair[0] not in ignored)
         elif os.path.exists(argument):
-            candidates = [] if excluded(argument, configurations) else [argument]
+            candidates = [argument]
+            if excluded(argument, configurations):
+                candidates = []
+                named_excluded.append(argument)
             named.add(os.path.normpath(os.path.abspath(argument)))
         else:
             missing.append(argument)
@@ -189,4 +194,4 @@ def discover(arguments: Iterable[str], configurations: Configurations | None = N
                 files.append(path)
     # a link both walked and named is the user's choice
     kept = tuple(pair for pair in outside if os.path.normpath(os.path.abspath(pair[0])) not in named)
-    return Discovered(tuple(files), tuple(missing), tuple(unreadable), kept)
+    return Discovered(tuple(files), tuple(missing), tuple(unreadable), kept, tuple(named_excluded))

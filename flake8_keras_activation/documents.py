@@ -118,6 +118,7 @@ class Located(NamedTuple):
     end_line: int | None = None  # where the construct ends, when it was asked for
     end_col: int | None = None
     source: str | None = None  # the line's text, for --show-source
+    end_file_line: int | None = None  # in a notebook, the line of its JSON text that shows end_line
 
     @property
     def place(self) -> str:
@@ -301,14 +302,15 @@ class NotebookFile(NamedTuple):
         located = Located(self.path, shown, line, col, cell.number, self.notebook.json_line(cell, line))
         if analysed is None:
             return located
-        end_line, end_col = None, None
+        end_line, end_col, end_file_line = None, None, None
         if analysed.end is not None:
             end_cell, end_line = self.notebook.locate(analysed.end[0])
             end_col = end_cell.column(end_line, analysed.end[1])
+            end_file_line = self.notebook.json_line(end_cell, end_line)
             if end_cell.number != cell.number:  # never: a construct is within one cell
-                end_line, end_col = None, None
+                end_line, end_col, end_file_line = None, None, None
         links = tuple(self._link(link) for link in analysed.links)
-        return located._replace(related=links, end_line=end_line, end_col=end_col)
+        return located._replace(related=links, end_line=end_line, end_col=end_col, end_file_line=end_file_line)
 
     def _link(self, link: Link) -> Link:
         cell, line = self.notebook.locate(link.line)

@@ -1,14 +1,15 @@
-"""How `check` prints its findings: flake8's text (with colour, source and statistics), JSON, SARIF, GitHub."""
+"""How `check` prints its findings: flake8's text (with colour, source and statistics), JSON, SARIF, GitHub, GitLab."""
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from .codes import CODES
 from .documents import Located, Problem, printable
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 # flake8's colours for its default format
 _BOLD, _RED, _CYAN, _RESET = "\033[1m", "\033[31m", "\033[36m", "\033[m"
@@ -95,6 +96,38 @@ def as_json(item: Located) -> dict[str, Any]:
     }
 
 
+def repository_root(start: str | None = None) -> str:
+    """The top of the git work tree holding `start` (the current directory), else `start` itself.
+
+    Found by looking for `.git` (a directory, or the file of a worktree or submodule) upward rather
+    than by asking `git rev-parse`: no process to start, and an answer where git is missing or
+    refuses a checkout owned by another user (its "dubious ownership" check, common in CI containers).
+    """
+    here = os.path.realpath(start if start is not None else os.getcwd())
+    directory = here
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return here
+        directory = parent
+
+
+def repository_path(path: str, root: str) -> str:
+    """`path` as code hosts name a file of the repository: relative to `root`, with forward slashes
+    and no `./`; a file outside `root` keeps its absolute path (no page can show it anyway)."""
+    absolute = os.path.abspath(path)
+    for candidate in (absolute, os.path.realpath(absolute)):  # a path through a link to the tree
+        try:
+            relative = os.path.relpath(candidate, root)
+        except ValueError:  # another drive
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return relative.replace(os.sep, "/")
+    return absolute.replace(os.sep, "/")
+
+
 def _escape_data(value: str) -> str:
     # GitHub's workflow-command escaping: the message may hold any character but these three
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -104,15 +137,18 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(findings: Sequence[Located], problems: Sequence[Problem] = ()) -> str:
+def github(findings: Sequence[Located], problems: Sequence[Problem] = (), root: str | None = None) -> str:
     """One `::warning` workflow command per finding (`::error` per file that could not be checked):
-    GitHub Actions shows them on the pull request's lines."""
+    GitHub Actions shows them on the pull request's lines, when the file is named from the
+    repository's root (`root`, by default the git work tree of the current directory)."""
+    base = root if root is not None else repository_root()
     lines = []
     for item in findings:
+        file = f"file={_escape_property(repository_path(item.path, base))}"
         if item.cell is not None:  # a notebook is one JSON file: the line that shows the cell's line
-            properties = [f"file={_escape_property(item.path)}", f"line={item.file_line or 1}"]
+            properties = [file, f"line={item.file_line or 1}"]
         else:
-            properties = [f"file={_escape_property(item.path)}", f"line={item.line}", f"col={item.col + 1}"]
+            properties = [file, f"line={item.line}", f"col={item.col + 1}"]
         if item.cell is None and item.end_line is not None and item.end_col is not None:
             properties += [f"endLine={item.end_line}", f"endColumn={item.end_col + 1}"]
         properties.append(f"title={_escape_property(item.finding.code)}")
@@ -120,8 +156,62 @@ def github(findings: Sequence[Located], problems: Sequence[Problem] = ()) -> str
         message = f"{where}{item.finding.code} {item.finding.message}"
         lines.append(f"::warning {','.join(properties)}::{_escape_data(message)}")
     for problem in problems:
-        lines.append(f"::error file={_escape_property(problem.path)}::{_escape_data(str(problem))}")
+        file = _escape_property(repository_path(problem.path, base))
+        lines.append(f"::error file={file}::{_escape_data(str(problem))}")
     return "".join(line + "\n" for line in lines)
+
+
+# GitLab's scale is info, minor, major, critical, blocker. Every code is a mistake in the model or its
+# training (it cannot learn what it is meant to, trains on a wrong loss, or fails at `fit`): major.
+# The two codes that are off by default are judgement calls the user opted into: KA104 is a
+# collapse that looks deliberate, KA210 a bounded output that some targets justify.
+GITLAB_SEVERITY = {"KA104": "info", "KA210": "minor"}
+GITLAB_DEFAULT_SEVERITY = "major"
+# where a message names another line (`(line 15)`, `(cell 2, line 3)`, `(y_train, line 9)`): inserting
+# lines above a finding must not change its fingerprint
+_LINE_NUMBER = re.compile(r"\b(?:cell \d+, )?line \d+")
+
+
+def fingerprint_text(message: str) -> str:
+    """A message without the line (and cell) numbers it names, which move when code is inserted above."""
+    return _LINE_NUMBER.sub("line", message)
+
+
+def gitlab(findings: Sequence[Located], root: str | None = None) -> list[dict[str, Any]]:
+    """GitLab Code Quality issues, one per finding, named from the repository's root (`root`, by
+    default the git work tree of the current directory), as GitLab's merge request pages name files.
+
+    GitLab matches a finding across pipelines by its fingerprint: here the path, the code and the
+    message without line numbers, so that code inserted above leaves it unchanged, with an
+    occurrence number among the same (path, code, message) so that two identical findings in one
+    file stay two (GitLab shows one entry per fingerprint).
+    """
+    import hashlib  # here: only this format hashes
+
+    base = root if root is not None else repository_root()
+    seen: dict[tuple[str, str, str], int] = {}
+    issues = []
+    for item in findings:
+        path, code = repository_path(item.path, base), item.finding.code
+        text = fingerprint_text(item.finding.message)
+        occurrence = seen.get((path, code, text), 0)
+        seen[(path, code, text)] = occurrence + 1
+        identity = "\0".join((path, code, text, str(occurrence)))
+        description = item.finding.message
+        if item.cell is None:
+            begin, end = item.line, item.end_line or item.line
+        else:  # a notebook is one JSON file: the lines that show the cell's, the cell named in the text
+            begin = item.file_line or 1
+            end = max(begin, item.end_file_line or begin)
+            description = f"{description} (cell {item.cell}, line {item.line}, column {item.col + 1})"
+        issues.append({
+            "description": description,
+            "check_name": code,
+            "fingerprint": hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest(),
+            "severity": GITLAB_SEVERITY.get(code, GITLAB_DEFAULT_SEVERITY),
+            "location": {"path": path, "lines": {"begin": begin, "end": end}},
+        })
+    return issues
 
 
 def _dumps(value: Any) -> str:
@@ -138,6 +228,8 @@ def render(format: str, findings: Sequence[Located], problems: Sequence[Problem]
         from .sarif import sarif_log
 
         return _dumps(sarif_log(findings, problems))
+    if format == "gitlab":  # a file that could not be read has no place in it: stderr says so, exit 1
+        return _dumps(gitlab(findings))
     if format == "github":
         report = github(findings, problems)
         return report + ("".join(line + "\n" for line in statistics(findings)) if style.statistics else "")

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .codes import CODES, OFF_BY_DEFAULT, Code, markdown
+from .links import REPOSITORY, rule_page
 from .documents import Link, Located, Problem
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -32,6 +33,7 @@ def rule(code: Code) -> dict[str, Any]:
         "shortDescription": {"text": code.summary},
         "fullDescription": {"text": code.what},
         "help": {"text": help_text(code), "markdown": markdown(code)},
+        "helpUri": rule_page(code.code),
         "defaultConfiguration": {"level": "warning", "enabled": code.code not in OFF_BY_DEFAULT},
         "properties": {"tags": ["keras", "correctness"]},
     }
@@ -114,6 +116,7 @@ def sarif_log(findings: Sequence[Located], problems: Sequence[Problem] = (), roo
                         "name": TOOL,
                         "version": __version__,
                         "semanticVersion": __version__,
+                        "informationUri": REPOSITORY,
                         "rules": [rule(code) for code in CODES.values()],
                     }
                 },

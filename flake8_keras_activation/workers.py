@@ -16,7 +16,7 @@ _FILES_PER_JOB = 8
 class Task(NamedTuple):
     path: str  # as shown; for stdin, the --stdin-filename (or "stdin")
     selection: Selection
-    detail: bool = False  # ends and chains, for SARIF and GitHub
+    detail: bool = False  # ends and chains, for SARIF, GitHub and GitLab
     show_source: bool = False
     data: bytes | None = None  # stdin's bytes; None: read the file
 

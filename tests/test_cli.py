@@ -628,3 +628,24 @@ def test_confirm_input_shape_without_call_is_a_usage_error() -> None:
     assert (result.returncode, result.stderr) == (
         2, "flake8-keras-activation confirm: error: --input-shape is for the model of --call\n"
     )
+
+
+def test_an_excluded_file_named_on_the_command_line_is_said_to_be_excluded(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.flake8-keras-activation]\nextend-exclude = ["*.ipynb"]\n')
+    (tmp_path / "explore.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    result = command("check", "explore.ipynb", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == "flake8-keras-activation: nothing checked: explore.ipynb is excluded by the configuration\n"
+    # an empty directory beside it is still named as such
+    (tmp_path / "empty").mkdir()
+    result = command("check", "explore.ipynb", "empty", cwd=tmp_path)
+    assert result.stderr.splitlines() == [
+        "flake8-keras-activation: nothing checked: explore.ipynb is excluded by the configuration",
+        "flake8-keras-activation: nothing checked: no Python file or notebook in empty",
+    ]
+
+
+def test_explain_aligns_every_name_of_the_list(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys, "explain")[1].splitlines()[: len(CODES)]
+    starts = {line.index(code.summary) for line, code in zip(out, CODES.values())}
+    assert len(starts) == 1, out

@@ -73,17 +73,51 @@ def test_github_format_is_one_workflow_command_per_finding(sample: Path) -> None
     parsed = [properties(line) for line in lines]
     assert {level for level, _, _ in parsed} == {"warning"}
     by_file = [(pairs["file"], pairs["line"], pairs["title"]) for _, pairs, _ in parsed]
-    assert ("./seed.py", "5", "KA101") in by_file and ("./through.py", "6", "KA101") in by_file
+    assert ("seed.py", "5", "KA101") in by_file and ("through.py", "6", "KA101") in by_file
     for _, pairs, message in parsed:
         assert set(pairs) <= {"file", "line", "col", "endLine", "endColumn", "title"}
         assert re.fullmatch(r"KA\d{3}", pairs["title"]) and f"{pairs['title']} " in message
-    layer = next(pairs for _, pairs, _ in parsed if pairs["file"] == "./through.py")
+    layer = next(pairs for _, pairs, _ in parsed if pairs["file"] == "through.py")
     # the range of `layers.Dense(16)`, 1-based columns, end exclusive as GitHub takes it
     assert (layer["line"], layer["col"], layer["endLine"], layer["endColumn"]) == ("6", "5", "6", "21")
     # a notebook is annotated on the line of its JSON file that shows the cell's line
-    cell = next((pairs, message) for _, pairs, message in parsed if pairs["file"] == "./explore.ipynb")
+    cell = next((pairs, message) for _, pairs, message in parsed if pairs["file"] == "explore.ipynb")
     shown = (sample / "explore.ipynb").read_text().splitlines()[int(cell[0]["line"]) - 1]
     assert "layers.Dense(16)" in shown and cell[1].startswith("cell 2, line 7, column 5: KA101")
+
+
+def git_repository(root: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(root)], check=True, capture_output=True)
+    return root
+
+
+def test_github_paths_are_relative_to_the_repository_root_from_a_subdirectory(tmp_path: Path) -> None:
+    # GitHub places an annotation by the file's path from the repository's root: `./src/model.py`
+    # or `model.py` from inside src/ annotates nothing
+    repository = git_repository(tmp_path / "repo")
+    (repository / "src" / "pkg").mkdir(parents=True)
+    (repository / "src" / "pkg" / "model.py").write_text(SEED)
+    (repository / "src" / "pkg" / "explore.ipynb").write_text(notebook(THROUGH))
+    (repository / "src" / "broken.py").write_text("import keras\nkeras.layers.Dense(\n")
+    for args in ((), (".",), ("pkg", "broken.py")):  # no path: the current directory
+        result = command("check", "--isolated", "--format", "github", *args, cwd=repository / "src")
+        files = {(level, pairs["file"]) for level, pairs, _ in map(properties, result.stdout.splitlines())}
+        assert files == {("warning", "src/pkg/model.py"), ("warning", "src/pkg/explore.ipynb"),
+                         ("error", "src/broken.py")}, args
+    # a worktree or a submodule has a `.git` file, not a directory: its top is the root all the same
+    (repository / "src" / "pkg" / ".git").write_text("gitdir: elsewhere\n")
+    result = command("check", "--isolated", "--format", "github", cwd=repository / "src" / "pkg")
+    assert {properties(line)[1]["file"] for line in result.stdout.splitlines()} == {"model.py", "explore.ipynb"}
+
+
+def test_github_paths_outside_a_repository_are_relative_to_the_current_directory(tmp_path: Path) -> None:
+    if any((parent / ".git").exists() for parent in tmp_path.resolve().parents):
+        pytest.skip("the temporary directory is inside a git work tree here")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "model.py").write_text(SEED)
+    for args in ((), (".",), ("./sub/model.py",), (str(tmp_path / "sub" / "model.py"),)):
+        result = command("check", "--isolated", "--format", "github", *args, cwd=tmp_path)
+        assert {properties(line)[1]["file"] for line in result.stdout.splitlines()} == {"sub/model.py"}, args
 
 
 def test_github_format_escapes_what_would_end_a_property(tmp_path: Path) -> None:
@@ -142,6 +176,147 @@ def test_sarif_results_carry_their_chain_as_related_locations(sample: Path) -> N
                        == "explore.ipynb")
     texts = [r["message"]["text"] for r in in_notebook["relatedLocations"]]
     assert texts == ["collapses into Dense(1) (cell 2, line 9, column 5)", "through Dropout(0.5) (cell 2, line 8, column 5)"]
+
+
+# GitLab's "Code Quality report format" (docs.gitlab.com, ci/testing/code_quality.md, "Implement a
+# custom tool"): a JSON array of objects with `description`, `check_name` ("a unique name representing
+# the static analysis check"), `fingerprint` ("a unique fingerprint to identify the code quality
+# violation"), `severity` (one of info, minor, major, critical, blocker), `location.path` ("the
+# relative path to the file") and `location.lines.begin` or `location.positions.begin.line`; other
+# Code Climate properties are ignored. `lines.end` is the Code Climate spec's, which GitLab reads
+# its subset from. The path is matched with the merge request's files, which are named from the
+# repository's root without `./`.
+GITLAB_REPORT = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "additionalProperties": False,
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "pattern": r"^KA\d{3}$"},
+            "fingerprint": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "additionalProperties": False,
+                "properties": {
+                    # relative, forward slashes, no `./`
+                    "path": {"type": "string", "pattern": r"^(?!\./)(?!/)(?![A-Za-z]:)[^\\]+$"},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "additionalProperties": False,
+                        "properties": {"begin": {"type": "integer", "minimum": 1},
+                                       "end": {"type": "integer", "minimum": 1}},
+                    },
+                },
+            },
+        },
+    },
+}
+TALL = textwrap.dedent(
+    """\
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        keras.Input(shape=(4,)),
+        layers.Dense(
+            16,
+        ),
+        layers.Dense(1, activation="sigmoid"),
+    ])
+    """
+)
+
+
+def gitlab_report(*args: str, cwd: Path) -> list[dict]:
+    result = command("check", "--isolated", "--format", "gitlab", *args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, GITLAB_REPORT)
+    return report
+
+
+def test_the_gitlab_schema_would_catch_what_gitlab_cannot_place() -> None:
+    issue = {"description": "x", "check_name": "KA101", "fingerprint": "0" * 64, "severity": "major",
+             "location": {"path": "src/model.py", "lines": {"begin": 3, "end": 4}}}
+    jsonschema.validate([issue], GITLAB_REPORT)
+    for path in ("./src/model.py", "/abs/model.py", "src\\model.py"):
+        bad = {**issue, "location": {"path": path, "lines": {"begin": 3}}}
+        assert not jsonschema.Draft7Validator(GITLAB_REPORT).is_valid([bad]), path
+    assert not jsonschema.Draft7Validator(GITLAB_REPORT).is_valid([{**issue, "severity": "warning"}])
+    without = {key: value for key, value in issue.items() if key != "fingerprint"}
+    assert not jsonschema.Draft7Validator(GITLAB_REPORT).is_valid([without])
+
+
+def test_gitlab_format_is_a_code_quality_report_of_every_finding(sample: Path) -> None:
+    (sample / "tall.py").write_text(TALL)
+    report = gitlab_report(".", cwd=sample)
+    text = command("check", "--isolated", ".", cwd=sample).stdout.splitlines()
+    assert len(report) == len(text)
+    assert [issue["check_name"] for issue in report] == [line.split(": ")[1].split()[0] for line in text]
+    assert {issue["severity"] for issue in report} == {"major"}
+    where = {(i["location"]["path"], i["check_name"], i["location"]["lines"]["begin"]): i for i in report}
+    # the finding's construct, from its first line to its last
+    assert where[("through.py", "KA101", 6)]["location"]["lines"] == {"begin": 6, "end": 6}
+    assert where[("tall.py", "KA101", 6)]["location"]["lines"] == {"begin": 6, "end": 8}
+    assert where[("seed.py", "KA101", 5)]["description"].startswith("Dense(20) has no activation and feeds Dense(100)")
+    # a notebook: its path, the lines of its JSON file that show the cell's lines, the cell in the text
+    cell = next(issue for issue in report if issue["location"]["path"] == "explore.ipynb")
+    shown = (sample / "explore.ipynb").read_text().splitlines()
+    assert "layers.Dense(16)" in shown[cell["location"]["lines"]["begin"] - 1]
+    assert cell["location"]["lines"]["end"] == cell["location"]["lines"]["begin"]
+    assert cell["description"].endswith("(cell 2, line 7, column 5)")
+
+
+def test_gitlab_severities_rank_the_codes_that_are_off_by_default_lower(tmp_path: Path) -> None:
+    (tmp_path / "bottleneck.py").write_text(
+        "import keras\nfrom keras import layers\ninputs = keras.Input(shape=(784,))\n"
+        "code = layers.Dense(32)(inputs)\noutputs = layers.Dense(784)(code)\nmodel = keras.Model(inputs, outputs)\n"
+    )
+    (tmp_path / "bounded.py").write_text(
+        "import keras\nmodel = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(8, activation='relu'),"
+        " keras.layers.Dense(1, activation='sigmoid')])\nmodel.compile(optimizer='adam', loss='mse')\n"
+    )
+    report = gitlab_report("--select", "KA", ".", cwd=tmp_path)
+    assert {(issue["check_name"], issue["severity"]) for issue in report} == {("KA104", "info"), ("KA210", "minor")}
+
+
+def test_gitlab_fingerprints_are_unique_stable_when_lines_move_and_differ_between_findings(tmp_path: Path) -> None:
+    twice = SEED + "\n" + SEED.split("\n\n", 1)[1]  # the same model built twice: the same findings twice
+    (tmp_path / "twice.py").write_text(twice)
+    (tmp_path / "explore.ipynb").write_text(notebook(THROUGH, THROUGH.split("\n\n", 1)[1]))
+    before = gitlab_report(".", cwd=tmp_path)
+    fingerprints = [issue["fingerprint"] for issue in before]
+    assert len(before) == 10 and len(set(fingerprints)) == len(fingerprints)
+    # identical findings differ only by their occurrence; others by what they say
+    twins = [i for i in before if i["location"]["path"] == "twice.py" and i["description"].startswith("Dense(20)")]
+    assert len(twins) == 2 and twins[0]["fingerprint"] != twins[1]["fingerprint"]
+    # lines inserted above every finding (and a cell above every cell): each keeps its fingerprint
+    (tmp_path / "twice.py").write_text('"""Models."""\n\nimport os\n\n# twice\n' + twice)
+    (tmp_path / "explore.ipynb").write_text(notebook("import os\nprint(os.getcwd())\n", THROUGH,
+                                                     THROUGH.split("\n\n", 1)[1]))
+    after = gitlab_report(".", cwd=tmp_path)
+    assert [i["location"]["lines"]["begin"] for i in after] != [i["location"]["lines"]["begin"] for i in before]
+    assert [(i["check_name"], i["fingerprint"]) for i in after] == [(i["check_name"], i["fingerprint"]) for i in before]
+    # and so does a run from another directory of the same repository, which names files the same way
+    git_repository(tmp_path)
+    (tmp_path / "sub").mkdir()
+    assert gitlab_report(cwd=tmp_path / "sub") == []
+    assert [i["fingerprint"] for i in gitlab_report("..", cwd=tmp_path / "sub")] == fingerprints
+
+
+def test_gitlab_paths_are_relative_to_the_repository_root_from_a_subdirectory(tmp_path: Path) -> None:
+    repository = git_repository(tmp_path / "repo")
+    (repository / "src" / "pkg").mkdir(parents=True)
+    (repository / "src" / "pkg" / "model.py").write_text(SEED)
+    (repository / "src" / "pkg" / "explore.ipynb").write_text(notebook(THROUGH))
+    for args in ((), (".",), ("pkg",), ("./pkg/model.py", "pkg/explore.ipynb")):
+        paths = {issue["location"]["path"] for issue in gitlab_report(*args, cwd=repository / "src")}
+        assert paths == {"src/pkg/model.py", "src/pkg/explore.ipynb"}, args
 
 
 def test_json_format_lists_every_finding(sample: Path) -> None:
@@ -298,7 +473,7 @@ def test_add_noqa_in_one_pass_writes_what_one_comment_at_a_time_writes(text: str
     assert add_noqa(text, findings) == _one_by_one(text, text, ordered, masked=False)
 
 
-@pytest.mark.parametrize("format", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize("format", ["text", "json", "sarif", "github", "gitlab"])
 def test_one_job_and_two_give_the_same_output(tmp_path: Path, format: str) -> None:
     for number in range(40):
         directory = tmp_path / f"pkg{number % 3}"

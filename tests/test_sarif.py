@@ -14,6 +14,9 @@ import pytest
 from flake8_keras_activation import __version__
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.codes import CODES, markdown
+from flake8_keras_activation.links import REPOSITORY
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SEED = (
     "import keras\nfrom keras.layers import Dense\n"
@@ -99,6 +102,11 @@ def test_one_rule_per_code_with_its_documentation(project: Path, capsys: pytest.
         assert rule["help"]["markdown"] == markdown(code)
         assert code.example in rule["help"]["text"] and code.instead in rule["help"]["text"]
         assert rule["defaultConfiguration"] == {"level": "warning", "enabled": code.code not in ("KA104", "KA210")}
+        # the rule's page in the repository, which the repository holds
+        assert rule["helpUri"] == f"{REPOSITORY}/blob/main/docs/rules/{code.code}.md"
+        assert (ROOT / "docs" / "rules" / f"{code.code}.md").read_text(encoding="utf-8").count(code.what) == 1
+    # the tool's home, an absolute URI (the one warning of Microsoft's SARIF validator)
+    assert driver["informationUri"] == REPOSITORY
 
 
 def test_results_point_at_relative_paths_with_one_based_columns(

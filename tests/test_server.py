@@ -190,9 +190,10 @@ async def test_diagnostics_on_open_carry_code_link_source_range_and_chain(client
     assert ka101.severity == types.DiagnosticSeverity.Warning
     # the layer's whole call, `Dense(20, input_dim=2)`
     assert (ka101.range.end.line, ka101.range.end.character) == (13, 32)
+    # the rule's page in the repository (a file: link into an installed package led nowhere)
     href = ka101.code_description.href
-    assert href.endswith("#ka101-collapsing-hidden-layer")
-    assert "### KA101 `collapsing-hidden-layer`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert href == "https://github.com/flake8-keras-activation/flake8-keras-activation/blob/main/docs/rules/KA101.md"
+    assert "# KA101 `collapsing-hidden-layer`" in (ROOT / "docs" / "rules" / "KA101.md").read_text(encoding="utf-8")
     [related] = ka101.related_information
     assert related.message == "collapses into Dense(100)" and related.location.uri == uri
     assert (related.location.range.start.line, related.location.range.start.character) == (14, 10)
@@ -587,6 +588,24 @@ async def test_configuration_from_the_editor_is_honoured(client: LanguageClient)
         types.DidChangeConfigurationParams(settings={"flake8-keras-activation": {"ignore": ["KA102", "KA103"]}})
     )
     assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["KA101", "KA101"]
+
+
+@pytest.mark.asyncio
+async def test_the_documentation_url_setting_places_the_code_links(client: LanguageClient) -> None:
+    uri = "file:///virtual/linked.py"
+    open_file(client, uri, ONE_FIX)
+    [found] = await diagnostics_for(client, uri, 1)
+    assert found.code_description.href.endswith("/blob/main/docs/rules/KA101.md")
+    for setting, href in (
+        ("https://docs.example.org/rules/{code}.html", "https://docs.example.org/rules/KA101.html"),
+        ("https://docs.example.org/README.md", "https://docs.example.org/README.md#ka101-collapsing-hidden-layer"),
+    ):
+        client.published.clear()  # type: ignore[attr-defined]
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"flake8-keras-activation": {"documentationUrl": setting}})
+        )
+        [found] = await diagnostics_for(client, uri, 1)
+        assert found.code_description.href == href
 
 
 async def next_codes(client: LanguageClient, uri: str, after: int) -> list[str]:

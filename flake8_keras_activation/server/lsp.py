@@ -9,7 +9,6 @@ import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from lsprotocol import types
@@ -19,6 +18,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..codes import CODES, markdown
+from ..links import rule_page
 from .analysis import Analysis, CellText, Diagnosed, analyze_notebook, analyze_python
 from .convert import Columns, publications
 from .edits import fixable, fixes, noqa
@@ -30,7 +30,6 @@ from .uris import key, path_of
 
 NAME = "flake8-keras-activation"
 LOG = logging.getLogger(__name__)
-_README = Path(__file__).resolve().parents[2] / "README.md"
 _ANCHOR_DROP = re.compile(r"[^\w\- ]")
 # A text of more characters than this (a file of some 2,500 lines) is analysed on a lane of its
 # own: a 3 MiB file takes seconds, and the files being typed in must not wait behind it.
@@ -47,7 +46,13 @@ def anchor(code: str) -> str:
 
 @lru_cache(maxsize=4)
 def _links(base: str | None) -> Mapping[str, str]:
-    return {code: f"{base}#{anchor(code)}" for code in CODES} if base else {}
+    """Each code's page: in the repository, or where the `documentationUrl` setting says (with
+    `{code}` in it, the code goes there; else it names one page of rule sections, as the README)."""
+    if base is None:
+        return {code: rule_page(code) for code in CODES}
+    if "{code}" in base:
+        return {code: base.replace("{code}", code) for code in CODES}
+    return {code: f"{base}#{anchor(code)}" for code in CODES}
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,7 @@ class KerasLanguageServer(LanguageServer):
 
     def links(self) -> Mapping[str, str]:
         """Each code's link to its documentation."""
-        return _links(self.settings.documentation_url or (_README.as_uri() if _README.is_file() else None))
+        return _links(self.settings.documentation_url)
 
     # ---- requests --------------------------------------------------------------------------
 
