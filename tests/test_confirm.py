@@ -426,3 +426,27 @@ def test_confirmed_messages_of_a_deep_model_stay_one_short_line_each(tmp_path: P
     assert len(lines) == depth - 1
     assert all("(confirmed: Dense(4) (line 6) -> " in line and "... 56 more ..." in line for line in lines)
     assert max(len(line) for line in lines) < 400
+
+
+def test_embedding_keeps_its_input_dim_which_is_a_vocabulary_size_not_a_shape(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(20,)),
+            layers.Embedding(input_dim=1000, output_dim=16),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(8),
+            layers.Dense(1),
+        ])
+        first = keras.Sequential([layers.Embedding(input_dim=1000, output_dim=16), layers.Dense(1)])
+        """
+    )
+    status, out, err = confirm_streams(tmp_path, source)
+    assert err == ""
+    assert "model.py:4: Sequential model: rebuilt from its literal layers and checked" in out
+    assert "collapsed: Dense(8) (line 8) -> Dense(1) (line 9): one affine map 16 -> 1, rank 1" in out
+    # the vocabulary size is no input shape: the first layer's input is not in the source
+    assert "model.py:11: Sequential model: not rebuilt: the input shape is not in the source" in out

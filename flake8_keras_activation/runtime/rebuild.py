@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import DICT_ARGUMENTS, INPUT_SHAPE_ARGS, INPUTS, Kind
+from ..catalog import DICT_ARGUMENTS, INPUT_DIM_IS_NOT_A_SHAPE, INPUT_SHAPE_ARGS, INPUTS, Kind
 from ..graph import LayerConfig, LayerNode, ModelGraph
 
 
@@ -132,6 +132,12 @@ def argument_problem(config: LayerConfig) -> str | None:
     return None
 
 
+def _shape_argument(layer: str, keyword: str) -> bool:
+    """An input-shape argument, which the rebuilt model's keras.Input takes instead of the layer:
+    not Embedding's `input_dim`, which is its vocabulary size (Keras requires it)."""
+    return keyword in INPUT_SHAPE_ARGS and not (keyword == "input_dim" and layer in INPUT_DIM_IS_NOT_A_SHAPE)
+
+
 def build_layer(config: LayerConfig) -> Any:
     """One Keras layer from the literal arguments its call had in the source (nothing is built yet)."""
     name = config.key.split(".", 1)[-1]
@@ -142,7 +148,7 @@ def build_layer(config: LayerConfig) -> Any:
         given = [*config.args, *(value for key, value in config.kwargs if key not in ("name", "dtype"))]
         if any(_strings(value) for value in given):
             raise NotRebuildable(f"{name} reads a file when given a string (vocabulary=...); it is not rebuilt")
-    kwargs = {key: _value(value) for key, value in config.kwargs if key not in INPUT_SHAPE_ARGS}
+    kwargs = {key: _value(value) for key, value in config.kwargs if not _shape_argument(config.key, key)}
     return _layer_class(config.key)(*(_value(a) for a in config.args), **kwargs)
 
 
@@ -198,7 +204,7 @@ def _input_shape(node: LayerNode) -> tuple[int, ...] | None:
         return tuple(kwargs["input_shape"])
     if "batch_input_shape" in kwargs:
         return tuple(kwargs["batch_input_shape"])[1:]
-    if "input_dim" in kwargs:
+    if "input_dim" in kwargs and _shape_argument(node.config.key, "input_dim"):
         return (kwargs["input_dim"],)
     return None
 
