@@ -450,3 +450,30 @@ def test_embedding_keeps_its_input_dim_which_is_a_vocabulary_size_not_a_shape(tm
     assert "collapsed: Dense(8) (line 8) -> Dense(1) (line 9): one affine map 16 -> 1, rank 1" in out
     # the vocabulary size is no input shape: the first layer's input is not in the source
     assert "model.py:11: Sequential model: not rebuilt: the input shape is not in the source" in out
+
+
+def test_tuples_of_names_bound_to_constants_and_folded_arithmetic_are_literal(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        latent_dim = 2
+        image_size = (4, 4)
+        decoder = keras.Sequential([
+            keras.Input(shape=(latent_dim,)),
+            layers.Dense(7 * 7 * 2),
+            layers.Reshape((7, 7, 2)),
+            layers.Conv2DTranspose(3, kernel_size=(latent_dim, latent_dim)),
+        ])
+        inputs = keras.Input(shape=image_size + (3,))
+        flat = layers.Flatten()(inputs)
+        classifier = keras.Model(inputs, layers.Dense(2)(layers.Dense(5)(flat)))
+        """
+    )
+    status, out, err = confirm_streams(tmp_path, source)
+    assert err == "" and status == 1
+    assert "model.py:6: Sequential model: rebuilt from its literal layers and checked" in out
+    assert "collapsed: Dense(7 * 7 * 2) (line 8) -> Conv2DTranspose(3) (line 10)" in out
+    assert "model.py:14: Functional model: rebuilt from its literal layers and checked" in out
+    assert "affine end to end: one affine map 48 -> 2, rank 2" in out

@@ -835,9 +835,28 @@ class KerasSemantics:
         return LayerConfig(key, literal_args, literal_kwargs)
 
     @staticmethod
+    def _elements(value: Record) -> object:
+        items = []
+        for op in value.ops:
+            if not isinstance(op, AddOp) or not isinstance(op.expr, ast.expr):
+                raise _NotLiteral
+            if not isinstance(op.value, (Const, Record)):
+                raise _NotLiteral
+            items.append(KerasSemantics._literal(op.expr, op.value))
+        return items if isinstance(value.origin, ast.List) else tuple(items)
+
+    @staticmethod
     def _literal(expr: ast.expr, value: Value) -> object:
         if isinstance(value, Const):
             return value.value
+        if isinstance(value, Record) and value.kind == "list":
+            # `(latent_dim,)` with a name bound to a constant, `image_size + (3,)`, a parameter that
+            # confirm binds to a literal tuple: the elements' values, where each is a literal; else
+            # the text's own literal value (a list holding a dict, which the argument check refuses)
+            try:
+                return KerasSemantics._elements(value)
+            except _NotLiteral:
+                pass
         if isinstance(value, Qual):
             key = catalog.canonical(value.name)
             if key and catalog.activation_function(key) is not None:
