@@ -608,3 +608,23 @@ def test_notebook_messages_give_each_layer_s_line_in_its_cell(tmp_path: Path) ->
     assert "collapsed: Dense(units) (cell 3, line 5) -> Dense(2) (cell 3, line 6): one affine map 3 -> 2" in out
     assert ("train.ipynb:cell_4:2: Sequential model: not rebuilt: the input shape is not in the source "
             "(no keras.Input, and Dense(4) on cell 4, line 2 has no input_shape or input_dim)") in out
+
+
+def test_a_name_that_is_not_literal_is_left_to_keras(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        def gen(units=3, name="g"):
+            inputs = keras.Input(shape=(4,), name=name + "_input")
+            x = inputs
+            for i in range(2):
+                x = layers.Dense(units, name=f"dense_{i}")(x)
+            return keras.Model(inputs, x, name=name)
+        """
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 1, result
+    assert "model.py:9: Functional model (gen with its defaults): rebuilt from its literal layers" in result.stdout
+    assert "affine end to end: one affine map 4 -> 3, rank 3" in result.stdout

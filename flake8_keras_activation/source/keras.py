@@ -823,11 +823,17 @@ class KerasSemantics:
         """The literal arguments of a layer call, or None if any argument is not literal."""
         try:
             literal_args = tuple(self._literal(a, v) for a, v in zip(node.args, args))
-            literal_kwargs = tuple(
-                (kw.arg, self._literal(kw.value, kwargs[kw.arg]))
-                for kw in node.keywords
-                if kw.arg is not None
-            )
+            given = []
+            for kw in node.keywords:
+                if kw.arg is None:
+                    continue
+                try:
+                    given.append((kw.arg, self._literal(kw.value, kwargs[kw.arg])))
+                except _NotLiteral:
+                    if kw.arg != "name":
+                        raise
+                    # `name=f"dense_{i}"`: a layer's name changes nothing it computes; Keras names it
+            literal_kwargs = tuple(given)
         except _NotLiteral:
             return None
         if any(type(a) is ast.Starred for a in node.args) or None in kwargs:
