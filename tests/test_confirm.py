@@ -610,6 +610,28 @@ def test_notebook_messages_give_each_layer_s_line_in_its_cell(tmp_path: Path) ->
             "(no keras.Input, and Dense(4) on cell 4, line 2 has no input_shape or input_dim)") in out
 
 
+def test_a_model_refused_for_the_same_reason_at_every_call_is_one_line_naming_the_calls(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        def make(width, features=4):
+            inputs = keras.Input(shape=data.shape[1:])
+            return keras.Model(inputs, layers.Dense(1)(layers.Dense(width)(inputs)))
+
+        a = make(8)
+        b = make(16)
+        """
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 0, result
+    assert result.stdout == (
+        "model.py:6: Functional model (make as called at lines 8, 9): not rebuilt: "
+        "Input(shape=data.shape[1:]) (line 5) is not a Keras layer call with literal arguments\n"
+    )
+
+
 def test_a_name_that_is_not_literal_is_left_to_keras(tmp_path: Path) -> None:
     source = textwrap.dedent(
         """\

@@ -156,6 +156,14 @@ def _source(document: Document) -> tuple[str, Callable[[int], str], Callable[[in
     return document.text, str, line_text
 
 
+def _lines(lines: Sequence[int], named: Callable[[int | None], str]) -> str:
+    """`line 30`, `lines 30, 31`; in a notebook `cell 2, line 4; cell 3, line 1`."""
+    names = [named(line) for line in lines]
+    if len(names) > 1 and all(name.startswith("line ") for name in names):
+        return "lines " + ", ".join(name[len("line "):] for name in names)
+    return "; ".join(names)
+
+
 def _binding(bound: BoundGraph, named: Callable[[int | None], str]) -> str:
     """What the model's function's parameters were given: ` (build_model as called at line 30)`."""
     if bound.function is None:
@@ -181,9 +189,24 @@ def confirm_document(document: Document, out: TextIO, tally: Tally, err: TextIO 
         out.write(f"{path}: no Keras model found\n")
         return
     confirmations = confirm_graphs([b.graph for b in found], named)
+    # a model refused for the same reason whatever its calls give: one line names all those calls
+    refused: dict[tuple[int, int, str | None, str], list[int]] = {}
+    for bound, confirmation in zip(found, confirmations):
+        if confirmation.report is None and not confirmation.error and bound.call is not None:
+            key = (bound.graph.line or 0, bound.graph.col or 0, bound.function, confirmation.reason)
+            refused.setdefault(key, []).append(bound.call)
+    shown = set()
     for bound, confirmation in zip(found, confirmations):
         graph = confirmation.graph
-        where = f"{path}:{place(graph.line or 0)}: {graph.label}{_binding(bound, named)}"
+        key = (graph.line or 0, graph.col or 0, bound.function, confirmation.reason)
+        if key in refused and bound.call is not None:
+            if key in shown:
+                continue
+            shown.add(key)
+            binding = f" ({bound.function} as called at {_lines(refused[key], named)})"
+        else:
+            binding = _binding(bound, named)
+        where = f"{path}:{place(graph.line or 0)}: {graph.label}{binding}"
         if confirmation.report is None:
             if confirmation.error:
                 tally.errors += 1
