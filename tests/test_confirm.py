@@ -650,3 +650,16 @@ def test_a_name_that_is_not_literal_is_left_to_keras(tmp_path: Path) -> None:
     assert result.stderr == "" and result.returncode == 1, result
     assert "model.py:9: Functional model (gen with its defaults): rebuilt from its literal layers" in result.stdout
     assert "affine end to end: one affine map 4 -> 3, rank 3" in result.stdout
+
+
+def test_a_default_thousands_of_operations_deep_is_read_without_recursion(tmp_path: Path) -> None:
+    deep = " + ".join(["1"] * 2900)
+    source = (
+        "import keras\nfrom keras import layers\n"
+        f"def f(units={deep}):\n"
+        "    return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(units), layers.Dense(1)])\n"
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 1, result
+    assert "model.py:4: Sequential model (f with its defaults): rebuilt from its literal layers" in result.stdout
+    assert "collapsed: Dense(units) (line 4) -> Dense(1) (line 4): one affine map 2 -> 1, rank 1" in result.stdout

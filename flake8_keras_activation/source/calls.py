@@ -49,18 +49,26 @@ def bindable(value: Value) -> bool:
 
 
 def pure(expr: ast.expr) -> bool:
-    """An expression whose evaluation calls nothing: a default the interpreter may read as is."""
-    if isinstance(expr, (ast.Constant, ast.Name)):
-        return True
-    if isinstance(expr, ast.Attribute):
-        return pure(expr.value)
-    if isinstance(expr, (ast.Tuple, ast.List)):
-        return all(not isinstance(e, ast.Starred) and pure(e) for e in expr.elts)
-    if isinstance(expr, ast.BinOp):
-        return pure(expr.left) and pure(expr.right)
-    if isinstance(expr, ast.UnaryOp):
-        return pure(expr.operand)
-    return False
+    """An expression whose evaluation calls nothing: a default the interpreter may read as is.
+    Walked with a stack, not by recursion: `1 + 1 + ... + 1` may be thousands of levels deep."""
+    pending: list[ast.expr] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Constant, ast.Name)):
+            continue
+        if isinstance(node, ast.Attribute):
+            pending.append(node.value)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return False
+            pending.extend(node.elts)
+        elif isinstance(node, ast.BinOp):
+            pending += [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp):
+            pending.append(node.operand)
+        else:
+            return False
+    return True
 
 
 def parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
