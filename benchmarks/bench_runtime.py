@@ -4,7 +4,7 @@
 
 Goals: check_model at most 15 ms on the seed model and on a 10-layer MLP once Keras is
 imported; `confirm` on one file at most 1.5 s cold where JAX is installed (the command then
-picks Keras's NumPy backend, see runtime/backend.py). Beside each check_model figure, one bare
+picks Keras's NumPy backend, see backends.py). Beside each check_model figure, one bare
 forward pass of the same batch: the floor that Keras's per-layer call overhead sets.
 """
 

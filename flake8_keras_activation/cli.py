@@ -619,12 +619,17 @@ def run_confirm(args: argparse.Namespace) -> int:
     # tensorflow, ...), and any of them found in the current directory would run.
     try:
         with installed_only():
-            try:
-                from .runtime.backend import load_keras, prepare_process
+            from .backends import BackendMissing, prepare_process
 
-                prepare_process()
+            prepare_process()  # before the runtime package is imported, which leaves a chosen backend alone
+            try:
+                from .runtime.backend import load_keras
+
                 load_keras()
                 confirm = importlib.import_module("flake8_keras_activation.runtime.confirm")
+            except BackendMissing as error:
+                print(f"{PROG} confirm: error: {error}", file=sys.stderr)
+                return EXIT_USAGE
             except ImportError as error:
                 print(f"{RUNTIME_HINT} ({error})", file=sys.stderr)
                 return EXIT_USAGE

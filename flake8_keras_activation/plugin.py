@@ -37,17 +37,18 @@ class KerasActivationChecker:
     def parse_options(cls, option_manager: Any, options: Any, filenames: Any) -> None:
         cls.confirm = bool(getattr(options, "keras_confirm", False))
         if cls.confirm:
+            from .backends import BackendMissing, prepare_process
             from .installed import Shadowed, installed_only
 
             # flake8 runs us in its own process: under `python -m flake8` (or PYTHONPATH=.) the
             # analysed directory is first on sys.path, so Keras is imported without it.
             try:
                 with installed_only():
-                    from .runtime.backend import load_keras, prepare_process  # (quiets TensorFlow's log)
+                    prepare_process()  # before the runtime package, which leaves a chosen backend alone
+                    from .runtime.backend import load_keras  # (quiets TensorFlow's log)
 
-                    prepare_process()
                     load_keras()  # once, before flake8 forks its workers
-            except Shadowed as error:
+            except (Shadowed, BackendMissing) as error:
                 sys.exit(f"flake8-keras-activation: --keras-confirm: {error}")
             except ImportError:
                 sys.exit(

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Collection, Sequence
 
+from .backends import choose_for_user
 from .screen import OFF_BY_DEFAULT
+
+# As for `flake8_keras_activation.runtime`: imported before Keras, where the backend Keras would
+# load is not installed and none is chosen, an installed one is (the runtime extra installs JAX).
+choose_for_user()
 
 RUNTIME_HINT = "assert_not_affine needs Keras: pip install 'flake8-keras-activation[runtime]'"
 

@@ -61,3 +61,103 @@ def test_runtime_check_on_other_backends(backend: str) -> None:
     assert (affine, rank, structure_affine, runs) == (True, 1, True, 1) and error < 1e-4
     assert data["relu"] == [False]
     assert data["subclassed"] == [True, 3, 1]
+
+
+# ---- a backend that is not installed: one line, or an installed one where Keras would fail -------
+
+NOT_INSTALLED = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is not None or importlib.util.find_spec("jax") is None,
+    reason="needs the runtime extra's environment: JAX installed, TensorFlow not",
+)
+
+
+def _env(**changes: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+@NOT_INSTALLED
+@pytest.mark.parametrize(
+    ("backend", "line"),
+    [
+        ("tensorflow", "Keras's backend is tensorflow (KERAS_BACKEND), which is not installed; jax is: set KERAS_BACKEND=jax"),
+        ("bogus", "Keras's backend is 'bogus' (KERAS_BACKEND), which is not a Keras backend; jax is: set KERAS_BACKEND=jax"),
+    ],
+)
+def test_confirm_on_a_backend_that_is_not_installed_says_which_is_in_one_line(backend: str, line: str) -> None:
+    from tests.conftest import COMMAND
+
+    example = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "collapsed_mlp.py")
+    result = subprocess.run(
+        [COMMAND, "confirm", example], capture_output=True, text=True, env=_env(KERAS_BACKEND=backend), check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"flake8-keras-activation confirm: error: {line}"]
+    assert result.stdout == ""
+
+
+@NOT_INSTALLED
+def test_flake8_keras_confirm_on_a_backend_that_is_not_installed_says_which_is_in_one_line() -> None:
+    example = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "collapsed_mlp.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select=KA", "--keras-confirm", example],
+        capture_output=True,
+        text=True,
+        env=_env(KERAS_BACKEND="tensorflow"),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        "flake8-keras-activation: --keras-confirm: Keras's backend is tensorflow (KERAS_BACKEND), which is not "
+        "installed; jax is: set KERAS_BACKEND=jax"
+    ]
+
+
+USER_PROCESS = textwrap.dedent(
+    """
+    import os, sys
+    from flake8_keras_activation.{module} import {name}
+    import keras
+    from flake8_keras_activation.runtime import check_model
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Dense(1)])
+    print(keras.backend.backend(), os.environ.get("KERAS_BACKEND"))
+    print(check_model(model).notes)
+    """
+)
+
+
+@NOT_INSTALLED
+@pytest.mark.parametrize(("module", "name"), [("runtime", "check_model"), ("testing", "assert_not_affine")])
+def test_imported_before_keras_where_keras_would_fail_an_installed_backend_is_chosen_and_said(
+    tmp_path, module: str, name: str
+) -> None:
+    # a fresh user: no keras.json yet, so Keras would load TensorFlow, which is not installed
+    env = _env(KERAS_BACKEND=None, KERAS_HOME=str(tmp_path / "keras-home"))
+    alone = subprocess.run([sys.executable, "-c", "import keras"], capture_output=True, text=True, env=env, check=False)
+    assert alone.returncode == 1 and "No module named 'tensorflow'" in alone.stderr  # Keras's own error
+    code = USER_PROCESS.format(module=module, name=name)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    backend, notes = result.stdout.splitlines()
+    assert backend == "jax jax"
+    # Keras's failed import above wrote keras.json, naming TensorFlow, as it does on a first import
+    assert f"set KERAS_BACKEND=jax because tensorflow ({tmp_path / 'keras-home' / 'keras.json'}) is not installed" in notes
+
+
+@NOT_INSTALLED
+def test_an_installed_backend_the_user_chose_is_never_changed(tmp_path) -> None:
+    home = tmp_path / "keras-home"
+    home.mkdir()
+    (home / "keras.json").write_text(json.dumps({"backend": "numpy"}))
+    code = USER_PROCESS.format(module="runtime", name="check_model")
+    for env in (_env(KERAS_BACKEND=None, KERAS_HOME=str(home)), _env(KERAS_BACKEND="numpy", KERAS_HOME=str(home))):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+        assert result.returncode == 0, result.stderr
+        backend, notes = result.stdout.splitlines()
+        assert backend.split()[0] == "numpy" and "set KERAS_BACKEND" not in notes

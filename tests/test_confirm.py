@@ -423,3 +423,240 @@ def test_confirmed_messages_of_a_deep_model_stay_one_short_line_each(tmp_path: P
     assert len(lines) == depth - 1
     assert all("(confirmed: Dense(4) (line 6) -> " in line and "... 56 more ..." in line for line in lines)
     assert max(len(line) for line in lines) < 400
+
+
+def test_embedding_keeps_its_input_dim_which_is_a_vocabulary_size_not_a_shape(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(20,)),
+            layers.Embedding(input_dim=1000, output_dim=16),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(8),
+            layers.Dense(1),
+        ])
+        first = keras.Sequential([layers.Embedding(input_dim=1000, output_dim=16), layers.Dense(1)])
+        """
+    )
+    status, out, err = confirm_streams(tmp_path, source)
+    assert err == ""
+    assert "model.py:4: Sequential model: rebuilt from its literal layers and checked" in out
+    assert "collapsed: Dense(8) (line 8) -> Dense(1) (line 9): one affine map 16 -> 1, rank 1" in out
+    # the vocabulary size is no input shape: the first layer's input is not in the source
+    assert "model.py:11: Sequential model: not rebuilt: the input shape is not in the source" in out
+
+
+def test_tuples_of_names_bound_to_constants_and_folded_arithmetic_are_literal(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        latent_dim = 2
+        image_size = (4, 4)
+        decoder = keras.Sequential([
+            keras.Input(shape=(latent_dim,)),
+            layers.Dense(7 * 7 * 2),
+            layers.Reshape((7, 7, 2)),
+            layers.Conv2DTranspose(3, kernel_size=(latent_dim, latent_dim)),
+        ])
+        inputs = keras.Input(shape=image_size + (3,))
+        flat = layers.Flatten()(inputs)
+        classifier = keras.Model(inputs, layers.Dense(2)(layers.Dense(5)(flat)))
+        """
+    )
+    status, out, err = confirm_streams(tmp_path, source)
+    assert err == "" and status == 1
+    assert "model.py:6: Sequential model: rebuilt from its literal layers and checked" in out
+    assert "collapsed: Dense(7 * 7 * 2) (line 8) -> Conv2DTranspose(3) (line 10)" in out
+    assert "model.py:14: Functional model: rebuilt from its literal layers and checked" in out
+    assert "affine end to end: one affine map 48 -> 2, rank 2" in out
+
+
+# ---- models built in functions of the file: a call's literals, or the defaults ---------------------
+
+def confirm_command(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess[str]:
+    """The installed command on one file of tmp_path, run from tmp_path."""
+    (tmp_path / name).write_text(text)
+    env = dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"))
+    return subprocess.run([COMMAND, "confirm", name], cwd=tmp_path, capture_output=True, text=True, env=env)
+
+
+FACTORIES = textwrap.dedent(
+    """\
+    import keras
+    from keras import layers
+
+    WIDTH = 16
+    open("ran.txt", "w")
+
+    def build_model(units=32, rate=0.2, shape=(10,)):
+        open("ran.txt", "w")
+        return keras.Sequential([
+            keras.Input(shape=shape),
+            layers.Dense(units),
+            layers.Dropout(rate),
+            layers.Dense(4),
+        ])
+
+    def make(width, features):
+        inputs = keras.Input(shape=(features,))
+        x = layers.Dense(width)(inputs)
+        return keras.Model(inputs, layers.Dense(2)(x))
+
+    def never_called(units=8, shape=(6,)):
+        return keras.Sequential([keras.Input(shape=shape), layers.Dense(units), layers.Dense(3)])
+
+    model = build_model(WIDTH, 0.1, shape=(12,))
+    a = make(8, 5)
+    b = make(features=3, width=6)
+    c = make(9, x.shape[1])
+    """
+)
+
+
+def test_a_model_built_in_a_function_is_rebuilt_with_the_literals_of_each_call_or_its_defaults(tmp_path: Path) -> None:
+    result = confirm_command(tmp_path, "model.py", FACTORIES)
+    out = result.stdout
+    assert result.stderr == "" and result.returncode == 1, result
+    assert not (tmp_path / "ran.txt").exists()  # nothing of the file ran
+    # called once, with literals and a name bound to one: those values (12 features, not the default 10)
+    assert "model.py:9: Sequential model (build_model as called at line 24): rebuilt from its literal layers" in out
+    assert "collapsed: Dense(units) (line 11) -> Dense(4) (line 13): one affine map 12 -> 4, rank 4" in out
+    # called with different literals: each call's model, measured with its own values
+    assert "model.py:19: Functional model (make as called at line 25): rebuilt from its literal layers" in out
+    assert "affine end to end: one affine map 5 -> 2, rank 2" in out
+    assert "model.py:19: Functional model (make as called at line 26): rebuilt from its literal layers" in out
+    assert "affine end to end: one affine map 3 -> 2, rank 2" in out
+    # a call that gives something the source does not say: that model is not rebuilt
+    assert ("model.py:19: Functional model (make as called at line 27): not rebuilt: Input(shape=(features,)) "
+            "(line 17) is not a Keras layer call with literal arguments") in out
+    # never called: its literal defaults
+    assert "model.py:22: Sequential model (never_called with its defaults): rebuilt from its literal layers" in out
+    assert "affine end to end: one affine map 6 -> 3, rank 3" in out
+    assert out.count("model.py:19: Functional model") == 3 and out.count("model.py:9:") == 1
+
+
+def test_a_parameter_a_call_gives_something_else_does_not_take_its_default(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        def build(units=4, shape=(3,), extra=None):
+            return keras.Sequential([keras.Input(shape=shape), layers.Dense(units), layers.Dense(extra)])
+
+        def block(units=4):
+            return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(units), layers.Dense(1)])
+
+        m = build(shape=data.shape[1:])
+        n = block()
+        """
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 1, result
+    # shape is given, but not by a literal: the default (3,) is not what this call builds
+    assert "model.py:5: Sequential model (build with its defaults): not rebuilt: Input(shape=shape) (line 5) " \
+           "is not a Keras layer call with literal arguments" in result.stdout
+    # `block()` gives nothing: its defaults, as that call builds it
+    assert "model.py:8: Sequential model (block as called at line 11): rebuilt" in result.stdout
+    assert "one affine map 2 -> 1, rank 1" in result.stdout
+
+
+def test_a_none_default_is_not_bound_so_the_model_is_refused_not_an_error(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        def build(units=None):
+            if units is None:
+                units = 4
+            return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(units), layers.Dense(1)])
+        """
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 0, result
+    assert "model.py:7: Sequential model: not rebuilt: Dense(units) (line 7) is not a Keras layer call" in result.stdout
+
+
+def test_notebook_messages_give_each_layer_s_line_in_its_cell(tmp_path: Path) -> None:
+    import json
+
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": ["import keras\n", "from keras import layers\n"]},
+        {"cell_type": "markdown", "metadata": {}, "source": ["# models\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 2,
+         "source": ["%matplotlib inline\n", "def build(units=5):\n", "    return keras.Sequential([\n",
+                    "        keras.Input(shape=(3,)),\n", "        layers.Dense(units),\n",
+                    "        layers.Dense(2),\n", "    ])\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 3,
+         "source": ["m = build(7)\n", "n = keras.Sequential([layers.Dense(4), layers.Dense(1)])\n"]},
+    ]
+    notebook = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    result = confirm_command(tmp_path, "train.ipynb", notebook)
+    out = result.stdout
+    assert result.stderr == "" and result.returncode == 1, result
+    assert "train.ipynb:cell_3:3: Sequential model (build as called at cell 4, line 1): rebuilt" in out
+    assert "collapsed: Dense(units) (cell 3, line 5) -> Dense(2) (cell 3, line 6): one affine map 3 -> 2" in out
+    assert ("train.ipynb:cell_4:2: Sequential model: not rebuilt: the input shape is not in the source "
+            "(no keras.Input, and Dense(4) on cell 4, line 2 has no input_shape or input_dim)") in out
+
+
+def test_a_model_refused_for_the_same_reason_at_every_call_is_one_line_naming_the_calls(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        def make(width, features=4):
+            inputs = keras.Input(shape=data.shape[1:])
+            return keras.Model(inputs, layers.Dense(1)(layers.Dense(width)(inputs)))
+
+        a = make(8)
+        b = make(16)
+        """
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 0, result
+    assert result.stdout == (
+        "model.py:6: Functional model (make as called at lines 8, 9): not rebuilt: "
+        "Input(shape=data.shape[1:]) (line 5) is not a Keras layer call with literal arguments\n"
+    )
+
+
+def test_a_name_that_is_not_literal_is_left_to_keras(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        from keras import layers
+
+        def gen(units=3, name="g"):
+            inputs = keras.Input(shape=(4,), name=name + "_input")
+            x = inputs
+            for i in range(2):
+                x = layers.Dense(units, name=f"dense_{i}")(x)
+            return keras.Model(inputs, x, name=name)
+        """
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 1, result
+    assert "model.py:9: Functional model (gen with its defaults): rebuilt from its literal layers" in result.stdout
+    assert "affine end to end: one affine map 4 -> 3, rank 3" in result.stdout
+
+
+def test_a_default_thousands_of_operations_deep_is_read_without_recursion(tmp_path: Path) -> None:
+    deep = " + ".join(["1"] * 2900)
+    source = (
+        "import keras\nfrom keras import layers\n"
+        f"def f(units={deep}):\n"
+        "    return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(units), layers.Dense(1)])\n"
+    )
+    result = confirm_command(tmp_path, "model.py", source)
+    assert result.stderr == "" and result.returncode == 1, result
+    assert "model.py:4: Sequential model (f with its defaults): rebuilt from its literal layers" in result.stdout
+    assert "collapsed: Dense(units) (line 4) -> Dense(1) (line 4): one affine map 2 -> 1, rank 1" in result.stdout

@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import backends
 from ..catalog import Kind
 from ..rules.collapse import collapsed_runs, is_affine
 from .compose import compose
@@ -300,7 +301,7 @@ def check_model(
             f"one input sample holds {n:,} values, so the {MIN_TRIAL_ROWS} trial rows would hold "
             f"{MIN_TRIAL_ROWS * n:,}, over max_elements={max_elements:,}"
         )
-    notes: list[str] = []
+    notes: list[str] = [backends.CHOSEN] if backends.CHOSEN else []  # a backend we chose is said
     if len(shapes) > 1:
         names = [getattr(t, "name", f"input {i + 1}") for i, t in enumerate(getattr(model, "inputs", None) or [])]
         names += [f"input {i + 1}" for i in range(len(names), len(shapes))]

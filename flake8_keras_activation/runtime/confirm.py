@@ -12,9 +12,9 @@ from typing import Callable, Sequence, TextIO
 from ..discovery import discover
 from ..documents import Document, DocumentError, NotebookFile, load
 from ..graph import LayerNode, ModelGraph
-from ..source import extract_graphs, source_lines
+from ..source import BoundGraph, extract_bound_graphs, source_lines
 from .check import CollapsedRun, NeedsInputShape, Report, check_model
-from .rebuild import NotRebuildable, Rebuilt, rebuild
+from .rebuild import NotRebuildable, Rebuilt, line_text, rebuild
 
 
 _NAMED_LAYERS = 4  # layers named in a message about a collapsed run
@@ -30,6 +30,7 @@ class Confirmation:
     reason: str = ""  # why it was not rebuilt
     sources: dict[int, LayerNode] = field(default_factory=dict)  # id of a rebuilt layer -> its node
     error: bool = False  # the reason is a failure (Keras refused it, the check failed), not a refusal
+    place: Callable[[int | None], str] = line_text  # how a layer's line is named: `line 4`, `cell 3, line 4`
 
     def run_text(self, run: CollapsedRun) -> str:
         """One line of bounded length: a run of hundreds of layers is named by its ends, as the
@@ -45,7 +46,10 @@ class Confirmation:
                 names.append(f"... {len(objects) - _NAMED_LAYERS} more ...")
                 continue
             node = self.sources.get(id(layer))
-            names.append(f"{node.label} (line {node.line})" if node is not None else str(getattr(layer, "name", "?")))
+            if node is None:
+                names.append(str(getattr(layer, "name", "?")))
+            else:
+                names.append(f"{node.label} ({self.place(node.line)})")
         return f"{' -> '.join(name.replace(chr(10), ' ')[:_NAME_LIMIT] for name in names)}: {run.map_text()}"
 
 
@@ -61,31 +65,35 @@ def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def confirm_graphs(graphs: Sequence[ModelGraph]) -> list[Confirmation]:
+def confirm_graphs(
+    graphs: Sequence[ModelGraph], place: Callable[[int | None], str] = line_text
+) -> list[Confirmation]:
     """Rebuild and check every model graph that is literal; say why for the others.
 
     A model that Keras refuses, or whose check fails, gets an `error` and the others are still
-    checked: one bad model never costs the rest.
+    checked: one bad model never costs the rest. `place` names a layer's line in the messages.
     """
     out = []
     for graph in graphs:
         if graph.line is None:
             continue  # a scope's data flow, not a model
         try:
-            rebuilt: Rebuilt = rebuild(graph)
+            rebuilt: Rebuilt = rebuild(graph, place=place)
         except NotRebuildable as reason:
-            out.append(Confirmation(graph, None, str(reason)))
+            out.append(Confirmation(graph, None, str(reason), place=place))
             continue
         except Exception as error:  # noqa: BLE001 - Keras refused the literal arguments
-            out.append(Confirmation(graph, None, f"Keras could not build it: {_failure(error)}", error=True))
+            refused = f"Keras could not build it: {_failure(error)}"
+            out.append(Confirmation(graph, None, refused, error=True, place=place))
             continue
         sources = {id(layer): graph.node(key) for key, layer in rebuilt.layers.items()}
         try:
             report = check_model(rebuilt.model)
         except Exception as error:  # noqa: BLE001 - out of memory, a dtype error, a recursion error
-            out.append(Confirmation(graph, None, f"the check failed: {_failure(error)}", sources, error=True))
+            failed = f"the check failed: {_failure(error)}"
+            out.append(Confirmation(graph, None, failed, sources, error=True, place=place))
             continue
-        out.append(Confirmation(graph, report, sources=sources))
+        out.append(Confirmation(graph, report, sources=sources, place=place))
     return out
 
 
@@ -127,8 +135,10 @@ class Tally:
         return 1 if self.collapsing else 0
 
 
-def _source(document: Document) -> tuple[str, Callable[[int], str]]:
-    """The Python text of a file or notebook, and how a line of it is shown (`cell_2:5` in a notebook)."""
+def _source(document: Document) -> tuple[str, Callable[[int], str], Callable[[int | None], str]]:
+    """The Python text of a file or notebook, how a model's line is shown at the start of its
+    message (`cell_2:5` in a notebook, as `check` shows it), and how a line is named inside a
+    message (`line 5`; `cell 2, line 5` in a notebook, as `check --format github` names it)."""
     if isinstance(document, NotebookFile):
         notebook = document.notebook
 
@@ -136,28 +146,67 @@ def _source(document: Document) -> tuple[str, Callable[[int], str]]:
             cell, in_cell = notebook.locate(line)
             return f"cell_{cell.number}:{in_cell}"
 
-        return document.module, place
-    return document.text, str
+        def named(line: int | None) -> str:
+            if line is None:
+                return "line ?"
+            cell, in_cell = notebook.locate(line)
+            return f"cell {cell.number}, line {in_cell}"
+
+        return document.module, place, named
+    return document.text, str, line_text
+
+
+def _lines(lines: Sequence[int], named: Callable[[int | None], str]) -> str:
+    """`line 30`, `lines 30, 31`; in a notebook `cell 2, line 4; cell 3, line 1`."""
+    names = [named(line) for line in lines]
+    if len(names) > 1 and all(name.startswith("line ") for name in names):
+        return "lines " + ", ".join(name[len("line "):] for name in names)
+    return "; ".join(names)
+
+
+def _binding(bound: BoundGraph, named: Callable[[int | None], str]) -> str:
+    """What the model's function's parameters were given: ` (build_model as called at line 30)`."""
+    if bound.function is None:
+        return ""
+    if bound.call is None:
+        return f" ({bound.function} with its defaults)"
+    return f" ({bound.function} as called at {named(bound.call)})"
 
 
 def confirm_document(document: Document, out: TextIO, tally: Tally, err: TextIO | None = None) -> None:
     """Print what each model of one file or notebook measures; errors go to `err` (stderr)."""
     errors = err or sys.stderr
-    text, place = _source(document)
+    text, place, named = _source(document)
     path = document.path
     try:
         tree = ast.parse(text)
-        graphs = [g for g in extract_graphs(tree, source_lines(text)) if g.line is not None]
+        found = [b for b in extract_bound_graphs(tree, source_lines(text)) if b.graph.line is not None]
     except Exception as error:  # noqa: BLE001 - a bug of ours must not cost the other files
         errors.write(f"{path}: error: not analysed: {_failure(error)}\n")
         tally.errors += 1
         return
-    if not graphs:
+    if not found:
         out.write(f"{path}: no Keras model found\n")
         return
-    for confirmation in confirm_graphs(graphs):
+    confirmations = confirm_graphs([b.graph for b in found], named)
+    # a model refused for the same reason whatever its calls give: one line names all those calls
+    refused: dict[tuple[int, int, str | None, str], list[int]] = {}
+    for bound, confirmation in zip(found, confirmations):
+        if confirmation.report is None and not confirmation.error and bound.call is not None:
+            key = (bound.graph.line or 0, bound.graph.col or 0, bound.function, confirmation.reason)
+            refused.setdefault(key, []).append(bound.call)
+    shown = set()
+    for bound, confirmation in zip(found, confirmations):
         graph = confirmation.graph
-        where = f"{path}:{place(graph.line or 0)}: {graph.label}"
+        key = (graph.line or 0, graph.col or 0, bound.function, confirmation.reason)
+        if key in refused and bound.call is not None:
+            if key in shown:
+                continue
+            shown.add(key)
+            binding = f" ({bound.function} as called at {_lines(refused[key], named)})"
+        else:
+            binding = _binding(bound, named)
+        where = f"{path}:{place(graph.line or 0)}: {graph.label}{binding}"
         if confirmation.report is None:
             if confirmation.error:
                 tally.errors += 1

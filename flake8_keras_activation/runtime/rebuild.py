@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from ..catalog import DICT_ARGUMENTS, INPUT_SHAPE_ARGS, INPUTS, Kind
+from ..catalog import DICT_ARGUMENTS, INPUT_DIM_IS_NOT_A_SHAPE, INPUT_SHAPE_ARGS, INPUTS, Kind
 from ..graph import LayerConfig, LayerNode, ModelGraph
 
 
@@ -132,6 +132,12 @@ def argument_problem(config: LayerConfig) -> str | None:
     return None
 
 
+def _shape_argument(layer: str, keyword: str) -> bool:
+    """An input-shape argument, which the rebuilt model's keras.Input takes instead of the layer:
+    not Embedding's `input_dim`, which is its vocabulary size (Keras requires it)."""
+    return keyword in INPUT_SHAPE_ARGS and not (keyword == "input_dim" and layer in INPUT_DIM_IS_NOT_A_SHAPE)
+
+
 def build_layer(config: LayerConfig) -> Any:
     """One Keras layer from the literal arguments its call had in the source (nothing is built yet)."""
     name = config.key.split(".", 1)[-1]
@@ -142,7 +148,7 @@ def build_layer(config: LayerConfig) -> Any:
         given = [*config.args, *(value for key, value in config.kwargs if key not in ("name", "dtype"))]
         if any(_strings(value) for value in given):
             raise NotRebuildable(f"{name} reads a file when given a string (vocabulary=...); it is not rebuilt")
-    kwargs = {key: _value(value) for key, value in config.kwargs if key not in INPUT_SHAPE_ARGS}
+    kwargs = {key: _value(value) for key, value in config.kwargs if not _shape_argument(config.key, key)}
     return _layer_class(config.key)(*(_value(a) for a in config.args), **kwargs)
 
 
@@ -198,7 +204,7 @@ def _input_shape(node: LayerNode) -> tuple[int, ...] | None:
         return tuple(kwargs["input_shape"])
     if "batch_input_shape" in kwargs:
         return tuple(kwargs["batch_input_shape"])[1:]
-    if "input_dim" in kwargs:
+    if "input_dim" in kwargs and _shape_argument(node.config.key, "input_dim"):
         return (kwargs["input_dim"],)
     return None
 
@@ -219,14 +225,19 @@ def _order(graph: ModelGraph) -> list[LayerNode]:
     return order
 
 
-def _shape_of_input(node: LayerNode) -> tuple[Any, ...]:
+def line_text(line: int | None) -> str:
+    """How a layer's line is named in a message: `line 4` (a notebook's confirm says its cell)."""
+    return f"line {line}"
+
+
+def _shape_of_input(node: LayerNode, place: Callable[[int | None], str] = line_text) -> tuple[Any, ...]:
     assert node.config is not None
     args, kwargs = node.config.args, dict(node.config.kwargs)
     shape = kwargs.get("shape", args[0] if args else None)
     if shape is None and "batch_shape" in kwargs:
         shape = tuple(kwargs["batch_shape"])[1:]
     if not isinstance(shape, (tuple, list)) or not all(isinstance(d, int) or d is None for d in shape):
-        raise NotRebuildable(f"{node.label} (line {node.line}) has no literal shape")
+        raise NotRebuildable(f"{node.label} ({place(node.line)}) has no literal shape")
     return (None, *shape)
 
 
@@ -235,14 +246,18 @@ def _too_large(what: str, figure: int, limit: int, option: str) -> NotRebuildabl
 
 
 def rebuild(
-    graph: ModelGraph, *, max_weights: int = DEFAULT_MAX_WEIGHTS, max_elements: int | None = None
+    graph: ModelGraph,
+    *,
+    max_weights: int = DEFAULT_MAX_WEIGHTS,
+    max_elements: int | None = None,
+    place: Callable[[int | None], str] = line_text,
 ) -> Rebuilt:
     """The Keras model a Sequential or functional graph describes, if every layer call is literal.
 
     Every layer is made and its output shape worked out before any is built, so a model whose
     weights exceed `max_weights`, or one sample of whose activations would keep check_model's
     trial rows over `max_elements`, is refused with the figure and the limit, having allocated
-    nothing.
+    nothing. `place` names a layer's line in the messages (`line 4`, `cell 3, line 4`).
     """
     from .check import DEFAULT_MAX_ELEMENTS, MIN_TRIAL_ROWS as TRIAL_ROWS
 
@@ -253,12 +268,12 @@ def rebuild(
         raise NotRebuildable("code the analysis cannot follow changes the model")
     for node in graph.nodes:
         if node.kind is Kind.UNKNOWN or node.config is None:
-            raise NotRebuildable(f"{node.label} (line {node.line}) is not a Keras layer call with literal arguments")
+            raise NotRebuildable(f"{node.label} ({place(node.line)}) is not a Keras layer call with literal arguments")
     for node in graph.nodes:  # before Keras is imported at all
         assert node.config is not None
         problem = argument_problem(node.config)
         if problem is not None:
-            raise NotRebuildable(f"{node.label} (line {node.line}): {problem}")
+            raise NotRebuildable(f"{node.label} ({place(node.line)}): {problem}")
     # the plan: layer objects and shapes, nothing allocated
     order = _order(graph)
     shapes: dict[int, Any] = {}
@@ -269,7 +284,7 @@ def rebuild(
         assert node.config is not None
         predecessors = graph.predecessors(node.key)
         if node.config.key in INPUTS or node.kind is Kind.INPUT:
-            shapes[node.key] = _shape_of_input(node)
+            shapes[node.key] = _shape_of_input(node, place)
             incoming: Any = shapes[node.key]
         else:
             if not predecessors:
@@ -277,7 +292,7 @@ def rebuild(
                 if given is None:
                     raise NotRebuildable(
                         f"the input shape is not in the source (no keras.Input, and {node.label} "
-                        f"on line {node.line} has no input_shape or input_dim)"
+                        f"on {place(node.line)} has no input_shape or input_dim)"
                     )
                 sources[node.key] = (None, *given)
                 incoming = sources[node.key]
@@ -286,23 +301,23 @@ def rebuild(
             elif node.kind is Kind.MERGE:
                 incoming = [shapes[p] for p in predecessors]
             else:
-                raise NotRebuildable(f"{node.label} (line {node.line}) receives several inputs")
+                raise NotRebuildable(f"{node.label} ({place(node.line)}) receives several inputs")
             layer = build_layer(node.config)
             layers[node.key] = layer
             try:
                 shapes[node.key] = tuple(layer.compute_output_shape(incoming))
             except Exception as error:  # noqa: BLE001 - Keras says why in its own words
-                refusal = f"{node.label} (line {node.line}): Keras refuses its input shape: {error}"
+                refusal = f"{node.label} ({place(node.line)}): Keras refuses its input shape: {error}"
                 raise NotRebuildable(refusal) from None
             weights += weight_count(layer, incoming, shapes[node.key])
             if weights > max_weights:
-                raise _too_large(f"{node.label} (line {node.line}) brings the weights to", weights, max_weights,
+                raise _too_large(f"{node.label} ({place(node.line)}) brings the weights to", weights, max_weights,
                                  "max_weights")
         for shape in incoming if isinstance(incoming, list) else [incoming]:
             if TRIAL_ROWS * _count(shape) > elements or TRIAL_ROWS * _count(shapes[node.key]) > elements:
                 widest = max(_count(shape), _count(shapes[node.key]))
                 raise _too_large(
-                    f"{node.label} (line {node.line}) holds {widest:,} values per sample; the trial rows need",
+                    f"{node.label} ({place(node.line)}) holds {widest:,} values per sample; the trial rows need",
                     TRIAL_ROWS * widest, elements, "max_elements",
                 )
     keras = _keras()

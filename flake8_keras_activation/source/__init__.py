@@ -5,15 +5,19 @@ from __future__ import annotations
 import ast
 import io
 import warnings
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from .. import rules
 from ..finding import Finding
 from ..graph import ModelGraph
 from ..screen import may_hold_finding
+from .calls import Plan, plans
 from .interpret import Interpreter
 
-__all__ = ["analyze_graphs", "analyze_source", "analyze_tree", "extract_graphs", "may_hold_finding", "source_lines"]
+__all__ = [
+    "BoundGraph", "analyze_graphs", "analyze_source", "analyze_tree", "extract_bound_graphs", "extract_graphs",
+    "may_hold_finding", "source_lines",
+]
 
 
 def extract_graphs(tree: ast.Module, lines: Sequence[str]) -> list[ModelGraph]:
@@ -26,6 +30,64 @@ def extract_graphs(tree: ast.Module, lines: Sequence[str]) -> list[ModelGraph]:
         # would wait for the cycle collector (98% of what it finds after a file, and its traversal
         # costs a sixth of a check of many files). The graphs hold nothing of it: let it go now.
         interpreter.__dict__.clear()
+
+
+class BoundGraph(NamedTuple):
+    """A model graph for confirm, and the literals its function's parameters were given."""
+
+    graph: ModelGraph
+    function: str | None = None  # the function of the file whose parameters hold literals
+    call: int | None = None  # the line of the call those come from; None: the defaults
+
+
+def _run(tree: ast.Module, lines: Sequence[str], interpreter: Interpreter) -> tuple[list[ModelGraph], set[int]]:
+    try:
+        return interpreter.run(), set(interpreter.bound)
+    finally:
+        interpreter.__dict__.clear()  # as in extract_graphs
+
+
+def extract_bound_graphs(tree: ast.Module, lines: Sequence[str]) -> list[BoundGraph]:
+    """The graphs confirm rebuilds: those of extract_graphs, where a function of the file builds
+    a model with the literals a call of the file gives its parameters, or their literal defaults
+    (source/calls.py); one graph per distinct literal call. Nothing of the file runs."""
+    first = Interpreter(tree, lines, record_calls=True)
+    try:
+        first.run()
+        calls = dict(first.calls or {})
+    finally:
+        first.__dict__.clear()
+    functions = {
+        id(node): node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    planned: dict[int, list[Plan]] = {key: plans(calls.get(key, [])) for key in functions}
+    passes = max((len(p) for p in planned.values()), default=1)
+    out: list[BoundGraph] = []
+    for index in range(passes):
+        bindings = {key: (p[index] if index < len(p) else p[0]).values for key, p in planned.items()}
+        found, bound = _run(tree, lines, Interpreter(tree, lines, bindings=bindings))
+        for graph in found:
+            function = _innermost(functions, graph.line)
+            if function is None:
+                if index == 0:
+                    out.append(BoundGraph(graph))
+            elif index < len(planned[id(function)]):
+                if id(function) in bound:
+                    out.append(BoundGraph(graph, function.name, planned[id(function)][index].line))
+                else:
+                    out.append(BoundGraph(graph))
+    # in the file's order; a function's models in the order of the calls that build them
+    out.sort(key=lambda bound: (bound.graph.line or 0, bound.graph.col or 0, bound.call or 0))
+    return out
+
+
+def _innermost(
+    functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef], line: int | None
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    if line is None:
+        return None
+    holding = [f for f in functions.values() if f.lineno <= line <= (f.end_lineno or f.lineno)]
+    return max(holding, key=lambda f: f.lineno, default=None)
 
 
 def analyze_tree(tree: ast.Module, lines: Sequence[str]) -> list[Finding]:

@@ -15,12 +15,13 @@ import builtins
 import re
 import contextlib
 from collections import Counter, deque
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import catalog
 from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
+from .calls import bindable, call_binding, pure
 from .env import Env, Fork
 from .functional import Dataflow
 from .imports import STAR, import_bindings
@@ -125,7 +126,13 @@ _PASS_LIMIT = 3  # loops nested deeper than this get no second pass
 class Interpreter:
     """Interprets one module; `run()` returns the graph of every model and scope it builds."""
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        lines: Sequence[str],
+        bindings: Mapping[int, Mapping[str, Value]] | None = None,
+        record_calls: bool = False,
+    ) -> None:
         self.tree = tree
         self.lines = lines
         self.text = SourceText(lines)
@@ -154,6 +161,11 @@ class Interpreter:
         self._instances = 0
         self._trigger_lines: list[int] | None = None
         self._aliases: tuple[str, ...] = ()
+        # confirm only (source/calls.py): literal values bound to a function's parameters, by
+        # the function's id, and the calls of the file's functions, recorded when asked
+        self.bindings = bindings
+        self.bound: set[int] = set()  # the functions a literal was bound in
+        self.calls: dict[int, list[tuple[dict[str, Value], int]]] | None = {} if record_calls else None
 
     # ---- driver -------------------------------------------------------------------------
 
@@ -256,7 +268,36 @@ class Interpreter:
         for star in (arguments.vararg, arguments.kwarg):
             if star is not None:
                 env[star.arg] = UNKNOWN
+        if self.bindings is not None and not method:
+            self._bind_literals(function, env)
         return env
+
+    def _bind_literals(self, function: ast.FunctionDef | ast.AsyncFunctionDef, env: Env) -> None:
+        """For confirm: the parameters a call of the file gives a literal hold it; those it does
+        not give hold their default where that is a literal (read without calling anything)."""
+        assert self.bindings is not None
+        given = self.bindings.get(id(function), {})
+        arguments = function.args
+        positional = arguments.posonlyargs + arguments.args
+        defaults: list[tuple[ast.arg, ast.expr | None]] = [
+            *zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults),
+            *zip(arguments.kwonlyargs, arguments.kw_defaults),
+        ]
+        values: dict[str, Value] = {}
+        for arg, default in defaults:
+            if default is not None and pure(default):
+                value = self.eval(default, Env())
+                if bindable(value):
+                    values[arg.arg] = value
+        for name, value in given.items():
+            if value is UNKNOWN:
+                values.pop(name, None)  # the call gives something else: not the default
+            else:
+                values[name] = value
+        for name, value in values.items():
+            env[name] = value
+        if values:
+            self.bound.add(id(function))
 
     def exec_function(self, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> None:
         env = self._parameters(function, method, tensors=True)
@@ -874,6 +915,9 @@ class Interpreter:
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
         if isinstance(callee, FuncVal):
+            if self.calls is not None:
+                binding = call_binding(callee.node, node, args, kwargs)
+                self.calls.setdefault(id(callee.node), []).append((binding, node.lineno))
             # a function of the file may change the models it receives, and may compile them
             self._escape([*node.args, *(kw.value for kw in node.keywords)], env)
             self._pass_models(callee, args)

@@ -823,11 +823,17 @@ class KerasSemantics:
         """The literal arguments of a layer call, or None if any argument is not literal."""
         try:
             literal_args = tuple(self._literal(a, v) for a, v in zip(node.args, args))
-            literal_kwargs = tuple(
-                (kw.arg, self._literal(kw.value, kwargs[kw.arg]))
-                for kw in node.keywords
-                if kw.arg is not None
-            )
+            given = []
+            for kw in node.keywords:
+                if kw.arg is None:
+                    continue
+                try:
+                    given.append((kw.arg, self._literal(kw.value, kwargs[kw.arg])))
+                except _NotLiteral:
+                    if kw.arg != "name":
+                        raise
+                    # `name=f"dense_{i}"`: a layer's name changes nothing it computes; Keras names it
+            literal_kwargs = tuple(given)
         except _NotLiteral:
             return None
         if any(type(a) is ast.Starred for a in node.args) or None in kwargs:
@@ -835,9 +841,28 @@ class KerasSemantics:
         return LayerConfig(key, literal_args, literal_kwargs)
 
     @staticmethod
+    def _elements(value: Record) -> object:
+        items = []
+        for op in value.ops:
+            if not isinstance(op, AddOp) or not isinstance(op.expr, ast.expr):
+                raise _NotLiteral
+            if not isinstance(op.value, (Const, Record)):
+                raise _NotLiteral
+            items.append(KerasSemantics._literal(op.expr, op.value))
+        return items if isinstance(value.origin, ast.List) else tuple(items)
+
+    @staticmethod
     def _literal(expr: ast.expr, value: Value) -> object:
         if isinstance(value, Const):
             return value.value
+        if isinstance(value, Record) and value.kind == "list":
+            # `(latent_dim,)` with a name bound to a constant, `image_size + (3,)`, a parameter that
+            # confirm binds to a literal tuple: the elements' values, where each is a literal; else
+            # the text's own literal value (a list holding a dict, which the argument check refuses)
+            try:
+                return KerasSemantics._elements(value)
+            except _NotLiteral:
+                pass
         if isinstance(value, Qual):
             key = catalog.canonical(value.name)
             if key and catalog.activation_function(key) is not None:
