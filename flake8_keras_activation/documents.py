@@ -118,6 +118,7 @@ class Located(NamedTuple):
     end_line: int | None = None  # where the construct ends, when it was asked for
     end_col: int | None = None
     source: str | None = None  # the line's text, for --show-source
+    fixable: bool = False  # `fix` would fix it, under the run's unsafe-fixes setting (the text format's [*])
 
     @property
     def place(self) -> str:

@@ -13,11 +13,12 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
+from .codes import FIXABLE
 from .finding import Finding
 from .config import ACTIVATION_NAME
+from .rules.collapse import DEFAULT_ACTIVATION
 
-FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203", "KA210", "KA301", "KA302"})
-DEFAULT_ACTIVATION = "relu"
+__all__ = ["DEFAULT_ACTIVATION", "FIXABLE", "FixError", "FixResult", "Skipped", "fix_source", "preferred_quote"]
 
 _Whitespace = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
 

@@ -212,6 +212,7 @@ def test_fix_honours_the_configuration_and_its_activation(tmp_path: Path) -> Non
         "pyproject.toml": """\
             [tool.flake8-keras-activation]
             activation = "gelu"
+            unsafe-fixes = true
             per-file-ignores = { "legacy/*" = ["KA101"] }
             """,
         "model.py": SEED, "legacy/old.py": SEED,
@@ -241,7 +242,7 @@ def test_stdin_is_checked_under_its_given_name_and_configuration(tmp_path: Path)
 
 
 def test_fix_of_stdin_writes_the_fixed_source_to_stdout(tmp_path: Path) -> None:
-    result = command("fix", "-", cwd=tmp_path, stdin=SEED)
+    result = command("fix", "--unsafe-fixes", "-", cwd=tmp_path, stdin=SEED)
     assert result.returncode == 0, result.stderr
     assert result.stdout == SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")').replace(
         "Dense(100, input_dim=2)", 'Dense(100, activation="relu")'

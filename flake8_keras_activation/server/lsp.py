@@ -18,14 +18,14 @@ from pygls.protocol import default_converter
 from pygls.workspace import TextDocument
 
 from .. import __version__
-from ..codes import CODES, markdown
+from ..codes import CODES, SAFE, fix_offered, markdown
 from .analysis import Analysis, CellText, Diagnosed, analyze_notebook, analyze_python
 from .convert import Columns, publications
 from .edits import fixable, fixes, noqa
 from .lanes import Lane
 from .protocol import KerasProtocol, run_stdio
 from ..config import CONFIG_FILES, Reloading
-from .settings import Settings, configured_selection, read_settings
+from .settings import DocumentOptions, Settings, configured, read_settings
 from .uris import key, path_of
 
 NAME = "flake8-keras-activation"
@@ -136,14 +136,17 @@ class KerasLanguageServer(LanguageServer):
         """The lane for a text of `size` characters."""
         return self.large_lane if size > LARGE else self.lane
 
-    def job(self, uri: str) -> Job | None:
-        """What analysing the document's current text takes, read now, run later on a lane."""
-        settings = self.settings
-        path = path_of(uri)
-        selection, problem = configured_selection(path, settings, self.configurations)
+    def options(self, uri: str) -> DocumentOptions:
+        """What the project's configuration and the editor's settings give the document at `uri`."""
+        options, problem = configured(path_of(uri), self.settings, self.configurations)
         if problem and problem not in self.config_problems:  # the user sees it in the log; check says it too
             self.config_problems.add(problem)
             self.log(f"configuration ignored: {problem}", types.MessageType.Warning)
+        return options
+
+    def job(self, uri: str) -> Job | None:
+        """What analysing the document's current text takes, read now, run later on a lane."""
+        selection = self.options(uri).selection
         notebook = self.notebook(uri)
         if notebook is not None:
             uri = notebook.uri  # as the client spelled it: its diagnostics go back under it
@@ -290,7 +293,8 @@ class KerasLanguageServer(LanguageServer):
         only = params.context.only
         uri = params.text_document.uri
         actions = []
-        activation = self.settings.activation
+        options = self.options(analysis.uri)
+        activation = options.activation
         if _kind_wanted(types.CodeActionKind.QuickFix, only):
             for item in self.at(analysis, uri, params.range.start, params.range.end, columns):
                 diagnostic = [columns.diagnostic(analysis, item, links)]
@@ -298,13 +302,16 @@ class KerasLanguageServer(LanguageServer):
                 if fixable(item):
                     edits = fixes(analysis, [item], activation)
                     if edits:
+                        safe = fix_offered(item.finding) == SAFE
                         title = f"Fix {code} ({CODES[code].slug})" if code in CODES else f"Fix {code}"
                         actions.append(
                             types.CodeAction(
-                                title=title,
+                                # an unsafe fix is offered, as ruff's server offers it, but never
+                                # preferred: an editor applies a preferred fix on a keystroke
+                                title=title if safe else f"{title} (unsafe: changes what the model computes)",
                                 kind=types.CodeActionKind.QuickFix,
                                 diagnostics=diagnostic,
-                                is_preferred=True,
+                                is_preferred=safe,
                                 edit=columns.workspace_edit(analysis, edits),
                             )
                         )
@@ -319,7 +326,11 @@ class KerasLanguageServer(LanguageServer):
                         )
                     )
         if _kind_wanted(types.CodeActionKind.SourceFixAll, only):
-            everything = fixes(analysis, [item for item in analysis.diagnosed if fixable(item)], activation)
+            # fix-all runs on save, unasked: only what keeps the model's meaning, unless the
+            # settings or the project's `unsafe-fixes` say otherwise (as `fix` decides)
+            chosen = [item for item in analysis.diagnosed if fixable(item)
+                      and (options.unsafe_fixes or fix_offered(item.finding) == SAFE)]
+            everything = fixes(analysis, chosen, activation)
             if everything:
                 actions.append(
                     types.CodeAction(
