@@ -32,6 +32,7 @@ from .documents import (
 )
 from .formats import FORMATS, Style, wants_colour
 from .formats import render as render_report
+from .rules.collapse import DEFAULT_ACTIVATION, with_activation
 from .selection import parse_codes
 from .source import source_lines
 from .workers import Task, check_all, default_jobs
@@ -357,6 +358,8 @@ def run_check(args: argparse.Namespace) -> int:
         targets = _targets(args, files, configurations)
         tasks = [Task(path, selection(config, path, overrides), data=data) for path, config in targets]
         unsafe = {path: _unsafe_fixes(args, config) for path, config in targets}
+        # the remedies name what `fix` would write: the configuration's activation
+        activations = {path: config.activation or DEFAULT_ACTIVATION for path, config in targets}
     except ConfigError as error:
         return _usage_error(error)
     except DocumentError as error:
@@ -374,8 +377,11 @@ def run_check(args: argparse.Namespace) -> int:
     _nothing_checked(files)
     findings: list[Located] = []
     for outcome in check_all(tasks, args.jobs or default_jobs()):
-        findings.extend(item._replace(fixable=applied(item.finding, unsafe.get(item.path, False)))
-                        for item in outcome.findings)
+        findings.extend(
+            item._replace(finding=with_activation(item.finding, activations.get(item.path, DEFAULT_ACTIVATION)),
+                          fixable=applied(item.finding, unsafe.get(item.path, False)))
+            for item in outcome.findings
+        )
         for problem in outcome.problems:
             _problem(problems, problem)
     terminal = args.output_file is None and sys.stdout.isatty()
@@ -501,7 +507,7 @@ def run_fix(args: argparse.Namespace) -> int:
     from .installed import keep_to_installed
 
     keep_to_installed()  # `python -m` would import a repository's own libcst/ in place of libcst
-    from .fix import DEFAULT_ACTIVATION, FIXABLE  # libcst comes with it: only this command loads it
+    from .fix import FIXABLE  # libcst comes with it: only this command loads it
 
     overrides = _overrides(args)
     try:

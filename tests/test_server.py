@@ -730,3 +730,45 @@ def test_server_without_pygls_says_what_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "pip install 'flake8-keras-activation[lsp]'" in result.stderr
+
+
+@pytest.mark.asyncio
+async def test_the_projects_configuration_is_the_servers_with_the_editors_settings_on_top(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.flake8-keras-activation]\n"
+        'activation = "gelu"\n'
+        "unsafe-fixes = true\n"
+        'per-file-ignores = { "legacy/*" = ["KA101"] }\n'
+        'exclude = ["generated"]\n'
+    )
+    model = tmp_path / "model.py"
+    model.write_text(ONE_FIX)
+    uri = model.as_uri()
+    open_file(client, uri, ONE_FIX)
+    [finding] = await diagnostics_for(client, uri, 1)
+    # the message names what the fixes write: the project's activation, as `check` names it
+    assert finding.code == "KA101" and finding.message.endswith('add activation="gelu"'), finding.message
+    # fix-all (the project's unsafe-fixes = true) and the quick fix write what `fix` writes there
+    [fix_all] = await actions(client, uri, 0, 0, ["source.fixAll"])
+    new = applied(ONE_FIX, fix_all.edit.changes[uri])
+    assert new == fixed_by_command(tmp_path, ONE_FIX, "by_command.py") and 'Dense(16, activation="gelu")' in new
+    offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
+    assert applied(ONE_FIX, fix.edit.changes[uri]) == new
+    # per-file-ignores and exclude hold in the editor as in `check`
+    for name in ("legacy/old.py", "generated/made.py"):
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(ONE_FIX)
+        open_file(client, path.as_uri(), ONE_FIX)
+        assert await diagnostics_for(client, path.as_uri(), 1) == [], name
+    # the editor's settings go over the project's
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"activation": "tanh", "unsafeFixes": False})
+    )
+    assert await actions(client, uri, 0, 0, ["source.fixAll"]) == []  # KA101's fix is unsafe: none left
+    offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
+    assert 'Dense(16, activation="tanh")' in applied(ONE_FIX, fix.edit.changes[uri])

@@ -208,6 +208,18 @@ CODES = (KA101, KA102, KA103, KA104)
 
 # What KA101's fix writes, and its message names, unless the configuration says another
 DEFAULT_ACTIVATION = "relu"
+_REMEDY = 'add activation="{}"'  # how KA101, KA103 and KA104 end (the first two once, after a `;`)
+
+
+def with_activation(finding: Finding, activation: str) -> Finding:
+    """The finding with its remedy naming `activation`, the one the project's configuration says
+    `fix` writes (the analysis words it with the default)."""
+    if activation == DEFAULT_ACTIVATION or finding.code not in ("KA101", "KA103", "KA104"):
+        return finding
+    head, found, tail = finding.message.rpartition(_REMEDY.format(DEFAULT_ACTIVATION))
+    if not found:
+        return finding
+    return finding._replace(message=head + _REMEDY.format(activation) + tail)
 
 
 def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:

@@ -146,7 +146,8 @@ class KerasLanguageServer(LanguageServer):
 
     def job(self, uri: str) -> Job | None:
         """What analysing the document's current text takes, read now, run later on a lane."""
-        selection = self.options(uri).selection
+        options = self.options(uri)
+        selection, activation = options.selection, options.activation
         notebook = self.notebook(uri)
         if notebook is not None:
             uri = notebook.uri  # as the client spelled it: its diagnostics go back under it
@@ -159,7 +160,8 @@ class KerasLanguageServer(LanguageServer):
                 cells.append(CellText(cell.document, document.source, index, code))
             notebook_version = notebook.version
             size = sum(len(cell.text) for cell in cells)
-            return Job(lambda: analyze_notebook(uri, notebook_version, cells, selection), self.lane_for(size))
+            return Job(lambda: analyze_notebook(uri, notebook_version, cells, selection, activation),
+                       self.lane_for(size))
         document = self.text_document(uri)
         if document is None:
             return None
@@ -167,7 +169,7 @@ class KerasLanguageServer(LanguageServer):
         if document.language_id not in (None, "python") and not uri.endswith((".py", ".pyi")):
             return None
         text, version = document.source, document.version
-        return Job(lambda: analyze_python(uri, version, text, selection), self.lane_for(len(text)))
+        return Job(lambda: analyze_python(uri, version, text, selection, activation), self.lane_for(len(text)))
 
     async def run(self, lane: Lane[Any], work: Callable[[], T], what: str = "the analysis") -> T | None:
         """Run work on a lane; a failure is logged from the protocol loop (the transport is not the

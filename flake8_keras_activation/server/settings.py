@@ -80,6 +80,9 @@ def read_settings(raw: Any) -> Settings:
     return Settings(**values, problems=tuple(problems))
 
 
+NOTHING = Selection(select=())  # what an excluded file reports
+
+
 class DocumentOptions(NamedTuple):
     """What one document gets: the project's configuration for its path, with the editor's settings on top."""
 
@@ -92,8 +95,9 @@ def options_for(path: str | None, settings: Settings, configurations: Reloading 
     """What the document at `path` (None: not a file on disk) gets.
 
     The configuration `check` reads for that path (pyproject.toml, else flake8's INI files: the
-    selection with per-file-ignores, and `unsafe-fixes`), and the editor's settings on top: its
-    `select` replaces the file's, its `extendSelect` and `ignore` add to them, its `unsafeFixes` wins.
+    selection with per-file-ignores, `exclude`, `activation` and `unsafe-fixes`), and the editor's
+    settings on top: its `select` replaces the file's, its `extendSelect` and `ignore` add to them,
+    its `activation` and `unsafeFixes` win.
     An unusable file is logged by the caller and left out.
     """
     config = Config(root=os.getcwd())
@@ -101,9 +105,12 @@ def options_for(path: str | None, settings: Settings, configurations: Reloading 
         config = configurations.for_path(path)
     overrides = Overrides(select=settings.select, extend_select=settings.extend_select, extend_ignore=settings.ignore)
     unsafe = settings.unsafe_fixes if settings.unsafe_fixes is not None else config.unsafe_fixes
+    chosen = selection(config, path, overrides)
+    if path is not None and config.excludes(path):
+        chosen = NOTHING  # as `check` skips a file its configuration excludes, named or not
     return DocumentOptions(
-        selection=selection(config, path, overrides),
-        activation=settings.activation or DEFAULT_ACTIVATION,
+        selection=chosen,
+        activation=settings.activation or config.activation or DEFAULT_ACTIVATION,
         unsafe_fixes=bool(unsafe),
     )
 
