@@ -4,14 +4,15 @@ from the rule families (each family's module holds its own codes)."""
 from __future__ import annotations
 
 from .finding import SAFE, UNSAFE, Code, Finding
-from .rules import collapse, output, shapes
+from .rules import collapse, comments, output, shapes
 from .screen import OFF_BY_DEFAULT
 
 __all__ = [
     "CODES", "FIXABLE", "OFF_BY_DEFAULT", "SAFE", "UNSAFE", "Code", "Finding", "applied", "fix_offered", "markdown"
 ]
 
-CODES: dict[str, Code] = {code.code: code for family in (collapse, output, shapes) for code in family.CODES}
+CODES: dict[str, Code] = {code.code: code for family in (collapse, output, shapes, comments)
+                          for code in family.CODES}
 # The codes with a mechanical fix, each of them safe or unsafe as the table says
 FIXABLE = frozenset(code for code, entry in CODES.items() if entry.fix_safety is not None)
 # Their fix is tried at the reported call itself (an `**kwargs` or a `Softmax()` layer may still

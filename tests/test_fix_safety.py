@@ -35,9 +35,13 @@ def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
+# the codes whose fix edits a model (KA900's edits a comment: tests/test_unused_noqa.py)
+MODEL_FIXES = FIXABLE - {"KA900"}
+
+
 def every_fixable_code(folder: Path) -> None:
     """One file per fixable code, each holding that code's documented example (KA203: a fixable one)."""
-    for code in sorted(FIXABLE):
+    for code in sorted(MODEL_FIXES):
         example = KA203_FIXABLE if code == "KA203" else CODES[code].example
         (folder / f"{code.lower()}.py").write_text(IMPORTS + example)
 
@@ -47,7 +51,7 @@ def remaining(folder: Path) -> dict[str, set[str]]:
     result = command("check", "--isolated", "--select", "KA", "--format", "json", ".", cwd=folder)
     found: dict[str, set[str]] = {}
     for item in json.loads(result.stdout):
-        if item["code"] in FIXABLE:
+        if item["code"] in MODEL_FIXES:
             found.setdefault(Path(item["path"]).stem.upper(), set()).add(item["code"])
     return found
 
@@ -57,7 +61,7 @@ def test_each_fixable_code_is_safe_or_unsafe_as_ruff_draws_the_line() -> None:
     # would not; unsafe: what it computes or learns changes
     assert {code: CODES[code].fix_safety for code in sorted(FIXABLE)} == {
         "KA101": UNSAFE, "KA102": SAFE, "KA201": UNSAFE, "KA202": UNSAFE, "KA203": UNSAFE, "KA210": UNSAFE,
-        "KA301": SAFE, "KA302": SAFE,
+        "KA301": SAFE, "KA302": SAFE, "KA900": SAFE,
     }
 
 

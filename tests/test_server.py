@@ -772,3 +772,24 @@ async def test_the_projects_configuration_is_the_servers_with_the_editors_settin
     offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
     [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
     assert 'Dense(16, activation="tanh")' in applied(ONE_FIX, fix.edit.changes[uri])
+
+
+@pytest.mark.asyncio
+async def test_an_unused_noqa_is_a_diagnostic_when_selected_and_fix_all_takes_it_out(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = ONE_FIX.replace('layers.Dense(1, activation="sigmoid"),', 'layers.Dense(1, activation="sigmoid"),  # noqa: E501, KA101')
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"extendSelect": ["KA900"]}))
+    model = tmp_path / "model.py"
+    model.write_text(text)
+    uri = model.as_uri()
+    open_file(client, uri, text)
+    found = await diagnostics_for(client, uri, 1)
+    assert sorted(d.code for d in found) == ["KA101", "KA900"]
+    [unused] = [d for d in found if d.code == "KA900"]
+    assert unused.range.start.line == 7 and unused.message.startswith("unused noqa: KA101")
+    # a safe fix: fix-all makes it (and not KA101's), as `fix` does
+    [fix_all] = await actions(client, uri, 0, 0, ["source.fixAll"])
+    new = applied(text, fix_all.edit.changes[uri])
+    assert new == ONE_FIX.replace('activation="sigmoid"),', 'activation="sigmoid"),  # noqa: E501')
+    assert new == fixed_by_command(tmp_path, text, "by_command.py", "--extend-select", "KA900")
