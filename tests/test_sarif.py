@@ -98,7 +98,7 @@ def test_one_rule_per_code_with_its_documentation(project: Path, capsys: pytest.
         assert rule["fullDescription"]["text"] == code.what
         assert rule["help"]["markdown"] == markdown(code)
         assert code.example in rule["help"]["text"] and code.instead in rule["help"]["text"]
-        assert rule["defaultConfiguration"] == {"level": "warning", "enabled": code.code not in ("KA104", "KA210")}
+        assert rule["defaultConfiguration"] == {"level": "warning", "enabled": code.code not in ("KA104", "KA210", "KA900")}
 
 
 def test_results_point_at_relative_paths_with_one_based_columns(
