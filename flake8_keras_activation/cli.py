@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .catalog import LINEAR_ACTIVATIONS
-from .codes import CODES, Code
+from .codes import CODES, SAFE, UNSAFE, Code, applied, fix_offered
 from .config import ACTIVATION_NAME, ConfigError, Configurations, Overrides, Config, selection
 from .discovery import Unreadable, discover
 from .documents import (
@@ -32,6 +32,7 @@ from .documents import (
 )
 from .formats import FORMATS, Style, wants_colour
 from .formats import render as render_report
+from .rules.collapse import DEFAULT_ACTIVATION, with_activation
 from .selection import parse_codes
 from .source import source_lines
 from .workers import Task, check_all, default_jobs
@@ -111,6 +112,15 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
                         help="the name of the source read from - (for the configuration and the output)")
 
 
+def _add_unsafe_option(parser: argparse.ArgumentParser, description: str) -> None:
+    parser.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None, help=description)
+
+
+def _unsafe_fixes(args: argparse.Namespace, config: Config) -> bool:
+    """The command line's --unsafe-fixes or --no-unsafe-fixes, else the configuration's unsafe-fixes."""
+    return bool(config.unsafe_fixes) if args.unsafe_fixes is None else bool(args.unsafe_fixes)
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -176,15 +186,19 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
                        help="append `# noqa: CODE` to the line of every finding, to adopt the tool on old code")
     check.add_argument("-j", "--jobs", type=_positive, metavar="N",
                        help="processes to check files in (default: the number of CPUs)")
+    _add_unsafe_option(check, "count (and mark [*]) the unsafe fixes as fixable too (default: the "
+                       "configuration's unsafe-fixes, else no)")
     _add_selection_options(check)
 
 
 def _add_fix(commands: argparse._SubParsersAction) -> None:
     fix = commands.add_parser(
         "fix",
-        help="add activations (KA101) and remove ignored input shapes (KA102)",
-        description="Rewrite files in place: add an activation to each KA101 layer and remove each KA102 "
-        "argument. Exit status: 1 when a file changed (or would, with --diff) or could not be fixed, else 0.",
+        help="make the mechanical fixes: the safe ones, and with --unsafe-fixes the others",
+        description="Rewrite files in place: the fixes that keep what the model computes (remove each "
+        "ignored KA102 argument, give a recurrent layer its sequences for KA302) and, with --unsafe-fixes, "
+        "those that change it (an activation for each KA101 layer, ...). Exit status: 1 when a file "
+        "changed (or would, with --diff) or could not be fixed, else 0.",
     )
     fix.add_argument("paths", nargs="*", metavar="PATH",
                      help="files, or directories to walk (default: the current directory); - reads stdin and "
@@ -192,6 +206,8 @@ def _add_fix(commands: argparse._SubParsersAction) -> None:
     fix.add_argument("--activation", type=_activation,
                      help="activation to add (default: the configuration's activation, else relu)")
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    _add_unsafe_option(fix, "also make the fixes that change what the model computes (KA101, KA201-KA203, "
+                       "KA210; default: the configuration's unsafe-fixes, else only the safe fixes)")
     _add_selection_options(fix)
 
 
@@ -349,10 +365,11 @@ def run_check(args: argparse.Namespace) -> int:
         configurations = _configurations(args)
         files = _Files(args, configurations)
         data = files.stdin_bytes() if files.stdin else None
-        tasks = [
-            Task(path, selection(config, path, overrides), data=data)
-            for path, config in _targets(args, files, configurations)
-        ]
+        targets = _targets(args, files, configurations)
+        tasks = [Task(path, selection(config, path, overrides), data=data) for path, config in targets]
+        unsafe = {path: _unsafe_fixes(args, config) for path, config in targets}
+        # the remedies name what `fix` would write: the configuration's activation
+        activations = {path: config.activation or DEFAULT_ACTIVATION for path, config in targets}
     except ConfigError as error:
         return _usage_error(error)
     except DocumentError as error:
@@ -370,7 +387,11 @@ def run_check(args: argparse.Namespace) -> int:
     _nothing_checked(files)
     findings: list[Located] = []
     for outcome in check_all(tasks, args.jobs or default_jobs()):
-        findings.extend(outcome.findings)
+        findings.extend(
+            item._replace(finding=with_activation(item.finding, activations.get(item.path, DEFAULT_ACTIVATION)),
+                          fixable=applied(item.finding, unsafe.get(item.path, False)))
+            for item in outcome.findings
+        )
         for problem in outcome.problems:
             _problem(problems, problem)
     terminal = args.output_file is None and sys.stdout.isatty()
@@ -386,9 +407,33 @@ def run_check(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     else:
         sys.stdout.write(report)
+    if args.format == "text" and not args.quiet and findings:
+        sys.stdout.flush()  # the report first, then what can be fixed, as ruff ends its report
+        print(_summary(findings, args.unsafe_fixes is True), file=sys.stderr)
     if args.exit_zero:
         return EXIT_CLEAN
     return EXIT_ATTENTION if findings or problems else EXIT_CLEAN
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def _summary(findings: Sequence[Located], unsafe_on_command_line: bool) -> str:
+    """ruff's closing line: how many findings, how many `fix` fixes ([*]), how many more it would
+    with --unsafe-fixes. On stderr, so that stdout stays flake8's lines."""
+    line = f"Found {_plural(len(findings), 'finding')}"
+    fixable = sum(1 for item in findings if item.fixable)
+    hidden = sum(1 for item in findings if not item.fixable and fix_offered(item.finding) == UNSAFE)
+    if not fixable and not hidden:
+        return line + "."
+    unsafe = f"`{PROG} fix --unsafe-fixes`"
+    parts = []
+    if fixable:
+        parts.append(f"[*] {fixable} fixable with {unsafe if unsafe_on_command_line else f'`{PROG} fix`'}")
+    if hidden:
+        parts.append(f"{hidden} more fixable with {unsafe}" if fixable else f"{hidden} fixable with {unsafe}")
+    return f"{line}; {'; '.join(parts)}."
 
 
 def _add_noqa(tasks: Sequence[Task], files: _Files) -> int:
@@ -472,7 +517,7 @@ def run_fix(args: argparse.Namespace) -> int:
     from .installed import keep_to_installed
 
     keep_to_installed()  # `python -m` would import a repository's own libcst/ in place of libcst
-    from .fix import DEFAULT_ACTIVATION, FIXABLE  # libcst comes with it: only this command loads it
+    from .fix import FIXABLE  # libcst comes with it: only this command loads it
 
     overrides = _overrides(args)
     try:
@@ -489,8 +534,10 @@ def run_fix(args: argparse.Namespace) -> int:
         _problem(problems, problem)
     _nothing_checked(files)
     changed = 0
+    unsafe_left = 0  # the unsafe fixes not made, for one line saying how to make them
     for path, config in targets:
         activation = args.activation or config.activation or DEFAULT_ACTIVATION
+        unsafe = _unsafe_fixes(args, config)
         interrupted = None
         try:
             if data is not None:
@@ -506,6 +553,10 @@ def run_fix(args: argparse.Namespace) -> int:
             if data is not None:  # a filter never loses its input
                 sys.stdout.buffer.write(data)
             continue
+        if not unsafe:
+            unsafe_left += sum(1 for item in located if fix_offered(item.finding) == UNSAFE)
+            # every finding of a safe code still goes to the fixer, which says why one has no fix
+            located = [item for item in located if CODES[item.finding.code].fix_safety == SAFE]
         outcome = _fixed(document, located, activation, problems)
         if data is not None:
             # a filter: the source always comes back, fixed where it could be, in its own encoding
@@ -532,6 +583,9 @@ def run_fix(args: argparse.Namespace) -> int:
             continue
         if _write(document, outcome.new, interrupted, problems, "fixed"):
             print(f"Rewriting {printable(document.path)}", file=sys.stderr)
+    if unsafe_left and data is None:  # a filter's stderr is the editor's; it has its own way to offer them
+        print(f"{PROG}: {_plural(unsafe_left, 'unsafe fix', 'unsafe fixes')} not made (they change what the "
+              "model computes); --unsafe-fixes makes them", file=sys.stderr)
     return EXIT_ATTENTION if changed or problems else EXIT_CLEAN
 
 
@@ -583,7 +637,7 @@ def render(code: Code, width: int = 88) -> str:
             prose("Why is this bad?", code.why),
             source("Example", code.example).rstrip("\n"),
             source("Use instead", code.instead).rstrip("\n"),
-            prose("Fix safety", code.fix),
+            prose("Fix safety", code.fix_section),
             prose("Known limits", code.limits),
         ]
     ) + "\n"

@@ -17,7 +17,10 @@ TABLE = "flake8-keras-activation"  # [tool.flake8-keras-activation]
 INI_FILES = ("setup.cfg", "tox.ini", ".flake8")
 CONFIG_FILES = ("pyproject.toml", *INI_FILES)
 KEYS = ("select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude",
-        "activation")
+        "activation", "unsafe-fixes")
+# configparser's words for a boolean, which is how an INI file says `unsafe-fixes = true`
+_INI_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True, "0": False, "no": False, "false": False,
+                 "off": False}
 # the fixer's own rule for what it may write (fix.py imports it from here, so that reading the
 # configuration never loads libcst)
 ACTIVATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -49,6 +52,7 @@ class Config(NamedTuple):
     exclude: tuple[str, ...] | None = None  # None: the built-in excludes of discovery.py
     extend_exclude: tuple[str, ...] = ()
     activation: str | None = None
+    unsafe_fixes: bool | None = None  # None: not said here (fix applies only the safe fixes)
 
     def excludes(self, path: str) -> bool:
         """Whether `path` (a file or directory) matches `exclude` or `extend-exclude`."""
@@ -150,6 +154,10 @@ def from_table(source: str, table: Mapping[str, Any]) -> Config:
             values[name] = _toml_globs(source, key, value)
         elif key == "activation":
             values[name] = _activation(source, key, value)
+        elif key == "unsafe-fixes":
+            if not isinstance(value, bool):
+                raise _fail(source, key, "expected true or false")
+            values[name] = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise _fail(source, key, "expected a table of glob = [codes]")
@@ -207,6 +215,11 @@ def from_ini(source: str, section: Mapping[str, str]) -> Config:
             values[name] = _ini_list(value)
         elif key == "activation":
             values[name] = _activation(source, key, value.strip())
+        elif key == "unsafe-fixes":
+            flag = _INI_BOOLEANS.get(value.strip().lower())
+            if flag is None:
+                raise _fail(source, key, "expected true or false")
+            values[name] = flag
         elif key == "per-file-ignores":
             values[name] = parse_per_file_ignores(source, value)
         else:

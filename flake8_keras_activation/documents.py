@@ -119,6 +119,7 @@ class Located(NamedTuple):
     end_col: int | None = None
     source: str | None = None  # the line's text, for --show-source
     end_file_line: int | None = None  # in a notebook, the line of its JSON text that shows end_line
+    fixable: bool = False  # `fix` would fix it, under the run's unsafe-fixes setting (the text format's [*])
 
     @property
     def place(self) -> str:

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# How far a code's fix may be trusted, as ruff draws the line: a safe fix keeps what the model
+# computes (it removes what Keras ignores, or makes a model build that would not), so `fix` and
+# the editor's fix-all apply it; an unsafe one changes what the model computes or learns (often
+# the point: a missing activation), so it waits for `--unsafe-fixes` or a quick fix chosen by hand.
+SAFE = "safe"
+UNSAFE = "unsafe"
+# How each rule's "Fix safety" section opens, so that the docs say the table's word for it
+SAFETY_OPENING = {
+    SAFE: "Safe (`fix` applies it): ",
+    UNSAFE: "Unsafe (`fix` applies it with `--unsafe-fixes`): ",
+    None: "",  # those sections say "No automatic fix" themselves
+}
+
 
 class Code(NamedTuple):
     code: str
@@ -13,8 +26,14 @@ class Code(NamedTuple):
     why: str
     example: str
     instead: str
-    fix: str
+    fix: str  # the "Fix safety" section after its opening, which `fix_section` takes from `fix_safety`
     limits: str
+    fix_safety: str | None = None  # SAFE or UNSAFE; None: no mechanical fix
+
+    @property
+    def fix_section(self) -> str:
+        """The "Fix safety" section as the docs, `explain` and SARIF give it: the table's word first."""
+        return SAFETY_OPENING[self.fix_safety] + self.fix
 
 
 class Finding(NamedTuple):

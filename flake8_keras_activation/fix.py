@@ -13,11 +13,14 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
+from .codes import FIXABLE
 from .finding import Finding
+from .noqa import same_tree
+from .unused_noqa import UNUSED_NOQA, remove_unused
 from .config import ACTIVATION_NAME
+from .rules.collapse import DEFAULT_ACTIVATION
 
-FIXABLE = frozenset({"KA101", "KA102", "KA201", "KA202", "KA203", "KA210", "KA301", "KA302"})
-DEFAULT_ACTIVATION = "relu"
+__all__ = ["DEFAULT_ACTIVATION", "FIXABLE", "FixError", "FixResult", "Skipped", "fix_source", "preferred_quote"]
 
 _Whitespace = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
 
@@ -424,9 +427,25 @@ def _plans(findings: Iterable[Finding]) -> dict[tuple[int, int], _Plan]:
 def fix_source(
     text: str, findings: Sequence[Finding], activation: str = DEFAULT_ACTIVATION, quote: str | None = None
 ) -> FixResult:
-    """Apply the fixes for the findings of `text` that have one (FIXABLE); every other byte is kept."""
+    """Apply the fixes for the findings of `text` that have one (FIXABLE); every other byte is kept.
+
+    An unused `# noqa` code (KA900) is taken out of its comment first, as text: only the end of its
+    line changes, so every other finding keeps its position for the rewrite of the calls."""
     if not ACTIVATION_NAME.match(activation):
         raise ValueError(f"not an activation name: {activation!r}")
+    comments = [finding for finding in findings if finding.code == UNUSED_NOQA]
+    if not comments:
+        return _fix_calls(text, findings, activation, quote)
+    uncommented, fixed = remove_unused(text, comments)
+    if fixed and not same_tree(text, uncommented):  # never: a comment token holds no code
+        raise FixError("removing the unused noqa codes would change the code; left unchanged")
+    result = _fix_calls(uncommented, [f for f in findings if f.code != UNUSED_NOQA], activation, quote)
+    skipped = [Skipped(f, "the comment is not where it was found") for f in comments if f not in fixed]
+    return FixResult(result.text, (*fixed, *result.fixed), (*skipped, *result.skipped))
+
+
+def _fix_calls(text: str, findings: Sequence[Finding], activation: str, quote: str | None) -> FixResult:
+    """The rewrites of calls and arguments, by libcst."""
     plans = _plans(findings)
     if not plans:
         return FixResult(text, (), ())

@@ -38,6 +38,8 @@ def wants_colour(choice: str, is_terminal: bool, environ: Mapping[str, str] = os
 def _text_line(item: Located, colour: bool) -> str:
     # one finding, one line: a name or message cannot add lines, nor colours (printable)
     code, message = item.finding.code, printable(item.finding.message)
+    if item.fixable:  # as ruff marks what its --fix would fix
+        message = f"[*] {message}"
     if not colour:
         return f"{item.place}: {code} {message}"
     cell = f"{_CYAN}:{_RESET}cell_{item.cell}" if item.cell is not None else ""

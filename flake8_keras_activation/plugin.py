@@ -77,6 +77,12 @@ class KerasActivationChecker:
             findings = analyze_graphs(graphs)
             if self.confirm and findings:
                 findings = self._confirmed(graphs, findings)
+            # KA900: flake8 reads the `# noqa` comments as we do (selection.py), so the codes of
+            # ours that silence none of these findings are known here; flake8 then selects KA900
+            # (off by default) and applies the comments to it as to any finding
+            from .unused_noqa import with_unused_noqa
+
+            findings = with_unused_noqa(text, findings)
         except Exception:  # the contract: a flake8 run never raises because of us
             LOG.debug("flake8-keras-activation: analysis failed", exc_info=True)
             return

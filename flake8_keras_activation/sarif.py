@@ -22,7 +22,7 @@ def help_text(code: Code) -> str:
     """The rule's documentation as plain text."""
     return (
         f"{code.what}\n\nWhy is this bad? {code.why}\n\nExample:\n\n{code.example}\n"
-        f"Use instead:\n\n{code.instead}\nFix safety: {code.fix}\n\nKnown limits: {code.limits}"
+        f"Use instead:\n\n{code.instead}\nFix safety: {code.fix_section}\n\nKnown limits: {code.limits}"
     )
 
 

@@ -128,7 +128,12 @@ def silenced(finding: Finding, lines: Sequence[str], spans: Sequence[tuple[int, 
 
 
 def reported(findings: Iterable[Finding], text: str, selection: Selection) -> list[Finding]:
-    """The findings that survive the selection and the noqa comments of `text`."""
+    """The findings that survive the selection and the noqa comments of `text`; with KA900 selected,
+    the unused codes of those comments too (judged against every finding, selected or not)."""
+    if selection.wants("KA900"):
+        from .unused_noqa import with_unused_noqa  # it reads this module's comments
+
+        findings = with_unused_noqa(text, list(findings))
     wanted = [f for f in findings if selection.wants(f.code)]
     if not wanted:
         return []

@@ -86,6 +86,8 @@ def spans(
 def _span(construct: ast.AST | list[ast.AST] | None, lines: Sequence[str], line: int, col: int) -> Span:
     text = lines[line - 1].rstrip("\r\n") if 1 <= line <= len(lines) else ""
     if construct is None:
+        if text.startswith("#", col):  # a comment (KA900's `# noqa`): to the end of the line
+            return Span(line, col, line, len(text.rstrip()))
         word = _WORD.match(text, col)
         return Span(line, col, line, word.end() if word else min(col + 1, max(len(text), col)))
     if isinstance(construct, ast.ClassDef):  # the `class Name` words, not the whole body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -34,6 +35,21 @@ SEED = textwrap.dedent(
     model.add(Dense(1))
     """
 )
+
+
+# the line `check` ends a text report with on stderr, and the mark of a finding `fix` would fix
+_SUMMARY = re.compile(r"^Found \d+ findings?[.;].*\n", re.MULTILINE)
+_MARK = re.compile(r"(: KA\d+) \[\*\] ")
+
+
+def without_summary(err: str) -> str:
+    """stderr without the summary line of `check`: what a test of other lines compares."""
+    return _SUMMARY.sub("", err)
+
+
+def unmarked(out: str) -> str:
+    """The text report without its [*] marks: flake8's own lines, for comparing with flake8's output."""
+    return _MARK.sub(r"\1 ", out)
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,7 @@ def test_fix_honours_the_configuration_and_its_activation(tmp_path: Path) -> Non
         "pyproject.toml": """\
             [tool.flake8-keras-activation]
             activation = "gelu"
+            unsafe-fixes = true
             per-file-ignores = { "legacy/*" = ["KA101"] }
             """,
         "model.py": SEED, "legacy/old.py": SEED,
@@ -229,6 +230,19 @@ def test_fix_honours_the_configuration_and_its_activation(tmp_path: Path) -> Non
     assert 'activation="tanh"' in (tmp_path / "again.py").read_text()
 
 
+def test_check_names_the_configured_activation_in_its_remedies(tmp_path: Path) -> None:
+    project(tmp_path, {"pyproject.toml": '[tool.flake8-keras-activation]\nactivation = "gelu"\n', "model.py": SEED})
+    for fmt in ("text", "json"):
+        result = command("check", "--format", fmt, "model.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        # the remedy names what `fix` would write (KA101 twice, KA103), never the default
+        assert result.stdout.count('add activation=\\"gelu\\"' if fmt == "json" else 'add activation="gelu"') == 3
+        assert "relu" not in result.stdout
+    # without the setting, the default: the same findings, naming relu
+    default = command("check", "--isolated", "model.py", cwd=tmp_path)
+    assert default.stdout.count('add activation="relu"') == 3
+
+
 def test_stdin_is_checked_under_its_given_name_and_configuration(tmp_path: Path) -> None:
     project(tmp_path, {"pyproject.toml": '[tool.flake8-keras-activation]\nper-file-ignores = { "tests/*" = ["KA1"] }\n'})
     named = command("check", "-", "--stdin-filename", "src/model.py", cwd=tmp_path, stdin=SEED)
@@ -241,7 +255,7 @@ def test_stdin_is_checked_under_its_given_name_and_configuration(tmp_path: Path)
 
 
 def test_fix_of_stdin_writes_the_fixed_source_to_stdout(tmp_path: Path) -> None:
-    result = command("fix", "-", cwd=tmp_path, stdin=SEED)
+    result = command("fix", "--unsafe-fixes", "-", cwd=tmp_path, stdin=SEED)
     assert result.returncode == 0, result.stderr
     assert result.stdout == SEED.replace("Dense(20, input_dim=2)", 'Dense(20, input_dim=2, activation="relu")').replace(
         "Dense(100, input_dim=2)", 'Dense(100, activation="relu")'

@@ -237,7 +237,8 @@ def test_fix_and_the_server_import_their_libraries_from_the_installed_environmen
         start = [COMMAND]
         env["PYTHONPATH"] = "."
     fixed = subprocess.run(
-        [*start, "fix", "--diff", "model.py"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+        [*start, "fix", "--unsafe-fixes", "--diff", "model.py"], cwd=repo, env=env, capture_output=True, text=True,
+        timeout=120,
     )
     assert 'activation="relu"' in fixed.stdout, fixed.stderr
     exit_message = b'{"jsonrpc": "2.0", "method": "exit"}'

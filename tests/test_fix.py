@@ -672,7 +672,7 @@ SEED = HEAD + "model = keras.Sequential()\nmodel.add(Dense(20, input_dim=2))\nmo
 
 
 def _run_fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["fix", *args])
+    code = main(["fix", "--unsafe-fixes", *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -831,7 +831,8 @@ def test_python_dash_m_runs_the_fix_command(tmp_path: Path) -> None:
     path = tmp_path / "model.py"
     path.write_text(SEED)
     result = subprocess.run(
-        [sys.executable, "-m", "flake8_keras_activation", "fix", str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "flake8_keras_activation", "fix", "--unsafe-fixes", str(path)],
+        capture_output=True, text=True, check=False,
     )
     assert (result.returncode, result.stdout, result.stderr) == (1, "", f"Rewriting {path}\n")
 
@@ -942,7 +943,7 @@ def test_an_attribute_a_new_file_cannot_take_makes_fix_rewrite_the_file_in_place
         pytest.skip(f"this system refuses a security.* attribute: {error}")
     before = _attributes(path)
     inode = path.stat().st_ino
-    result = subprocess.run([COMMAND, "fix", str(path)], capture_output=True, text=True, timeout=120, check=False,
+    result = subprocess.run([COMMAND, "fix", "--unsafe-fixes", str(path)], capture_output=True, text=True, timeout=120, check=False,
                             preexec_fn=without_capabilities("sys_admin"))
     assert (result.returncode, result.stderr) == (1, f"Rewriting {path}\n")
     assert FIXED_SEED_LINE in path.read_text()
@@ -1022,7 +1023,7 @@ def _hard_linked(tmp_path: Path) -> Path:
 
 
 def _killed_at(event: str, tail: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(KILLED_AT), event, tail, "fix", *args], capture_output=True,
+    return subprocess.run([sys.executable, str(KILLED_AT), event, tail, "fix", "--unsafe-fixes", *args], capture_output=True,
                           text=True, timeout=120, check=False)
 
 
@@ -1061,7 +1062,7 @@ def test_a_kill_at_any_instant_of_an_in_place_rewrite_leaves_old_or_new_bytes_an
     assert backup.exists() == (event != "os.rename")
     if backup.exists():
         assert backup.read_bytes() == SEED.encode()
-    again = subprocess.run([COMMAND, "fix", "--select", "KA102", str(path)], capture_output=True, text=True,
+    again = subprocess.run([COMMAND, "fix", "--unsafe-fixes", "--select", "KA102", str(path)], capture_output=True, text=True,
                            timeout=120, check=False)
     expected = (f"{path}: {note.format(backup=backup)}\n" if note else "") + f"Rewriting {path}\n"
     assert (again.returncode, again.stderr) == (1, expected)
@@ -1091,7 +1092,7 @@ def test_after_a_kill_a_file_edited_since_is_left_with_its_backup(tmp_path: Path
     assert _killed_at("os.truncate", "", "--select", "KA102", str(path)).returncode == -signal.SIGKILL
     edited = path.read_bytes() + b"# the user's edit\n"
     path.write_bytes(edited)
-    again = subprocess.run([COMMAND, "fix", "--select", "KA102", str(path)], capture_output=True, text=True,
+    again = subprocess.run([COMMAND, "fix", "--unsafe-fixes", "--select", "KA102", str(path)], capture_output=True, text=True,
                            timeout=120, check=False)
     assert again.returncode == 1
     assert again.stderr == (f"{path}: not fixed: {backup} holds its bytes from before an interrupted fix, and it "
@@ -1113,7 +1114,7 @@ def _file_size_limited(limit: int) -> Callable[[], None]:
 
 
 def _fix_limited(limit: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([COMMAND, "fix", *args], capture_output=True, text=True, timeout=120, check=False,
+    return subprocess.run([COMMAND, "fix", "--unsafe-fixes", *args], capture_output=True, text=True, timeout=120, check=False,
                           preexec_fn=_file_size_limited(limit))
 
 
@@ -1158,7 +1159,7 @@ def test_a_directory_that_refuses_a_backup_gets_no_rewrite_without_one(tmp_path:
     path.write_text(SEED)  # writable, in a directory where no file can be made
     folder.chmod(0o555)
     try:
-        result = subprocess.run([COMMAND, "fix", str(path)], capture_output=True, text=True, timeout=120,
+        result = subprocess.run([COMMAND, "fix", "--unsafe-fixes", str(path)], capture_output=True, text=True, timeout=120,
                                 check=False, preexec_fn=preexec)
     finally:
         folder.chmod(0o755)

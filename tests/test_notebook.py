@@ -13,6 +13,7 @@ from flake8_keras_activation import analyze_source
 from flake8_keras_activation.cli import main
 from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell, read_notebook
 from flake8_keras_activation.source import source_lines
+from tests.conftest import without_summary
 
 IMPORTS = "import keras\nfrom keras import layers"
 MODEL = (
@@ -60,9 +61,10 @@ def write(path: Path, data: dict[str, Any], indent: int = 1, ensure_ascii: bool 
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The command's status, stdout and stderr, less `check`'s summary line."""
     status = main(list(args))
     captured = capsys.readouterr()
-    return status, captured.out, captured.err
+    return status, captured.out, without_summary(captured.err)
 
 
 # ---- masking -------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def test_model_built_across_cells_is_reported_in_cell_coordinates(
         'the two collapse into one affine map; add activation="relu"',
         f"{path}:cell_5:2:11: KA101 Dense(100) has no activation and feeds Dense(1) (line 3): "
         'the two collapse into one affine map; add activation="relu"',
-        f"{path}:cell_5:2:29: KA102 input_dim on Dense(100) is ignored: it is not the first layer of its "
+        f"{path}:cell_5:2:29: KA102 [*] input_dim on Dense(100) is ignored: it is not the first layer of its "
         "Sequential model; give the input shape to the first layer or a keras.Input only",
     ]
 
@@ -233,7 +235,7 @@ def test_fix_changes_only_the_fixed_lines_of_the_fixed_cells(
     ]
     data = notebook(markdown("# Démo"), code("%matplotlib inline\n" + IMPORTS), code(MODEL, outputs, 7))
     old = write(path, data)
-    status, out, err = run(capsys, "fix", str(path))
+    status, out, err = run(capsys, "fix", "--unsafe-fixes", str(path))
     assert (status, out, err) == (1, "", f"Rewriting {path}\n")
     new = path.read_text(encoding="utf-8")
     assert _changed_lines(old, new) == [
@@ -243,7 +245,7 @@ def test_fix_changes_only_the_fixed_lines_of_the_fixed_cells(
     assert _without_sources(json.loads(new)) == _without_sources(data)
     module = read_notebook(new).module
     assert [f.code for f in analyze_source(module) if f.code in ("KA101", "KA102")] == []
-    assert run(capsys, "fix", str(path)) == (0, "", "")
+    assert run(capsys, "fix", "--unsafe-fixes", str(path)) == (0, "", "")
     assert path.read_text(encoding="utf-8") == new
 
 
@@ -260,7 +262,7 @@ def test_fix_adds_a_line_to_a_cell_in_the_notebook_layout(tmp_path: Path, capsys
         "model.summary?"
     )
     old = write(path, notebook(code(IMPORTS), code(cell)), indent=2)
-    assert run(capsys, "fix", str(path))[0] == 1
+    assert run(capsys, "fix", "--unsafe-fixes", str(path))[0] == 1
     new = path.read_text(encoding="utf-8")
     stored = json.loads(new)["cells"][1]["source"]
     assert stored == [
@@ -281,7 +283,7 @@ def test_fix_adds_a_line_to_a_cell_in_the_notebook_layout(tmp_path: Path, capsys
 def test_fix_keeps_an_ascii_escaped_notebook_ascii(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "demo.ipynb"
     old = write(path, notebook(code(IMPORTS), code("# modèle\n" + MODEL)), ensure_ascii=True)
-    assert run(capsys, "fix", str(path))[0] == 1
+    assert run(capsys, "fix", "--unsafe-fixes", str(path))[0] == 1
     new = path.read_text(encoding="utf-8")
     assert new.isascii()
     assert "mod\\u00e8le" in new
@@ -293,7 +295,7 @@ def test_fix_of_a_source_stored_as_one_string(tmp_path: Path, capsys: pytest.Cap
     data = notebook(code(IMPORTS), code(MODEL))
     data["cells"][1]["source"] = MODEL
     write(path, data)
-    assert run(capsys, "fix", str(path))[0] == 1
+    assert run(capsys, "fix", "--unsafe-fixes", str(path))[0] == 1
     stored = json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"]
     assert stored == MODEL.replace("Dense(20)", 'Dense(20, activation="relu")').replace(
         "Dense(100, input_shape=(2,))", 'Dense(100, activation="relu")'
@@ -304,7 +306,7 @@ def test_fix_keeps_crlf_and_bom_of_the_notebook_file(tmp_path: Path, capsys: pyt
     path = tmp_path / "demo.ipynb"
     text = json.dumps(notebook(code(IMPORTS), code(MODEL)), indent=1).replace("\n", "\r\n") + "\r\n"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    assert run(capsys, "fix", str(path))[0] == 1
+    assert run(capsys, "fix", "--unsafe-fixes", str(path))[0] == 1
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\r\n") == text.count("\r\n")
@@ -316,7 +318,7 @@ def test_fix_leaves_an_unparsable_cell_and_fixes_the_others(
 ) -> None:
     path = tmp_path / "demo.ipynb"
     write(path, notebook(code(IMPORTS), code("def broken(:\n"), code(MODEL)))
-    status, _, err = run(capsys, "fix", str(path))
+    status, _, err = run(capsys, "fix", "--unsafe-fixes", str(path))
     assert status == 1
     assert err.splitlines() == [f"{path}:cell_2: error: does not parse: invalid syntax (line 1)", f"Rewriting {path}"]
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -327,7 +329,7 @@ def test_fix_leaves_an_unparsable_cell_and_fixes_the_others(
 def test_diff_of_a_notebook_shows_its_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "demo.ipynb"
     old = write(path, notebook(code(IMPORTS), code(MODEL)))
-    status, out, _ = run(capsys, "fix", "--diff", str(path))
+    status, out, _ = run(capsys, "fix", "--unsafe-fixes", "--diff", str(path))
     assert status == 1
     assert path.read_text(encoding="utf-8") == old
     assert '+    "    layers.Dense(20, activation=\\"relu\\"),\\n",' in out.splitlines()

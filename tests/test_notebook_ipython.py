@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from flake8_keras_activation.notebook import PLACEHOLDER, mask_cell, unknown_name
 from flake8_keras_activation.source import source_lines
-from tests.conftest import COMMAND
+from tests.conftest import COMMAND, without_summary
 from tests.test_notebook import code, notebook, write
 
 IMPORTS = "import keras\nfrom keras import layers\n"
@@ -26,9 +26,13 @@ OTHER = "other = keras.Sequential([layers.Dense(4), layers.Dense(1)])\n"
 
 
 def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [COMMAND, *args, "--isolated"], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+    """The installed command, its stderr less `check`'s summary line; `fix` makes every fix, unsafe ones too."""
+    extra = ["--unsafe-fixes"] if args[:1] == ("fix",) else []
+    result = subprocess.run(
+        [COMMAND, *args, *extra, "--isolated"], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
     )
+    result.stderr = without_summary(result.stderr)
+    return result
 
 
 def check(tmp_path: Path, *cells: str, fmt: str = "text") -> subprocess.CompletedProcess[str]:

@@ -34,7 +34,7 @@ def test_hooks_are_valid_by_pre_commits_own_schema() -> None:
     hooks = {hook["id"]: hook for hook in load_manifest(str(MANIFEST))}
     assert list(hooks) == ["flake8-keras-activation", "keras-activation", "keras-activation-fix"]
     assert hooks["keras-activation"]["entry"] == "flake8-keras-activation check"
-    assert hooks["keras-activation-fix"]["entry"] == "flake8-keras-activation fix"
+    assert hooks["keras-activation-fix"]["entry"] == "flake8-keras-activation fix --unsafe-fixes"
     for name in ("keras-activation", "keras-activation-fix"):
         assert hooks[name]["language"] == "python"
         assert hooks[name]["types_or"] == ["python", "jupyter"]

@@ -249,13 +249,15 @@ async def test_quick_fix_equals_the_fix_command_and_clears_the_finding(client: L
     [finding] = await diagnostics_for(client, uri, 1)
     offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
     [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
-    assert fix.kind == types.CodeActionKind.QuickFix and fix.is_preferred
+    # offered, but not preferred: an editor may apply a preferred fix on a keystroke, and this one
+    # changes what the model computes
+    assert fix.kind == types.CodeActionKind.QuickFix and not fix.is_preferred and "unsafe" in fix.title
     assert [d.code for d in fix.diagnostics] == ["KA101"]
     edits = fix.edit.changes[uri]
     # minimal: one insertion, not the whole document
     assert len(edits) == 1 and edits[0].range.start == edits[0].range.end and edits[0].new_text == ', activation="relu"'
     new = applied(ONE_FIX, edits)
-    assert new == fixed_by_command(tmp_path, ONE_FIX)
+    assert new == fixed_by_command(tmp_path, ONE_FIX, "model.py", "--unsafe-fixes")
     replace_all(client, uri, new, 2)
     assert await diagnostics_for(client, uri, 2) == []
 
@@ -279,6 +281,7 @@ async def test_a_rank_finding_is_fixed_at_the_layer_that_feeds_it(client: Langua
     assert finding.code == "KA302" and finding.range.start.line == 5  # at LSTM(32), which cannot take its input
     offered = await actions(client, uri, 5, finding.range.start.character + 1, ["quickfix"])
     [fix] = [a for a in offered if a.title.startswith("Fix KA302")]
+    assert fix.is_preferred and "unsafe" not in fix.title  # the model would not build without it
     edits = fix.edit.changes[uri]
     # the edit is on the line of LSTM(64), the layer that must return its sequences
     assert [(e.range.start.line, e.new_text) for e in edits] == [(4, ", return_sequences=True")]
@@ -312,7 +315,7 @@ async def test_a_loss_finding_covers_the_loss_argument_and_its_quick_fix_equals_
     offered = await actions(client, uri, 4, start + 2, ["quickfix"])
     [fix] = [a for a in offered if a.title.startswith("Fix KA202")]
     new = applied(LOSS_FIX, fix.edit.changes[uri])
-    assert new == fixed_by_command(tmp_path, LOSS_FIX)
+    assert new == fixed_by_command(tmp_path, LOSS_FIX, "model.py", "--unsafe-fixes")
     assert "from_logits" not in new
     replace_all(client, uri, new, 2)
     assert await diagnostics_for(client, uri, 2) == []
@@ -341,7 +344,43 @@ async def test_fix_all_equals_the_fix_command(client: LanguageClient, tmp_path: 
     new = applied(text, edits)
     assert new == fixed_by_command(tmp_path, text)
     replace_all(client, uri, new, 2)
-    assert {d.code for d in await diagnostics_for(client, uri, 2)} & {"KA101", "KA102"} == set()
+    # the safe fix only, as `fix` makes it: KA101's would change what the model computes
+    assert {d.code for d in await diagnostics_for(client, uri, 2)} & {"KA101", "KA102"} == {"KA101"}
+
+
+@pytest.mark.asyncio
+async def test_fix_all_makes_the_unsafe_fixes_only_when_the_settings_or_the_project_ask(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.py"
+    model.write_text(COLLAPSED)
+    uri = model.as_uri()
+    open_file(client, uri, COLLAPSED)
+    await diagnostics_for(client, uri, 1)
+
+    async def fixed_all() -> str:
+        [fix_all] = await actions(client, uri, 0, 0, ["source.fixAll"])
+        return applied(COLLAPSED, fix_all.edit.changes[uri])
+
+    def settings(values: dict[str, Any]) -> None:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=values))
+
+    safe, unsafe = fixed_by_command(tmp_path, COLLAPSED, "safe.py"), fixed_by_command(
+        tmp_path, COLLAPSED, "unsafe.py", "--unsafe-fixes"
+    )
+    assert 'activation="relu"' not in safe and 'activation="relu"' in unsafe
+    # by default, on save: what keeps the model's meaning (KA102's), as `fix` does
+    assert await fixed_all() == safe
+    # the quick fixes still offer the unsafe ones, one by one
+    assert [a.title for a in await actions(client, uri, 13, 12, ["quickfix"]) if a.title.startswith("Fix KA101")]
+    settings({"unsafeFixes": True})
+    assert await fixed_all() == unsafe
+    # the project's configuration says it for the editor too, and the editor's setting goes over it
+    settings({})
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-keras-activation]\nunsafe-fixes = true\n")
+    assert await fixed_all() == unsafe
+    settings({"unsafeFixes": False})
+    assert await fixed_all() == safe
 
 
 @pytest.mark.asyncio
@@ -470,7 +509,7 @@ async def test_a_notebook_is_read_as_one_module_and_fixed_cell_by_cell(client: L
     assert list(fix.edit.changes) == [cell_uris[2]]
     new_cell = applied(cells[2][1], fix.edit.changes[cell_uris[2]])
     # what `fix` writes into the .ipynb file for that cell
-    written = fixed_by_command(tmp_path, notebook_json(cells), "analysis.ipynb")
+    written = fixed_by_command(tmp_path, notebook_json(cells), "analysis.ipynb", "--unsafe-fixes")
     assert json.loads(written)["cells"][2]["source"] == new_cell
     # edit the cell: the notebook is analysed again and the cell's diagnostics clear
     client.notebook_document_did_change(
@@ -533,9 +572,10 @@ async def test_an_indented_cell_has_its_diagnostics_fixes_and_noqa_in_its_own_co
     )
     assert hover is not None and hover.contents.value.startswith("**KA101** Dense(8) has no activation")
     assert (hover.range.start.line, hover.range.start.character) == (2, second)
-    # "Fix all" writes what `fix` writes into the .ipynb file
+    # "Fix all" writes what `fix` writes into the .ipynb file (both asked for the unsafe fixes too)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"unsafeFixes": True}))
     [fix_all] = await actions(client, uris[1], 0, 0, ["source.fixAll"])
-    written = json.loads(fixed_by_command(tmp_path, notebook_json(cells), "indented.ipynb"))
+    written = json.loads(fixed_by_command(tmp_path, notebook_json(cells), "indented.ipynb", "--unsafe-fixes"))
     assert applied(INDENTED_CELL, fix_all.edit.changes[uris[1]]) == written["cells"][1]["source"]
     assert written["cells"][1]["source"].splitlines()[0] == lines[0]
 
@@ -709,3 +749,66 @@ def test_server_without_pygls_says_what_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "pip install 'flake8-keras-activation[lsp]'" in result.stderr
+
+
+@pytest.mark.asyncio
+async def test_the_projects_configuration_is_the_servers_with_the_editors_settings_on_top(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.flake8-keras-activation]\n"
+        'activation = "gelu"\n'
+        "unsafe-fixes = true\n"
+        'per-file-ignores = { "legacy/*" = ["KA101"] }\n'
+        'exclude = ["generated"]\n'
+    )
+    model = tmp_path / "model.py"
+    model.write_text(ONE_FIX)
+    uri = model.as_uri()
+    open_file(client, uri, ONE_FIX)
+    [finding] = await diagnostics_for(client, uri, 1)
+    # the message names what the fixes write: the project's activation, as `check` names it
+    assert finding.code == "KA101" and finding.message.endswith('add activation="gelu"'), finding.message
+    # fix-all (the project's unsafe-fixes = true) and the quick fix write what `fix` writes there
+    [fix_all] = await actions(client, uri, 0, 0, ["source.fixAll"])
+    new = applied(ONE_FIX, fix_all.edit.changes[uri])
+    assert new == fixed_by_command(tmp_path, ONE_FIX, "by_command.py") and 'Dense(16, activation="gelu")' in new
+    offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
+    assert applied(ONE_FIX, fix.edit.changes[uri]) == new
+    # per-file-ignores and exclude hold in the editor as in `check`
+    for name in ("legacy/old.py", "generated/made.py"):
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(ONE_FIX)
+        open_file(client, path.as_uri(), ONE_FIX)
+        assert await diagnostics_for(client, path.as_uri(), 1) == [], name
+    # the editor's settings go over the project's
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"activation": "tanh", "unsafeFixes": False})
+    )
+    assert await actions(client, uri, 0, 0, ["source.fixAll"]) == []  # KA101's fix is unsafe: none left
+    offered = await actions(client, uri, finding.range.start.line, finding.range.start.character + 3, ["quickfix"])
+    [fix] = [a for a in offered if a.title.startswith("Fix KA101")]
+    assert 'Dense(16, activation="tanh")' in applied(ONE_FIX, fix.edit.changes[uri])
+
+
+@pytest.mark.asyncio
+async def test_an_unused_noqa_is_a_diagnostic_when_selected_and_fix_all_takes_it_out(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = ONE_FIX.replace('layers.Dense(1, activation="sigmoid"),', 'layers.Dense(1, activation="sigmoid"),  # noqa: E501, KA101')
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"extendSelect": ["KA900"]}))
+    model = tmp_path / "model.py"
+    model.write_text(text)
+    uri = model.as_uri()
+    open_file(client, uri, text)
+    found = await diagnostics_for(client, uri, 1)
+    assert sorted(d.code for d in found) == ["KA101", "KA900"]
+    [unused] = [d for d in found if d.code == "KA900"]
+    assert unused.range.start.line == 7 and unused.message.startswith("unused noqa: KA101")
+    # a safe fix: fix-all makes it (and not KA101's), as `fix` does
+    [fix_all] = await actions(client, uri, 0, 0, ["source.fixAll"])
+    new = applied(text, fix_all.edit.changes[uri])
+    assert new == ONE_FIX.replace('activation="sigmoid"),', 'activation="sigmoid"),  # noqa: E501')
+    assert new == fixed_by_command(tmp_path, text, "by_command.py", "--extend-select", "KA900")

@@ -8,7 +8,7 @@ from collections import deque
 from typing import NamedTuple
 
 from ..catalog import Kind
-from ..finding import Code, Finding
+from ..finding import SAFE, UNSAFE, Code, Finding
 from ..graph import LayerNode, ModelGraph
 
 
@@ -56,11 +56,12 @@ KA101 = Code(
         "])\n"
     ),
     fix=(
-        "`flake8-keras-activation fix` adds `activation=\"relu\"` (or the activation you "
-        "choose with `--activation`) to the reported layer, replacing an explicit linear "
-        "activation in place. The fix changes what the model computes, which is the point; "
-        "retrain after applying it."
+        "`flake8-keras-activation fix` adds `activation=\"relu\"` (or the "
+        "configuration's `activation`, or the one you choose with `--activation`) to the reported "
+        "layer, replacing an explicit linear activation in place. The fix changes what the model "
+        "computes, which is the point; retrain after applying it."
     ),
+    fix_safety=UNSAFE,
     limits=(
         "A final linear layer is never reported, nor is a layer followed by `Activation`, "
         "`ReLU`, `LeakyReLU`, `PReLU`, `ELU`, `Softmax`, max pooling, normalization other "
@@ -114,6 +115,7 @@ KA102 = Code(
         "`input_shape`). `batch_input_shape` on the first layer of a Keras 3 model has no "
         "automatic fix: it is the model's batch shape; move it to `keras.Input(batch_shape=...)`."
     ),
+    fix_safety=SAFE,
     limits=(
         "A layer added inside a loop is not reported when the loop may add it first (for "
         "example under `if i == 0:`). A layer that is made but never placed in a model or called "
@@ -203,6 +205,21 @@ KA104 = Code(
 
 
 CODES = (KA101, KA102, KA103, KA104)
+
+# What KA101's fix writes, and its message names, unless the configuration says another
+DEFAULT_ACTIVATION = "relu"
+_REMEDY = 'add activation="{}"'  # how KA101, KA103 and KA104 end (the first two once, after a `;`)
+
+
+def with_activation(finding: Finding, activation: str) -> Finding:
+    """The finding with its remedy naming `activation`, the one the project's configuration says
+    `fix` writes (the analysis words it with the default)."""
+    if activation == DEFAULT_ACTIVATION or finding.code not in ("KA101", "KA103", "KA104"):
+        return finding
+    head, found, tail = finding.message.rpartition(_REMEDY.format(DEFAULT_ACTIVATION))
+    if not found:
+        return finding
+    return finding._replace(message=head + _REMEDY.format(activation) + tail)
 
 
 def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from typing import Callable, NamedTuple
 from .. import catalog, shapes
 from ..catalog import LINEAR_ACTIVATIONS, Kind
 from ..catalog.shape_rules import Shape
-from ..finding import Code, Finding
+from ..finding import UNSAFE, Code, Finding
 from ..graph import LayerNode, Loss, ModelGraph
 
 KA201 = Code(
@@ -51,6 +51,7 @@ KA201 = Code(
         "`Activation(\"softmax\")`). The model then computes a probability, which changes what it "
         "learns: that is the point. A `Softmax()` layer or a softmax call is not rewritten."
     ),
+    fix_safety=UNSAFE,
     limits=(
         "A softmax over another axis (`Softmax(axis=1)` or `tf.nn.softmax(scores, axis=1)` over the "
         "positions of a sequence, as in attention pooling) is right and never reported. The width must "
@@ -90,10 +91,12 @@ KA202 = Code(
     ),
     fix=(
         "`flake8-keras-activation fix` removes `from_logits=True` from the loss's constructor call "
-        "when the call is written in `compile()` itself. The model keeps its meaning (it still outputs "
-        "probabilities) and the loss reads them as such. A loss object bound to a name first is not "
-        "rewritten, as it may serve other models."
+        "when the call is written in `compile()` itself. The model still outputs probabilities, and "
+        "the loss now reads them as such instead of applying a second softmax or sigmoid: the loss "
+        "changes, and with it what training learns; retrain after applying it. A loss object bound "
+        "to a name first is not rewritten, as it may serve other models."
     ),
+    fix_safety=UNSAFE,
     limits=(
         "`from_logits` must be a literal. A loss whose output activation the analysis cannot resolve, "
         "or a model that overrides `train_step` or `compute_loss`, is never reported."
@@ -133,7 +136,7 @@ KA203 = Code(
         "model.compile(optimizer=\"adam\", loss=keras.losses.BinaryCrossentropy(from_logits=True))\n"
     ),
     fix=(
-        "When the output is linear and the loss is a constructor call written in `compile()`, "
+        "when the output is linear and the loss is a constructor call written in `compile()`, "
         "`flake8-keras-activation fix` adds `from_logits=True` (or turns a literal `False` into "
         "`True`): the loss then applies the sigmoid or softmax itself, the model's outputs are read as "
         "the logits they are, and predictions are logits too (apply the sigmoid or softmax to read "
@@ -142,6 +145,7 @@ KA203 = Code(
         "softmax output, or remove the activation and use `from_logits=True`; after a recurrent layer, "
         "add a `Dense` output layer with a sigmoid or softmax."
     ),
+    fix_safety=UNSAFE,
     limits=(
         "Only the cross-entropies are checked. A custom loss, a loss or activation the analysis cannot "
         "resolve (`hp.Choice`, a parameter), `from_logits` computed at run time, or a model that "
@@ -421,11 +425,12 @@ KA210 = Code(
         "model.compile(optimizer=\"adam\", loss=\"mse\")\n"
     ),
     fix=(
-        "Unsafe: `flake8-keras-activation fix` removes the activation the output layer is given as an "
+        "`flake8-keras-activation fix` removes the activation the output layer is given as an "
         "argument (`activation=\"relu\"`, or the positional one), which makes the output linear and "
         "changes what the model predicts: apply it only when the targets can leave the range, and "
         "retrain. An activation layer or call after the output layer is not removed."
     ),
+    fix_safety=UNSAFE,
     limits=(
         "Only an output whose activation and loss the analysis resolves is judged. Whether the targets "
         "lie in the activation's range is not known from the source, which is why the rule is opt-in."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import catalog
 from ..catalog import Kind
 from ..catalog.shape_rules import PARAMETERS, SAME_SHAPE, Shape
-from ..finding import Code, Finding
+from ..finding import SAFE, Code, Finding
 from ..graph import DimOf, Labels, LayerNode, Loss, ModelGraph, NestedLayer, ShapeOf
 from .. import shapes
 from ..shapes import Problem, Shapes
@@ -46,9 +46,11 @@ KA301 = Code(
         "model.fit(x, y)\n"
     ),
     fix=(
-        "Unsafe: `flake8-keras-activation fix` writes `x.shape[1:]` in place of `x.shape`, which changes "
-        "what the model expects (to what `fit` gives it). A tuple of dimensions is left to you."
+        "`flake8-keras-activation fix` writes `x.shape[1:]` in place of `x.shape`: the model then "
+        "expects the samples `fit` gives it, where it could not be fitted on them before, and computes "
+        "what it was meant to. A tuple of dimensions is left to you."
     ),
+    fix_safety=SAFE,
     limits=(
         "Only an array passed to the same model's `fit` as `x` is judged; one that reaches `fit` "
         "through a function, `train_test_split` or a `tf.data` pipeline is not followed, and the rule "
@@ -88,10 +90,11 @@ KA302 = Code(
         "])\n"
     ),
     fix=(
-        "Safe: when the layer that feeds it is a recurrent layer, `flake8-keras-activation fix` gives that "
+        "when the layer that feeds it is a recurrent layer, `flake8-keras-activation fix` gives that "
         "layer `return_sequences=True` (the model would not build otherwise). Other cases need a reshape "
         "the author chooses."
     ),
+    fix_safety=SAFE,
     limits=(
         "A rank is judged only where the source fixes it: from a `keras.Input`, a first layer's "
         "`input_shape`, or an array of known shape the model is fitted on, through layers whose shape "

@@ -15,6 +15,7 @@ from ..chains import chains
 from ..documents import MAX_FILE_BYTES, cell_lines
 from ..graph import ModelGraph
 from ..notebook import Cell, Notebook, mask_cells
+from ..rules.collapse import DEFAULT_ACTIVATION, with_activation
 from ..screen import LIMIT_TEXT, may_hold_finding, too_large
 from ..selection import Selection, reported
 from ..source import analyze_graphs, extract_graphs, source_lines
@@ -100,8 +101,11 @@ def _parse(text: str) -> ast.Module | None:
         return None
 
 
-def findings_of(module: str, selection: Selection) -> tuple[ast.Module, list[str], list[ModelGraph], list[Finding]]:
-    """The module's tree, lines, graphs and reported findings, by the flake8 plugin's own steps."""
+def findings_of(
+    module: str, selection: Selection, activation: str = DEFAULT_ACTIVATION
+) -> tuple[ast.Module, list[str], list[ModelGraph], list[Finding]]:
+    """The module's tree, lines, graphs and reported findings, by the flake8 plugin's own steps; the
+    remedies name `activation`, the one the fixes write."""
     empty: tuple[ast.Module, list[str], list[ModelGraph], list[Finding]] = (ast.Module([], []), [], [], [])
     if not may_hold_finding(module):
         return empty
@@ -110,14 +114,15 @@ def findings_of(module: str, selection: Selection) -> tuple[ast.Module, list[str
         return empty
     lines = source_lines(module)
     graphs = extract_graphs(tree, lines)
-    return tree, lines, graphs, reported(analyze_graphs(graphs), module, selection)
+    found = reported(analyze_graphs(graphs), module, selection)
+    return tree, lines, graphs, [with_activation(finding, activation) for finding in found]
 
 
 # ---- documents ------------------------------------------------------------------------------
 
 
-def _diagnose(module: str, selection: Selection) -> list[Diagnosed]:
-    tree, lines, graphs, findings = findings_of(module, selection)
+def _diagnose(module: str, selection: Selection, activation: str) -> list[Diagnosed]:
+    tree, lines, graphs, findings = findings_of(module, selection, activation)
     if not findings:
         return []
     explained = chains(findings, graphs)
@@ -157,13 +162,15 @@ def beyond_limits(module: str, size: int | None = None) -> str:
     return ""
 
 
-def analyze_python(uri: str, version: int | None, text: str, selection: Selection) -> Analysis:
+def analyze_python(
+    uri: str, version: int | None, text: str, selection: Selection, activation: str = DEFAULT_ACTIVATION
+) -> Analysis:
     """A Python buffer: the analysis of its text as the editor holds it."""
     part = Part(uri, text, 1)
     skipped = beyond_limits(text)
     if skipped:
         return Analysis(uri, version, text, (part,), (), skipped)
-    return Analysis(uri, version, text, (part,), tuple(_diagnose(text, selection)))
+    return Analysis(uri, version, text, (part,), tuple(_diagnose(text, selection, activation)))
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,10 @@ class CellText:
     python: bool  # a code cell in Python
 
 
-def analyze_notebook(uri: str, version: int | None, cells: Sequence[CellText], selection: Selection) -> Analysis:
+def analyze_notebook(
+    uri: str, version: int | None, cells: Sequence[CellText], selection: Selection,
+    activation: str = DEFAULT_ACTIVATION,
+) -> Analysis:
     """A notebook: its code cells in order as one module, as `check` reads them."""
     size = sum(len(cell.text) for cell in cells)
     if size * 4 > MAX_FILE_BYTES:
@@ -191,7 +201,7 @@ def analyze_notebook(uri: str, version: int | None, cells: Sequence[CellText], s
         return Analysis(uri, version, joined, tuple(parts), (), skipped)
     notebook = Notebook("", masked, joined, {})
     diagnosed = []
-    for item in _diagnose(joined, selection):
+    for item in _diagnose(joined, selection, activation):
         cell, _ = notebook.locate(item.span.line)
         message = cell_lines(notebook, item.finding.message, cell.number)
         diagnosed.append(dataclasses.replace(item, finding=item.finding._replace(message=message)))

@@ -17,7 +17,7 @@ from pygls.protocol import default_converter
 from pygls.workspace import TextDocument
 
 from .. import __version__
-from ..codes import CODES, markdown
+from ..codes import CODES, SAFE, fix_offered, markdown
 from ..links import rule_page
 from .analysis import Analysis, CellText, Diagnosed, analyze_notebook, analyze_python
 from .convert import Columns, publications
@@ -25,7 +25,7 @@ from .edits import fixable, fixes, noqa
 from .lanes import Lane
 from .protocol import KerasProtocol, run_stdio
 from ..config import CONFIG_FILES, Reloading
-from .settings import Settings, configured_selection, read_settings
+from .settings import DocumentOptions, Settings, configured, read_settings
 from .uris import key, path_of
 
 NAME = "flake8-keras-activation"
@@ -141,14 +141,18 @@ class KerasLanguageServer(LanguageServer):
         """The lane for a text of `size` characters."""
         return self.large_lane if size > LARGE else self.lane
 
-    def job(self, uri: str) -> Job | None:
-        """What analysing the document's current text takes, read now, run later on a lane."""
-        settings = self.settings
-        path = path_of(uri)
-        selection, problem = configured_selection(path, settings, self.configurations)
+    def options(self, uri: str) -> DocumentOptions:
+        """What the project's configuration and the editor's settings give the document at `uri`."""
+        options, problem = configured(path_of(uri), self.settings, self.configurations)
         if problem and problem not in self.config_problems:  # the user sees it in the log; check says it too
             self.config_problems.add(problem)
             self.log(f"configuration ignored: {problem}", types.MessageType.Warning)
+        return options
+
+    def job(self, uri: str) -> Job | None:
+        """What analysing the document's current text takes, read now, run later on a lane."""
+        options = self.options(uri)
+        selection, activation = options.selection, options.activation
         notebook = self.notebook(uri)
         if notebook is not None:
             uri = notebook.uri  # as the client spelled it: its diagnostics go back under it
@@ -161,7 +165,8 @@ class KerasLanguageServer(LanguageServer):
                 cells.append(CellText(cell.document, document.source, index, code))
             notebook_version = notebook.version
             size = sum(len(cell.text) for cell in cells)
-            return Job(lambda: analyze_notebook(uri, notebook_version, cells, selection), self.lane_for(size))
+            return Job(lambda: analyze_notebook(uri, notebook_version, cells, selection, activation),
+                       self.lane_for(size))
         document = self.text_document(uri)
         if document is None:
             return None
@@ -169,7 +174,7 @@ class KerasLanguageServer(LanguageServer):
         if document.language_id not in (None, "python") and not uri.endswith((".py", ".pyi")):
             return None
         text, version = document.source, document.version
-        return Job(lambda: analyze_python(uri, version, text, selection), self.lane_for(len(text)))
+        return Job(lambda: analyze_python(uri, version, text, selection, activation), self.lane_for(len(text)))
 
     async def run(self, lane: Lane[Any], work: Callable[[], T], what: str = "the analysis") -> T | None:
         """Run work on a lane; a failure is logged from the protocol loop (the transport is not the
@@ -295,7 +300,8 @@ class KerasLanguageServer(LanguageServer):
         only = params.context.only
         uri = params.text_document.uri
         actions = []
-        activation = self.settings.activation
+        options = self.options(analysis.uri)
+        activation = options.activation
         if _kind_wanted(types.CodeActionKind.QuickFix, only):
             for item in self.at(analysis, uri, params.range.start, params.range.end, columns):
                 diagnostic = [columns.diagnostic(analysis, item, links)]
@@ -303,13 +309,16 @@ class KerasLanguageServer(LanguageServer):
                 if fixable(item):
                     edits = fixes(analysis, [item], activation)
                     if edits:
+                        safe = fix_offered(item.finding) == SAFE
                         title = f"Fix {code} ({CODES[code].slug})" if code in CODES else f"Fix {code}"
                         actions.append(
                             types.CodeAction(
-                                title=title,
+                                # an unsafe fix is offered, as ruff's server offers it, but never
+                                # preferred: an editor applies a preferred fix on a keystroke
+                                title=title if safe else f"{title} (unsafe: changes what the model computes)",
                                 kind=types.CodeActionKind.QuickFix,
                                 diagnostics=diagnostic,
-                                is_preferred=True,
+                                is_preferred=safe,
                                 edit=columns.workspace_edit(analysis, edits),
                             )
                         )
@@ -324,7 +333,11 @@ class KerasLanguageServer(LanguageServer):
                         )
                     )
         if _kind_wanted(types.CodeActionKind.SourceFixAll, only):
-            everything = fixes(analysis, [item for item in analysis.diagnosed if fixable(item)], activation)
+            # fix-all runs on save, unasked: only what keeps the model's meaning, unless the
+            # settings or the project's `unsafe-fixes` say otherwise (as `fix` decides)
+            chosen = [item for item in analysis.diagnosed if fixable(item)
+                      and (options.unsafe_fixes or fix_offered(item.finding) == SAFE)]
+            everything = fixes(analysis, chosen, activation)
             if everything:
                 actions.append(
                     types.CodeAction(

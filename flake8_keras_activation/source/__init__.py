@@ -119,7 +119,10 @@ def analyze_source(source: str) -> list[Finding]:
             tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
-    return analyze_tree(tree, source_lines(source))
+    from ..unused_noqa import with_unused_noqa
+
+    # every finding, as flake8 gets them: KA900 included, before any selection or noqa comment
+    return with_unused_noqa(source, analyze_tree(tree, source_lines(source)))
 
 
 def source_lines(source: str) -> list[str]:
