@@ -205,27 +205,35 @@ KA104 = Code(
 CODES = (KA101, KA102, KA103, KA104)
 
 
-def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:
+_KERAS_REMEDY = 'add activation="relu"'
+_TORCH_REMEDY = "add nn.ReLU() after it"
+
+
+def remedy_for(node: LayerNode) -> str:
+    """What to add, in the layer's framework: an activation argument, or a PyTorch activation module."""
+    return _TORCH_REMEDY if node.layer.startswith("nn.") else _KERAS_REMEDY
+
+
+def ka101(
+    source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...], remedy: str = _KERAS_REMEDY
+) -> str:
     where = f" (line {target_line})" if target_line is not None else ""
     through = f" through {', '.join(via)}" if via else ""
-    return (
-        f"{source} {has_what} and feeds {target}{where}{through}: the two collapse into one "
-        f'affine map; add activation="relu"'
-    )
+    return f"{source} {has_what} and feeds {target}{where}{through}: the two collapse into one affine map; {remedy}"
 
 
-def ka101_loop(source: str, has_what: str) -> str:
+def ka101_loop(source: str, has_what: str, remedy: str = _KERAS_REMEDY) -> str:
     return (
         f"{source} {has_what} and feeds itself (it is applied again in a loop, or called twice): "
-        'the applications collapse into one affine map; add activation="relu"'
+        f"the applications collapse into one affine map; {remedy}"
     )
 
 
-def ka104(source: str, target: str, target_line: int | None, why: str) -> str:
+def ka104(source: str, target: str, target_line: int | None, why: str, remedy: str = _KERAS_REMEDY) -> str:
     where = f" (line {target_line})" if target_line is not None else ""
     return (
         f"{source} has no activation and feeds {target}{where}: {why}; the two compose into one affine "
-        'map, which is right for a deliberate factorization; otherwise add activation="relu"'
+        f"map, which is right for a deliberate factorization; otherwise {remedy}"
     )
 
 
@@ -248,11 +256,11 @@ def ka102_raises(argument: str, layer: str, together: bool) -> str:
     )
 
 
-def ka103(model: str, affine_count: int) -> str:
+def ka103(model: str, affine_count: int, torch: bool = False) -> str:
+    remedy = "add nn.ReLU() between the layers" if torch else 'add activation="relu" to the hidden layers'
     return (
         f"{model} is affine end to end: its {affine_count} affine layers compute one "
-        'affine map, so it cannot fit a nonlinear function; add activation="relu" to the '
-        "hidden layers"
+        f"affine map, so it cannot fit a nonlinear function; {remedy}"
     )
 
 
@@ -475,14 +483,20 @@ def collapse_message(collapse: Collapse) -> str:
     """The KA101 message for a collapse, in the source half and the runtime half alike."""
     source = collapse.source
     if _same_layer(collapse.target, source):
-        return ka101_loop(source.label, _has_what(source))
+        return ka101_loop(source.label, _has_what(source), remedy_for(source))
     return ka101(
         source.label,
         _has_what(source),
         collapse.target.label,
         collapse.target.line,
         tuple(node.label for node in collapse.via),
+        remedy_for(source),
     )
+
+
+def _torch(graph: ModelGraph) -> bool:
+    """A model made of PyTorch modules."""
+    return any(node.layer.startswith("nn.") for node in graph.nodes if node.kind is Kind.AFFINE)
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:
@@ -500,7 +514,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
             continue
         reported.add((source.line, source.col))
         if why is not None:
-            message = ka104(source.label, collapse.target.label, collapse.target.line, why)
+            message = ka104(source.label, collapse.target.label, collapse.target.line, why, remedy_for(source))
             findings.append(Finding(source.line, source.col, "KA104", message, source.layer))
             continue
         findings.append(Finding(source.line, source.col, "KA101", collapse_message(collapse), source.layer))
@@ -510,7 +524,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
     deliberate_only = bool(judged) and all(why is not None for _, why in judged)
     if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
         findings.append(
-            Finding(graph.line, graph.col or 0, "KA103", ka103(graph.label, affine_applications(graph)))
+            Finding(graph.line, graph.col or 0, "KA103", ka103(graph.label, affine_applications(graph), _torch(graph)))
         )
     findings.sort(key=lambda f: (f.line, f.col, f.code))
     return findings

@@ -12,6 +12,8 @@ from typing import Callable, NamedTuple
 from .. import catalog, shapes
 from ..catalog import LINEAR_ACTIVATIONS, Kind
 from ..catalog.shape_rules import Shape
+from ..catalog.torch import LOG_PROBABILITY_ACTIVATIONS
+from ..catalog.torch import LOSSES as TORCH_LOSSES
 from ..finding import Code, Finding
 from ..graph import LayerNode, Loss, ModelGraph
 
@@ -477,10 +479,55 @@ KA211 = Code(
 CODES = (KA201, KA202, KA203, KA204, KA205, KA206, KA207, KA208, KA209, KA210, KA211)
 
 
-def ka201(layer: str) -> str:
+def ka201(layer: str, torch: bool = False) -> str:
+    remedy = (
+        "use a sigmoid (nn.Sigmoid(), or logits with nn.BCEWithLogitsLoss)" if torch else 'use activation="sigmoid"'
+    )
     return (
         f"{layer} applies softmax over a single unit: its output is always 1.0, so the model learns "
-        'nothing; use activation="sigmoid" for one unit, or one unit per class'
+        f"nothing; {remedy} for one unit, or one unit per class"
+    )
+
+
+def loss_name(key: str) -> str:
+    """`nn.CrossEntropyLoss` and `F.cross_entropy` as a reader of PyTorch's docs knows them."""
+    return {
+        "F.cross_entropy": "CrossEntropyLoss", "F.nll_loss": "NLLLoss", "F.binary_cross_entropy": "BCELoss",
+        "F.binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+    }.get(key, key.rsplit(".", 1)[-1])
+
+
+def ka202_torch(loss: str, name: str, layer: str, activation: str) -> str:
+    if name == "CrossEntropyLoss" and activation == "log_softmax":
+        return (
+            f"{loss} gets {layer}, which applies log_softmax, but CrossEntropyLoss applies log_softmax itself: "
+            "use nn.NLLLoss after log_softmax, or give CrossEntropyLoss the logits"
+        )
+    itself = "the sigmoid" if name == "BCEWithLogitsLoss" else "log_softmax"
+    remedy = "use nn.BCELoss on probabilities" if name == "BCEWithLogitsLoss" else "apply it only to read predictions"
+    return (
+        f"{loss} gets {layer}, which applies {activation}, but {name} applies {itself} itself and wants logits: "
+        f"the output is squashed twice and the model learns slowly; remove the {activation} ({remedy})"
+    )
+
+
+def ka203_torch(loss: str, name: str, layer: str, activation: str) -> str:
+    applies = "has no activation" if activation in LINEAR_ACTIVATIONS else f"applies {activation}"
+    if name == "NLLLoss":
+        return (
+            f"{loss} reads log-probabilities, but {layer} {applies}: NLLLoss only picks the target's value, so "
+            "the loss means nothing; apply log_softmax first, or use nn.CrossEntropyLoss on logits"
+        )
+    return (
+        f"{loss} reads probabilities in (0, 1), but {layer} {applies}: BCELoss fails or clamps outside them; "
+        "use nn.BCEWithLogitsLoss on the logits, or end with a sigmoid"
+    )
+
+
+def ka204_torch(loss: str, layer: str) -> str:
+    return (
+        f"{loss} on the single unit of {layer}: a cross-entropy over one class is always zero; use "
+        "nn.BCEWithLogitsLoss with one unit, or one unit per class"
     )
 
 
@@ -714,7 +761,43 @@ def heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
     return [key for key in heads if graph.node(key).name == output]
 
 
+def _torch_loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
+    """KA202-KA204 for a PyTorch criterion applied to a model's output: what the output (and an
+    activation applied to it on the way) gives the loss, against what the loss reads."""
+    family, takes_logits = TORCH_LOSSES[loss.key or ""]
+    found: dict[str, Finding] = {}
+    name = loss_name(loss.key or "")
+    for key in heads_for(graph, loss.output):
+        step = output_step(graph, key)
+        if step is None and not loss.applied:
+            continue
+        act = loss.applied or (step.act if step is not None else "")
+        units = step.channels if step is not None else None
+        layer = step.node.label if step is not None else "the model"
+        if loss.applied:
+            layer = f"{loss.applied} of {layer}"
+        if not act:
+            continue
+        code, message = "", ""
+        squashed = act in catalog.PROBABILITY_ACTIVATIONS or (family == "categorical" and act == "log_softmax")
+        if takes_logits and squashed:
+            code, message = "KA202", ka202_torch(loss.label, name, layer, act)
+        elif family == "binary" and not takes_logits and act in catalog.NOT_PROBABILITY_ACTIVATIONS:
+            code, message = "KA203", ka203_torch(loss.label, name, layer, act)
+        elif family == "log_probabilities" and act not in LOG_PROBABILITY_ACTIVATIONS and (
+            act in catalog.NOT_PROBABILITY_ACTIVATIONS or act in catalog.PROBABILITY_ACTIVATIONS
+        ):
+            code, message = "KA203", ka203_torch(loss.label, name, layer, act)
+        if code:
+            found.setdefault(code, Finding(loss.line, loss.col, code, message, loss.key or ""))
+        if family == "categorical" and units == 1:
+            found.setdefault("KA204", Finding(loss.line, loss.col, "KA204", ka204_torch(loss.label, layer)))
+    return list(found.values())
+
+
 def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
+    if (loss.key or "") in TORCH_LOSSES:
+        return _torch_loss_findings(graph, loss)
     family = catalog.loss_family(loss.key)
     if family is None:
         return []
@@ -903,8 +986,9 @@ def softmax_over_one_unit(graph: ModelGraph) -> list[Finding]:
         if node.act_name != "softmax":
             continue
         step = applied(graph, node)
-        if step is not None and step.channels == 1:
-            found.append(Finding(node.line or 0, node.col or 0, "KA201", ka201(node.label), node.layer))
+        if step is not None and step.channels == 1 and node.axis is None:
+            torch = node.layer.startswith("nn.") or node.framework == "torch"
+            found.append(Finding(node.line or 0, node.col or 0, "KA201", ka201(node.label, torch), node.layer))
     return found
 
 

@@ -22,9 +22,10 @@ from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .env import Env, Fork
+from ..catalog.torch import TENSOR_ACTIVATIONS, TENSOR_RESHAPES
 from .functional import Dataflow
 from .imports import STAR, import_bindings
-from .keras import CALL_METHOD, INIT_METHODS, KerasSemantics, tensorish
+from .keras import CALL_METHODS, INIT_METHODS, KerasSemantics, tensorish
 from .text import SourceText, dotted_name
 from .values import (
     UNKNOWN,
@@ -50,6 +51,7 @@ from .values import (
 
 
 _BUILTINS = frozenset(dir(builtins))
+TENSOR_METHODS = frozenset(TENSOR_ACTIVATIONS) | TENSOR_RESHAPES
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _MATCH = getattr(ast, "Match", None)
 
@@ -150,7 +152,9 @@ class Interpreter:
         self.loop_exits: list[tuple[list[Env], list[Env]]] = []  # continue and break states, innermost last
         self.last_iteration: list[_LastIndex] = []  # the loops whose pass knows its last-index tests
         self.instance = 0  # nonzero while a loop's later pass constructs new layer objects
-        self._imports_keras = self._imports_tf_keras = False
+        self._imports_keras = self._imports_tf_keras = self.imports_torch = False
+        # the output nodes of models applied to data (`model(x)`): their model's origin and instance
+        self.outputs_of: dict[int, tuple[int, int]] = {}
         self._instances = 0
         self._trigger_lines: list[int] | None = None
         self._aliases: tuple[str, ...] = ()
@@ -210,8 +214,29 @@ class Interpreter:
             training += self.compiles.get(parameter, ())
         return graph.with_training(graph.training + training) if training else graph
 
+    def note_outputs(self, keys: frozenset[int], origin: int, instance: int) -> None:
+        """The nodes that make the output of the model `origin` where the code applies it to data."""
+        for key in keys:
+            self.outputs_of[key] = (origin, instance)
+
+    def models_behind(self, producers: frozenset[int]) -> list[tuple[int, int, str]]:
+        """The models whose output a tensor is, with the activation applied to it on the way (""
+        for none): `model(x)`, or `F.log_softmax(model(x), dim=1)`."""
+        found = []
+        for key in producers:
+            if key in self.outputs_of:
+                found.append((*self.outputs_of[key], ""))
+                continue
+            node = self.flow.nodes.get(key)
+            before = self.flow.predecessors.get(key, set())
+            if node is not None and node.act_name and not node.layer and before and before <= self.outputs_of.keys():
+                found += [(*self.outputs_of[b], node.act_name) for b in before]
+        return list(dict.fromkeys(found))
+
     def _spelling(self, qualified: str) -> None:
         root = qualified.split(".", 1)[0]
+        if root == "torch":
+            self.imports_torch = True
         if root == "tf_keras" or qualified.startswith(("keras._tf_keras", "keras.api._v2")):
             self._imports_tf_keras = True
         elif root == "keras":
@@ -300,7 +325,7 @@ class Interpreter:
                 member
                 for ancestor in lineage
                 for member in ancestor.node.body
-                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == CALL_METHOD
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in CALL_METHODS
             ),
             None,
         )
@@ -455,7 +480,7 @@ class Interpreter:
             self.classes.append(cls)
         for member in node.body:
             if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if not (keras and member.name in INIT_METHODS + (CALL_METHOD,)):
+                if not (keras and member.name in INIT_METHODS + CALL_METHODS):
                     self.functions.append((member, True))
 
     def exec_branches(self, bodies: list[list[ast.stmt]], env: Env) -> None:
@@ -852,6 +877,10 @@ class Interpreter:
             base = self.eval(func.value, env)
             if isinstance(base, Record):
                 return self.call_method(node, func.attr, base, dotted_name(func.value), env)
+            if isinstance(base, Tensor) and self.imports_torch and func.attr in TENSOR_METHODS:
+                args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
+                kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+                return self.keras.torch.tensor_method(node, func.attr, base, args, kwargs)
             if isinstance(base, Tensor) and len(base.producers) == 1:
                 # a parameter that calls of the function give models: `def train(model): model.compile(...)`
                 parameter = self.parameters.get(next(iter(base.producers)))

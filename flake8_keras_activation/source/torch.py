@@ -1,0 +1,228 @@
+"""What PyTorch calls mean to the interpreter: modules, `nn.Sequential`, activation functions, losses.
+
+The second front end: it writes the same graph as the Keras semantics (`keras.py`), whose data flow
+and helpers it shares, so that every rule family reads a PyTorch model as it reads a Keras one. A
+`torch.nn` module becomes a layer node (affine, pass-through, nonlinear or unknown by the catalog),
+`nn.Sequential(...)` a Sequential record, a criterion applied to a model's output one of that model's
+losses.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from .. import catalog
+from ..catalog import Act, Kind
+from ..catalog import torch as tc
+from ..graph import LayerNode, Loss
+from .values import (
+    UNKNOWN,
+    AddOp,
+    Const,
+    Data,
+    DictVal,
+    LayerVal,
+    LossVal,
+    Op,
+    OpaqueOp,
+    Record,
+    Tensor,
+    Value,
+)
+
+if TYPE_CHECKING:
+    from .keras import KerasSemantics, Kwargs
+
+_LABEL_LIMIT = 64
+
+
+def _int(value: Value | None) -> int | None:
+    return value.value if isinstance(value, Const) and type(value.value) is int else None
+
+
+def _given(args: list[Value], kwargs: Kwargs, name: str, index: int) -> Value | None:
+    if name in kwargs:
+        return kwargs[name]
+    return args[index] if len(args) > index else None
+
+
+def softmax_axis(dim: Value | None) -> tuple[bool, int | None]:
+    """Whether a softmax's `dim` is known, and the axis (None for the last one): PyTorch's class axis
+    is 1 (`(N, C)` and `(N, C, d1, ...)`), the last axis is -1; an implicit dim depends on the rank."""
+    if isinstance(dim, Const) and type(dim.value) is int:
+        if dim.value == -1:
+            return True, None
+        if dim.value == 1:
+            return True, 1
+    return False, None
+
+
+class TorchSemantics:
+    """The meaning of `torch` constructs, writing into the Keras semantics' data flow and records."""
+
+    def __init__(self, keras: KerasSemantics) -> None:
+        self.k = keras
+
+    # ---- calls ------------------------------------------------------------------------------
+
+    def call(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> Value:
+        """A call to something under `torch`."""
+        if key == tc.SEQUENTIAL:
+            return self.new_sequential(node, args)
+        if key == tc.MODULE_LIST:
+            given = args[0] if args else kwargs.get("modules")
+            if given is None:
+                return Record(node, "list", ())
+            if isinstance(given, Record) and given.kind == "list":
+                return given
+            return Record(node, "list", (OpaqueOp(node),))
+        if key == tc.MODULE_DICT:
+            given = args[0] if args else kwargs.get("modules")
+            return given if isinstance(given, DictVal) else UNKNOWN
+        if key in tc.LOSSES:
+            if key.startswith("nn."):
+                return LossVal(key, tc.LOSSES[key][1], node)
+            return self.apply_loss(node, key, args, kwargs)
+        if key.startswith("nn.") and key[3:4].isupper() and "." not in key[3:]:
+            layer = self.make_module(node, key, args, kwargs)
+            if self.k.interpreter.instance:  # a later pass of a loop makes another module object
+                layer = layer._replace(key=hash((layer.key, self.k.interpreter.instance)))
+            return LayerVal(layer)
+        activation = catalog.activation_function(key)
+        if activation is not None and args:
+            name = key.rsplit(".", 1)[-1]
+            axis = None
+            if name in tc.DIM_ACTIVATIONS:
+                known, axis = softmax_axis(_given(args, kwargs, "dim", 1))
+                name = name if known else ""
+            kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
+            return self.k.op_node(node, kind, self.k.producers(args[0], node.args[0]), name, axis, "torch")
+        if key in tc.MERGES:
+            return self.k.op_node(node, Kind.MERGE, self.k.tensor_inputs(node, args, kwargs))
+        if key in tc.RESHAPES and args and node.args:
+            return self.k.op_node(node, Kind.PASS, self.k.producers(args[0], node.args[0]))
+        return self.k.unknown_call(node, args, kwargs)
+
+    def tensor_method(self, node: ast.Call, method: str, base: Tensor, args: list[Value], kwargs: Kwargs) -> Value:
+        """`x.relu()`, `x.softmax(dim=1)`, `x.view(n, -1)`: an activation, or a reshape that keeps a
+        chain affine; any other method of a tensor is not followed."""
+        if method in tc.TENSOR_ACTIVATIONS:
+            name, axis = tc.TENSOR_ACTIVATIONS[method], None
+            if name in tc.DIM_ACTIVATIONS:
+                known, axis = softmax_axis(_given(args, kwargs, "dim", 0))
+                name = name if known else ""
+            return self.k.op_node(node, Kind.NONLINEAR, base.producers, name, axis, "torch")
+        if method in tc.TENSOR_RESHAPES:
+            return self.k.op_node(node, Kind.PASS, base.producers)
+        return Tensor(self.k.flow.apply(self.k.unknown_node(node), base.producers))
+
+    def new_sequential(self, node: ast.Call, args: list[Value]) -> Record:
+        """`nn.Sequential(a, b, c)`, `nn.Sequential(*layers)`, `nn.Sequential(OrderedDict([...]))`."""
+        ops: list[Op] = []
+        for value, expr in zip(args, node.args):
+            if isinstance(expr, ast.Starred):
+                ops.extend(value.ops if isinstance(value, Record) and value.kind == "list" else (OpaqueOp(expr),))
+            elif isinstance(value, DictVal):
+                ops.extend(AddOp(item, item_expr) for _, item, item_expr in value.items)
+            else:
+                ops.append(AddOp(value, expr))
+        if node.keywords:
+            ops.append(OpaqueOp(node))
+        record = Record(node, "sequential", tuple(ops))
+        self.k.interpreter.note(record)
+        return record
+
+    def sequential_method(self, node: ast.Call, method: str, args: list[Value]) -> tuple[Op, ...] | None:
+        """The effects of `seq.append(m)`, `seq.add_module(name, m)`, `seq.extend([...])` on an
+        `nn.Sequential`'s record; None for a method that is not one of these."""
+        if method == "append" and len(args) == 1 and not isinstance(node.args[0], ast.Starred):
+            return (AddOp(args[0], node.args[0]),)
+        if method == "add_module" and len(args) == 2 and not any(isinstance(a, ast.Starred) for a in node.args):
+            return (AddOp(args[1], node.args[1]),)
+        if method == "extend" and len(args) == 1 and isinstance(args[0], Record) and args[0].kind == "list":
+            return args[0].ops
+        if method in ("insert", "pop", "__delitem__"):
+            return (OpaqueOp(node),)
+        return None
+
+    # ---- modules ----------------------------------------------------------------------------
+
+    def make_module(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerNode:
+        info = catalog.layer_info(key)
+        kind = info.kind if info is not None else Kind.UNKNOWN
+        dynamic = any(isinstance(a, ast.Starred) for a in node.args) or None in kwargs
+        module = tc.AFFINE.get(key)
+        width = takes = kernel = axis = None
+        act_name = ""
+        if module is not None and not dynamic:
+            width = _int(_given(args, kwargs, *module.makes))
+            takes = _int(_given(args, kwargs, *module.takes)) if module.takes is not None else None
+            if module.kernel is not None:
+                size = _given(args, kwargs, "kernel_size", module.kernel)
+                kernel = self.k._kernel(size)
+            act_name = "linear"
+        elif key in tc.ACTIVATIONS:
+            act_name = tc.ACTIVATIONS[key]
+            if act_name in tc.DIM_ACTIVATIONS:
+                known, axis = softmax_axis(_given(args, kwargs, "dim", 0))
+                act_name = act_name if known else ""
+        elif key in tc.WIDTH_DECLARED and not dynamic:
+            takes = _int(_given(args, kwargs, *tc.WIDTH_DECLARED[key]))
+        bias = _given(args, kwargs, "bias", 2 if key == "nn.Linear" else 99)
+        return LayerNode(
+            key=id(node),
+            kind=kind,
+            label=f"{key[3:]}({self._arguments_text(node)})",
+            activation=Act.LINEAR,
+            line=node.lineno,
+            col=self.k.text.column(node),
+            width=width,
+            layer=key,
+            bias=bias != Const(False),
+            kernel=kernel,
+            act_name=act_name,
+            channels=width,
+            binding=self.k._bound_name(node),
+            in_width=takes,
+            axis=axis,
+        )
+
+    def _arguments_text(self, node: ast.Call) -> str:
+        """`20, 100` for `nn.Linear(20, 100)`: the first two arguments, as the user wrote them."""
+        shown = [self.k.text.label(arg, 24) for arg in node.args[:2]]
+        return ", ".join(shown)
+
+    # ---- losses -----------------------------------------------------------------------------
+
+    def apply_loss(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> Value:
+        """`criterion(model(x), y)`, `F.nll_loss(F.log_softmax(out, dim=1), y)`: a loss of the models
+        whose output it receives (directly, or through one activation applied to it on the way)."""
+        given = args[0] if args else kwargs.get("input")
+        if isinstance(given, Tensor):
+            from_logits = tc.LOSSES[key][1]
+            label = self.k.text.label(node, _LABEL_LIMIT)
+            column = self.k.text.column(node)
+            for origin, instance, applied in self.k.interpreter.models_behind(given.producers):
+                loss = Loss(key, label, node.lineno, column, from_logits, None, False, id(node), instance, applied)
+                training = self.k.interpreter.compiles.get(origin, ())
+                self.k.interpreter.compiles[origin] = training + (loss,)
+        return Data(id(node))
+
+
+def module_dict(items: Any) -> DictVal | None:
+    """`OrderedDict([("fc", nn.Linear(...)), ...])` as a dict display, when every key is a literal."""
+    if not (isinstance(items, Record) and items.kind == "list"):
+        return None
+    out = []
+    for op in items.ops:
+        pair = op.value if isinstance(op, AddOp) else None
+        if not (isinstance(pair, Record) and pair.kind == "list" and len(pair.ops) == 2):
+            return None
+        name, module = pair.ops
+        if not (isinstance(name, AddOp) and isinstance(module, AddOp) and isinstance(name.value, Const)):
+            return None
+        if not isinstance(name.value.value, str) or not isinstance(module.expr, ast.expr):
+            return None
+        out.append((name.value.value, module.value, module.expr))
+    return DictVal(tuple(out))
