@@ -315,6 +315,16 @@ _TORCH_MODULES = {
 }
 
 
+# Why a KA101 on a PyTorch module is left: `fix` inserts `nn.ReLU()` only among the arguments of an
+# `nn.Sequential(...)` call, after a module spelled with its namespace (`nn.Linear`, `torch.nn.Linear`),
+# so that the activation's name is bound too; in `forward` the activation belongs to the data flow.
+_TORCH_BY_HAND = (
+    "no mechanical fix: an nn.ReLU() is inserted only after a module written as nn.Linear(...) among the "
+    "arguments of nn.Sequential(...); apply an activation after it by hand (in forward: F.relu, or an "
+    "nn.ReLU() module)"
+)
+
+
 def _torch_only(plan: _Plan) -> bool:
     """The plan is KA101 on a PyTorch module: nothing to change in the module's own call."""
     return plan.activation is not None and plan.activation.layer.startswith("nn.") and not plan.findings()[1:]
@@ -499,8 +509,7 @@ def fix_source(
                 if finding.code in ("KA202", "KA203") and not finding.arguments:
                     skipped.append(Skipped(finding, _no_fix(finding)))
                 elif finding.code == "KA101" and finding.layer.startswith("nn."):
-                    skipped.append(Skipped(finding, "no mechanical fix outside nn.Sequential(...): apply an activation "
-                                                    "after it in forward (F.relu, or an nn.ReLU() module)"))
+                    skipped.append(Skipped(finding, _TORCH_BY_HAND))
                 else:
                     skipped.append(Skipped(finding, "no call starts at the reported position"))
     if new != text:

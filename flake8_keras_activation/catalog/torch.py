@@ -109,6 +109,17 @@ MODULE_DICT = "nn.ModuleDict"
 MODULE = "nn.Module"
 
 # Functions on tensors: activation functions by their key, merges, and steps that keep a chain affine.
+# Functions that are the identity at inference (dropout), and functions that keep a chain affine but
+# not necessarily its width (average pooling, padding).
+FUNCTIONAL_IDENTITY = frozenset(
+    "F." + name for name in "dropout dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout".split()
+)
+FUNCTIONAL_PASS = frozenset(
+    "F." + name
+    for name in (
+        "avg_pool1d avg_pool2d avg_pool3d adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d pad"
+    ).split()
+)
 MERGES = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.add", "torch.sub"})
 RESHAPES = frozenset({"torch.flatten", "torch.reshape", "torch.squeeze", "torch.unsqueeze", "torch.transpose",
                       "torch.permute", "torch.mean", "torch.sum"})
@@ -116,10 +127,17 @@ RESHAPES = frozenset({"torch.flatten", "torch.reshape", "torch.squeeze", "torch.
 TENSOR_ACTIVATIONS = {
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "log_softmax": "log_softmax",
 }
+# The layer key of a reshaping step in the graph (`torch.flatten(x, 1)`, `x.view(n, -1)`): it keeps a
+# chain affine but not its width; MATRIX marks one known to give a matrix (batch, features), after
+# which axis 1 is the features' axis.
+RESHAPE = "torch.reshape"
+MATRIX = "torch.reshape.matrix"
+CONVOLUTIONS = frozenset(key for key in AFFINE if "Conv" in key)
 TENSOR_RESHAPES = frozenset(
-    "view reshape flatten squeeze unsqueeze permute transpose contiguous float double half mean sum view_as "
-    "reshape_as expand expand_as".split()
+    "view reshape flatten squeeze unsqueeze permute transpose mean sum view_as reshape_as expand expand_as".split()
 )
+# Methods that give the same values in another layout or type: the identity here.
+TENSOR_IDENTITIES = frozenset("contiguous float double half clone detach".split())
 
 # Losses: the family the output rules read, and whether the loss takes logits (it applies the
 # softmax or sigmoid itself). `probabilities`: the loss reads probabilities; `log_probabilities`:

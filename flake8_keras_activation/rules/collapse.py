@@ -385,8 +385,27 @@ def is_affine(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
 
 
 def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
-    """KA103: the model is one affine map made of at least two affine maps."""
-    return is_affine(graph, affine) and affine_applications(graph) >= 2
+    """KA103: the model is one affine map made of at least two affine maps, one applied after the
+    other. Side-by-side affine layers that never feed each other (a detector's class and box heads,
+    each one `Linear` on the same features) are one linear layer per output: a linear model, which
+    is legitimate as a single `Dense(1)` is."""
+    return is_affine(graph, affine) and affine_applications(graph) >= 2 and _composes(graph)
+
+
+def _composes(graph: ModelGraph) -> bool:
+    """Some affine layer's output reaches an affine layer (itself, in a loop, included)."""
+    layers = {node.key for node in graph.nodes if node.kind is Kind.AFFINE}
+    for start in layers:
+        seen: set[int] = set()
+        stack = list(graph.successors(start))
+        while stack:
+            key = stack.pop()
+            if key in layers:
+                return True
+            if key not in seen:
+                seen.add(key)
+                stack.extend(graph.successors(key))
+    return False
 
 
 def collapsed_runs(graph: ModelGraph, collapses: list[Collapse] | None = None) -> list[tuple[LayerNode, ...]]:

@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple
 from .. import catalog, shapes
 from ..catalog import LINEAR_ACTIVATIONS, Kind
 from ..catalog.shape_rules import Shape
+from ..catalog import torch as tc
 from ..catalog.torch import LOG_PROBABILITY_ACTIVATIONS
 from ..catalog.torch import LOSSES as TORCH_LOSSES
 from ..finding import Code, Finding
@@ -705,7 +706,7 @@ def _first_before(graph: ModelGraph, node: LayerNode, through: Callable[[LayerNo
 def _keeps_width(node: LayerNode) -> bool:
     if _sets_width(node):
         return False
-    return node.layer in catalog.WIDTH_PRESERVING or _is_activation(node)
+    return node.layer in catalog.WIDTH_PRESERVING or node.layer in tc.WIDTH_KEEPING or _is_activation(node)
 
 
 def channels_into(graph: ModelGraph, node: LayerNode) -> int | None:
@@ -986,10 +987,38 @@ def softmax_over_one_unit(graph: ModelGraph) -> list[Finding]:
         if node.act_name != "softmax":
             continue
         step = applied(graph, node)
-        if step is not None and step.channels == 1 and node.axis is None:
+        size = step.channels if step is not None and node.axis is None else _axis_one_size(graph, node)
+        if size == 1:
             torch = node.layer.startswith("nn.") or node.framework == "torch"
             found.append(Finding(node.line or 0, node.col or 0, "KA201", ka201(node.label, torch), node.layer))
     return found
+
+
+def _axis_one_size(graph: ModelGraph, node: LayerNode) -> int | None:
+    """The size of axis 1 of what a PyTorch softmax over `dim=1` receives, where it is known: the
+    channels of a convolution (batch, channels, ...), or the features of a linear layer whose input
+    is known to be a matrix (after a flatten to (batch, features)). A linear layer applied to a
+    sequence makes (batch, steps, features), where axis 1 is the steps: attention pooling's
+    `softmax(score(x), dim=1)` over a one-unit score is right, so nothing else is judged."""
+    if node.axis != 1:
+        return None
+    source = _first_before(graph, node, _keeps_width)
+    if source is None or source.kind is not Kind.AFFINE or source.width is None:
+        return None
+    if source.layer in tc.CONVOLUTIONS:
+        return source.width
+    if source.layer in ("nn.Linear", "nn.LazyLinear") and _matrix_before(graph, source):
+        return source.width
+    return None
+
+
+def _matrix_before(graph: ModelGraph, node: LayerNode) -> bool:
+    """A linear layer's input is a matrix: a flatten to (batch, features) comes before it, through
+    linear layers and steps that keep the shape."""
+    before = _first_before(
+        graph, node, lambda n: n.layer in ("nn.Linear", "nn.LazyLinear") or _keeps_width(n) or _is_identity(n)
+    )
+    return before is not None and before.layer == tc.MATRIX
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:

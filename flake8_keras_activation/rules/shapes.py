@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import catalog
 from ..catalog import Kind
 from ..catalog.shape_rules import PARAMETERS, SAME_SHAPE, Shape
-from ..catalog.torch import WIDTH_KEEPING
+from ..catalog.torch import CONVOLUTIONS, WIDTH_KEEPING
 from ..finding import Code, Finding
 from ..graph import DimOf, Labels, LayerNode, Loss, ModelGraph, NestedLayer, ShapeOf
 from .. import shapes
@@ -446,20 +446,40 @@ def _class_count(graph: ModelGraph, loss: Loss, labels: Labels, one_hot: bool) -
     return out
 
 
-def ka306(layer: str, takes: int, source: str, source_line: int | None, makes: int) -> str:
+def ka306(layer: str, takes: int, source: str, source_line: int | None, makes: int, what: str) -> str:
+    """`what` is the target's kind: "linear" (features), "conv" or "norm" (channels)."""
     where = f" (line {source_line})" if source_line is not None else ""
+    unit = "features" if what == "linear" else "channels"
+    error = {
+        "linear": "mat1 and mat2 shapes cannot be multiplied",
+        "conv": f"expected input to have {takes} channels, but got {makes} channels instead",
+        "norm": f"running_mean should contain {makes} elements not {takes}",
+    }[what]
     return (
-        f"{layer} takes an input of width {takes} but {source}{where} makes width {makes}: the first forward "
-        "pass fails (mat1 and mat2 shapes cannot be multiplied); make the two widths agree"
+        f"{layer} takes {takes} input {unit} but {source}{where} makes {makes}: the first forward pass "
+        f"fails ({error}); make the two agree"
     )
 
 
 def _keeps_declared_width(node: LayerNode) -> bool:
     """A step that gives what it receives at the same width: a width-keeping module, or an
-    activation call or arithmetic with a constant in the code."""
+    activation call, a dropout or arithmetic with a constant in the code (a reshape, which has a
+    layer key, does not)."""
     if node.layer:
         return node.layer in WIDTH_KEEPING
     return node.kind is Kind.PASS or (node.kind is Kind.NONLINEAR and bool(node.act_name))
+
+
+def _same_axis(source: LayerNode, target: LayerNode) -> bool:
+    """The width the source makes is the one the target declares: a convolution's channels (axis 1)
+    into a convolution or a normalization, a linear layer's features (the last axis) into a linear
+    layer or a normalization. A linear layer right after a convolution reads its last spatial axis."""
+    if source.layer in CONVOLUTIONS:
+        return target.layer not in _LINEAR
+    return target.layer not in CONVOLUTIONS
+
+
+_LINEAR = frozenset({"nn.Linear", "nn.LazyLinear"})
 
 
 def _declared_widths(graph: ModelGraph) -> list[Finding]:
@@ -480,10 +500,11 @@ def _declared_widths(graph: ModelGraph) -> list[Finding]:
                 source = previous
                 break
             key = previous.key
-        if source is None or source.kind is not Kind.AFFINE or source.channels is None:
+        if source is None or source.kind is not Kind.AFFINE or source.width is None or not _same_axis(source, node):
             continue
-        if source.channels != node.in_width:
-            message = ka306(node.label, node.in_width, source.label, source.line, source.channels)
+        if source.width != node.in_width:
+            what = "linear" if node.layer in _LINEAR else "conv" if node.layer in CONVOLUTIONS else "norm"
+            message = ka306(node.label, node.in_width, source.label, source.line, source.width, what)
             found.append(Finding(node.line, node.col or 0, "KA306", message, node.layer))
     return found
 

@@ -22,7 +22,7 @@ from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .env import Env, Fork
-from ..catalog.torch import TENSOR_ACTIVATIONS, TENSOR_RESHAPES
+from ..catalog.torch import TENSOR_ACTIVATIONS, TENSOR_IDENTITIES, TENSOR_RESHAPES
 from .functional import Dataflow
 from .imports import STAR, import_bindings
 from .keras import CALL_METHODS, INIT_METHODS, KerasSemantics, tensorish
@@ -51,7 +51,7 @@ from .values import (
 
 
 _BUILTINS = frozenset(dir(builtins))
-TENSOR_METHODS = frozenset(TENSOR_ACTIVATIONS) | TENSOR_RESHAPES
+TENSOR_METHODS = frozenset(TENSOR_ACTIVATIONS) | TENSOR_RESHAPES | TENSOR_IDENTITIES
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _MATCH = getattr(ast, "Match", None)
 
@@ -173,7 +173,7 @@ class Interpreter:
             else UNKNOWN
             for name, value in module_env.items()
         }
-        self._aliases = self.keras.aliases(module_env)
+        self._aliases = self.keras.aliases(module_env, self.imports_torch)
         index = 0
         while index < len(self.functions) or self.classes:  # nested definitions are appended as met
             if self.classes:

@@ -220,15 +220,22 @@ class KerasSemantics:
         )
 
     @staticmethod
-    def aliases(env: Env) -> tuple[str, ...]:
+    def aliases(env: Env, torch: bool = False) -> tuple[str, ...]:
         """Module-level names that functions may use to build a model without a trigger word:
-        aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
+        aliases of affine layers or Sequential, and layers, models and layer lists made at module level;
+        in a file that imports PyTorch, criteria (`criterion = nn.CrossEntropyLoss()`) and the
+        `nn.Module` classes of the file, which a training function applies and makes."""
         out = []
         for name, value in env.items():
             if _DEFINITION.search(name):
                 continue  # the definitions that use it are found by its name already
+            if torch and isinstance(value, ClassVal) and value.keras:
+                out.append(name)
+                continue
             if isinstance(value, LayerVal) or (isinstance(value, Record) and holds_layers(value)):
                 out.append(name)
+            elif isinstance(value, LossVal) and value.key.startswith("nn."):
+                out.append(name)  # a PyTorch criterion: a function that applies it applies it to a model's output
             elif isinstance(value, Qual):
                 key = catalog.canonical(value.name)
                 info = catalog.layer_info(key) if key else None
@@ -264,6 +271,12 @@ class KerasSemantics:
         if isinstance(callee, ModelVal) and callee.graph is not None and node.args:
             # a model used as a layer (`keras.Model(inputs, base(inputs))`): its layers join the flow
             return Tensor(self.flow.absorb(callee.graph, self.producers(args[0], node.args[0])))
+        if isinstance(callee, Tensor) and self.interpreter.imports_torch and len(callee.producers) == 1:
+            # a parameter called on data (`def train(model, loader): output = model(data)`): the output
+            # of the models the file's calls give that parameter
+            parameter = self.interpreter.parameters.get(next(iter(callee.producers)))
+            if parameter is not None and node.args and not isinstance(node.args[0], ast.Starred):
+                callee = ModelVal(parameter)
         if isinstance(callee, ModelVal) and node.args and not isinstance(node.args[0], ast.Starred):
             # a model applied to data (`model(x)`, a subclassed model or a function's): its output, which
             # a loss applied to it later speaks of
@@ -608,12 +621,22 @@ class KerasSemantics:
         act_name: str = "",
         axis: int | None = None,
         framework: str = "",
+        layer_key: str = "",
+        label: str = "",
     ) -> Tensor:
-        label = self.text.label(node) if isinstance(node, ast.expr) else "?"
+        label = label or (self.text.label(node) if isinstance(node, ast.expr) else "?")
         line = getattr(node, "lineno", None)
         col = self.text.column(node) if isinstance(node, (ast.expr, ast.stmt)) else None
         layer = LayerNode(
-            key=id(node), kind=kind, label=label, line=line, col=col, act_name=act_name, axis=axis, framework=framework
+            key=id(node),
+            kind=kind,
+            label=label,
+            line=line,
+            col=col,
+            act_name=act_name,
+            axis=axis,
+            framework=framework,
+            layer=layer_key,
         )
         return Tensor(self.flow.apply(layer, inputs))
 

@@ -47,6 +47,20 @@ def _given(args: list[Value], kwargs: Kwargs, name: str, index: int) -> Value | 
     return args[index] if len(args) > index else None
 
 
+def _gives_matrix(node: ast.Call, method: str) -> bool:
+    """`x.flatten(1)`, `x.view(n, -1)`, `x.reshape((n, -1))`: a reshape known to give (batch, features)."""
+    if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+        return False
+    if method == "flatten":
+        return len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and node.args[0].value == 1
+    if method in ("view", "reshape"):
+        shape = node.args
+        if len(shape) == 1 and isinstance(shape[0], (ast.Tuple, ast.List)):
+            shape = shape[0].elts
+        return len(shape) == 2 and not any(isinstance(dim, ast.Starred) for dim in shape)
+    return False
+
+
 def softmax_axis(dim: Value | None) -> tuple[bool, int | None]:
     """Whether a softmax's `dim` is known, and the axis (None for the last one): PyTorch's class axis
     is 1 (`(N, C)` and `(N, C, d1, ...)`), the last axis is -1; an implicit dim depends on the rank."""
@@ -100,8 +114,17 @@ class TorchSemantics:
             return self.k.op_node(node, kind, self.k.producers(args[0], node.args[0]), name, axis, "torch")
         if key in tc.MERGES:
             return self.k.op_node(node, Kind.MERGE, self.k.tensor_inputs(node, args, kwargs))
-        if key in tc.RESHAPES and args and node.args:
-            return self.k.op_node(node, Kind.PASS, self.k.producers(args[0], node.args[0]))
+        if not (args and node.args) or isinstance(node.args[0], ast.Starred):
+            return self.k.unknown_call(node, args, kwargs)
+        inputs = self.k.producers(args[0], node.args[0])
+        if key in tc.FUNCTIONAL_IDENTITY:
+            return self.k.op_node(node, Kind.PASS, inputs)
+        if key in tc.FUNCTIONAL_PASS:
+            return self.k.op_node(node, Kind.PASS, inputs, layer_key=tc.RESHAPE)
+        if key in tc.RESHAPES:
+            start = _given(args[1:], kwargs, "start_dim", 0)
+            matrix = key == "torch.flatten" and _int(start) == 1 and len(args) == 2 and "end_dim" not in kwargs
+            return self.k.op_node(node, Kind.PASS, inputs, layer_key=tc.MATRIX if matrix else tc.RESHAPE)
         return self.k.unknown_call(node, args, kwargs)
 
     def tensor_method(self, node: ast.Call, method: str, base: Tensor, args: list[Value], kwargs: Kwargs) -> Value:
@@ -112,9 +135,13 @@ class TorchSemantics:
             if name in tc.DIM_ACTIVATIONS:
                 known, axis = softmax_axis(_given(args, kwargs, "dim", 0))
                 name = name if known else ""
-            return self.k.op_node(node, Kind.NONLINEAR, base.producers, name, axis, "torch")
-        if method in tc.TENSOR_RESHAPES:
+            label = f"{method}({self._arguments_text(node)})"
+            return self.k.op_node(node, Kind.NONLINEAR, base.producers, name, axis, "torch", label=label)
+        if method in tc.TENSOR_IDENTITIES:
             return self.k.op_node(node, Kind.PASS, base.producers)
+        if method in tc.TENSOR_RESHAPES:
+            layer = tc.MATRIX if _gives_matrix(node, method) else tc.RESHAPE
+            return self.k.op_node(node, Kind.PASS, base.producers, layer_key=layer)
         return Tensor(self.k.flow.apply(self.k.unknown_node(node), base.producers))
 
     def new_sequential(self, node: ast.Call, args: list[Value]) -> Record:
@@ -169,7 +196,10 @@ class TorchSemantics:
                 act_name = act_name if known else ""
         elif key in tc.WIDTH_DECLARED and not dynamic:
             takes = _int(_given(args, kwargs, *tc.WIDTH_DECLARED[key]))
-        bias = _given(args, kwargs, "bias", 2 if key == "nn.Linear" else 99)
+        bias = _given(args, kwargs, "bias", 2 if key == "nn.Linear" else 7 if key in tc.CONVOLUTIONS else 99)
+        layer_key = key
+        if key == "nn.Flatten" and not (node.args or node.keywords):
+            layer_key = tc.MATRIX  # start_dim=1, end_dim=-1: (batch, features)
         return LayerNode(
             key=id(node),
             kind=kind,
@@ -178,19 +208,26 @@ class TorchSemantics:
             line=node.lineno,
             col=self.k.text.column(node),
             width=width,
-            layer=key,
+            layer=layer_key,
             bias=bias != Const(False),
             kernel=kernel,
             act_name=act_name,
-            channels=width,
+            # the size of the last axis, as the output rules read it: a convolution's channels are axis 1
+            channels=None if key in tc.CONVOLUTIONS else width,
             binding=self.k._bound_name(node),
             in_width=takes,
             axis=axis,
         )
 
     def _arguments_text(self, node: ast.Call) -> str:
-        """`20, 100` for `nn.Linear(20, 100)`: the first two arguments, as the user wrote them."""
-        shown = [self.k.text.label(arg, 24) for arg in node.args[:2]]
+        """`20, 100` for `nn.Linear(20, 100)`, `dim=1` for `nn.Softmax(dim=1)`: the first two arguments,
+        as the user wrote them."""
+        shown = [self.k.text.label(arg, 24) for arg in node.args[:2] if not isinstance(arg, ast.Starred)]
+        shown += [
+            f"{keyword.arg}={self.k.text.label(keyword.value, 24)}"
+            for keyword in node.keywords[: 2 - len(shown)]
+            if keyword.arg is not None and keyword.arg not in ("inplace", "bias")
+        ]
         return ", ".join(shown)
 
     # ---- losses -----------------------------------------------------------------------------
