@@ -138,6 +138,7 @@ class LayerNode(NamedTuple):
     in_width: int | None = None  # the width of its input a PyTorch module declares (Linear's in_features)
     axis: int | None = None  # the axis its activation applies over, when not the last (torch's dim=1)
     framework: str = ""  # "torch" for what PyTorch code applies (its activation calls), for messages
+    grouped: bool = False  # a convolution whose `groups` is given and not 1 (a depthwise one, in PyTorch)
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""

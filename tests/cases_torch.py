@@ -226,6 +226,21 @@ INVALID = [
         """,
         ((3, 22, "KA104"),),
     ),
+    Case(
+        "ka104-depthwise-then-pointwise-with-keyword-dict",
+        """
+        import torch.nn as nn
+
+
+        def separable(channels, out, dd):
+            return nn.Sequential(
+                nn.Conv2d(channels, channels, 3, padding=1, groups=channels, **dd),
+                nn.Conv2d(channels, out, 1, **dd),
+                nn.ReLU(),
+            )
+        """,
+        ((6, 8, "KA104"),),
+    ),
     # ---- KA201: softmax over one unit
     Case(
         "softmax-module-over-one-unit",
@@ -377,8 +392,9 @@ INVALID = [
                 loss.backward()
 
 
-        def main():
-            model = Net()
+        def main(device):
+            model = Net().to(device)
+            model.train()
             train(model, [])
         """,
         ((19, 15, "KA202"),),

@@ -103,6 +103,9 @@ TRANSPARENT = frozenset(
     "nn." + name for name in "Dropout Dropout1d Dropout2d Dropout3d AlphaDropout FeatureAlphaDropout Identity".split()
 )
 
+# Methods of a module that return the module itself (`model = Net().to(device)`).
+RETURNS_SELF = frozenset("to cuda cpu train eval float double half bfloat16 requires_grad_ share_memory".split())
+
 SEQUENTIAL = "nn.Sequential"
 MODULE_LIST = "nn.ModuleList"
 MODULE_DICT = "nn.ModuleDict"

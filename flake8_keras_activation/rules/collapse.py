@@ -454,6 +454,8 @@ def deliberate(graph: ModelGraph, collapse: Collapse) -> str | None:
         return "it has no bias, which would be redundant before another affine layer: a factorization"
     if source.kernel == 1 and target.kernel is not None and target.kernel > 1:
         return "a pointwise convolution projecting channels before a spatial one: a factorization"
+    if source.grouped and target.kernel == 1:
+        return "a grouped (depthwise) convolution before a pointwise one: a depthwise-separable factorization"
     return None
 
 

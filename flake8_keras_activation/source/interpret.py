@@ -22,7 +22,7 @@ from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
 from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .env import Env, Fork
-from ..catalog.torch import TENSOR_ACTIVATIONS, TENSOR_IDENTITIES, TENSOR_RESHAPES
+from ..catalog.torch import RETURNS_SELF, TENSOR_ACTIVATIONS, TENSOR_IDENTITIES, TENSOR_RESHAPES
 from .functional import Dataflow
 from .imports import STAR, import_bindings
 from .keras import CALL_METHODS, INIT_METHODS, KerasSemantics, tensorish
@@ -935,6 +935,8 @@ class Interpreter:
     def call_method(self, node: ast.Call, method: str, record: Record, name: str | None, env: Env) -> Value:
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+        if record.kind == "sequential" and self.imports_torch and method in RETURNS_SELF:
+            return record  # `nn.Sequential(...).to(device)` is the same model
         single = len(node.args) == 1 and not isinstance(node.args[0], ast.Starred)
         added: tuple[Op, ...] = (AddOp(args[0], node.args[0]),) if single else (OpaqueOp(node),)
         ops: tuple[Op, ...] = ()

@@ -18,6 +18,7 @@ from ..graph import DimOf, Fit, Labels, LayerConfig, LayerNode, Loss, Metric, Mo
 from ..screen import DEFINITION_WORDS
 from .sequential import sequential_graph
 from .text import SourceText
+from ..catalog import torch as tc
 from .torch import TorchSemantics, module_dict
 from .values import (
     UNKNOWN,
@@ -292,7 +293,10 @@ class KerasSemantics:
         return None
 
     def model_method(self, node: ast.Call, method: str, model: ModelVal, args: list[Value], kwargs: Kwargs) -> Value:
-        """`model.compile(...)` on a functional or subclassed model: what it says about the losses."""
+        """`model.compile(...)` on a functional or subclassed model: what it says about the losses;
+        `model.to(device)`, `model.eval()`: the same PyTorch model."""
+        if method in tc.RETURNS_SELF and self.interpreter.imports_torch:
+            return model
         entries: tuple[Loss | Metric | Fit, ...] = ()
         if method == "compile":
             entries = self.compile_training(node, args, kwargs)

@@ -178,7 +178,9 @@ class TorchSemantics:
     def make_module(self, node: ast.Call, key: str, args: list[Value], kwargs: Kwargs) -> LayerNode:
         info = catalog.layer_info(key)
         kind = info.kind if info is not None else Kind.UNKNOWN
-        dynamic = any(isinstance(a, ast.Starred) for a in node.args) or None in kwargs
+        # `*args` moves every position; `**kwargs` cannot give again a keyword written out (Python
+        # refuses the duplicate), so what is written stays known and only what is absent is not
+        dynamic = any(isinstance(a, ast.Starred) for a in node.args)
         module = tc.AFFINE.get(key)
         width = takes = kernel = axis = None
         act_name = ""
@@ -197,6 +199,7 @@ class TorchSemantics:
         elif key in tc.WIDTH_DECLARED and not dynamic:
             takes = _int(_given(args, kwargs, *tc.WIDTH_DECLARED[key]))
         bias = _given(args, kwargs, "bias", 2 if key == "nn.Linear" else 7 if key in tc.CONVOLUTIONS else 99)
+        groups = _given(args, kwargs, "groups", 6) if key in tc.CONVOLUTIONS else None
         layer_key = key
         if key == "nn.Flatten" and not (node.args or node.keywords):
             layer_key = tc.MATRIX  # start_dim=1, end_dim=-1: (batch, features)
@@ -217,6 +220,7 @@ class TorchSemantics:
             binding=self.k._bound_name(node),
             in_width=takes,
             axis=axis,
+            grouped=groups is not None and groups != Const(1),
         )
 
     def _arguments_text(self, node: ast.Call) -> str:
