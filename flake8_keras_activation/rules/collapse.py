@@ -31,6 +31,11 @@ KA101 = Code(
         "loop); a layer object applied several times is one layer, judged by all its "
         "applications. The finding is reported at the layer's constructor call and names the "
         "layer it collapses into."
+        " PyTorch: an `nn.Linear`, `nn.LazyLinear` or convolution module (which never has an activation of "
+        "its own) whose output reaches another one with no activation module (`nn.ReLU()`, `nn.GELU()`, ...) "
+        "or call (`F.relu(x)`, `torch.relu(x)`, `x.relu()`) between, in an `nn.Sequential(...)` or through "
+        "the data flow of `forward`; reported at the module's constructor (in `__init__` for a module "
+        "assigned to `self.<name>`)."
     ),
     why=(
         "The composition of two affine maps is one affine map: `W2 (W1 x + b1) + b2` is "
@@ -60,6 +65,9 @@ KA101 = Code(
         "choose with `--activation`) to the reported layer, replacing an explicit linear "
         "activation in place. The fix changes what the model computes, which is the point; "
         "retrain after applying it."
+        " In PyTorch, `fix` inserts `nn.ReLU()` (or the `--activation` module) right after a module written "
+        "as `nn.Linear(...)` or `torch.nn.Linear(...)` among the arguments of `nn.Sequential(...)`; in "
+        "`forward` there is no mechanical fix, and `fix` says so."
     ),
     limits=(
         "A final linear layer is never reported, nor is a layer followed by `Activation`, "
@@ -71,6 +79,9 @@ KA101 = Code(
         "a loop feeds itself; a deliberate low-rank factorization is reported too: silence "
         "it with `# noqa: KA101`. Which iteration is the last is known only from tests such as "
         "`i == n - 1` in `for i in range(n)` or `enumerate(xs)`; otherwise every pass may be it."
+        " In PyTorch, only `torch.nn` modules are read (a `Linear` of another library never is); `forward` "
+        "is followed through `self.<name>` modules, `nn.ModuleList`/`nn.ModuleDict` loops, `torch.cat` and "
+        "`+`; a call of a helper the file does not define ends what is known."
     ),
 )
 
@@ -130,6 +141,9 @@ KA103 = Code(
         "Reports a model with at least two affine layers and no nonlinear or unknown step "
         "anywhere, final activation included: a `Sequential(...)` call, a "
         "`keras.Model(...)` call, or the `class` line of a subclassed model."
+        " PyTorch: an `nn.Sequential(...)` call, or the `class` line of an `nn.Module` whose `forward` "
+        "applies only affine and pass-through steps. Two affine layers must be composed: side-by-side "
+        "single-layer heads (a detector's class and box `Linear`s) are a linear model per output."
     ),
     why=(
         "However many layers it has, such a model computes `x @ W + b`: a linear regression "
@@ -173,6 +187,9 @@ KA104 = Code(
         "in feature pyramids). This code is off by default: enable it with "
         "`--extend-select=KA104` (an explicit `--select=KA` enables it too, as flake8 lets an "
         "explicit selection win over a plugin's default)."
+        " PyTorch: the same forms, with `bias=False`, the name the module is assigned to "
+        "(`self.encoder = nn.Linear(...)`), or a grouped (`groups=`, depthwise) convolution before a "
+        "pointwise one (a depthwise-separable convolution)."
     ),
     why=(
         "The pair still computes one affine map. When the narrowing is deliberate that is the "

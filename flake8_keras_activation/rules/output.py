@@ -28,6 +28,9 @@ KA201 = Code(
         "`Activation(\"softmax\")`, `Softmax()` or a softmax call (`tf.nn.softmax`, `keras.ops.softmax`, "
         "`keras.activations.softmax`, any spelling) on the last axis. Reported at the layer or call "
         "that applies the softmax, compiled or not."
+        " PyTorch: `nn.Softmax(dim=-1)`, `F.softmax(x, dim=-1)`, `torch.softmax` or `x.softmax(-1)` over the "
+        "output of an `nn.Linear(h, 1)`; with `dim=1`, over a one-channel convolution, or over an "
+        "`nn.Linear(h, 1)` whose input was flattened to (batch, features) before it."
     ),
     why=(
         "Softmax normalizes over its axis: over one unit it divides a number by itself, so the output "
@@ -59,6 +62,9 @@ KA201 = Code(
         "positions of a sequence, as in attention pooling) is right and never reported. The width must "
         "be a literal (`Dense(1)`, `filters=1` in a channels-last convolution); a layer in between must "
         "keep the width (dropout, noise, batch normalization, activation layers)."
+        " In PyTorch a softmax with `dim=1` over a linear layer's output is reported only when that output "
+        "is known to be a matrix: over a sequence, axis 1 is the steps (attention pooling), and that is "
+        "right; a softmax whose `dim` is not a literal is never reported."
     ),
 )
 
@@ -71,6 +77,11 @@ KA202 = Code(
         "`SparseCategoricalCrossentropy` and their focal variants) in `compile()`, when the output it "
         "applies to ends with a softmax or sigmoid: as the activation of its last layer, an "
         "`Activation`/`Softmax` layer, or a softmax or sigmoid call. Reported at the loss argument."
+        " PyTorch: the output of a softmax or log-softmax applied to `nn.CrossEntropyLoss` or "
+        "`F.cross_entropy`, or of a sigmoid to `nn.BCEWithLogitsLoss` or "
+        "`F.binary_cross_entropy_with_logits` (criterion objects made at module level or in the same "
+        "function, functional losses), reported at the call that applies the loss: "
+        "`loss = criterion(model(x), y)`, or `out = model(x)` then `criterion(out, y)`."
     ),
     why=(
         "With `from_logits=True` the loss applies the softmax or sigmoid itself. On outputs that are "
@@ -96,6 +107,8 @@ KA202 = Code(
         "when the call is written in `compile()` itself. The model keeps its meaning (it still outputs "
         "probabilities) and the loss reads them as such. A loss object bound to a name first is not "
         "rewritten, as it may serve other models."
+        " A PyTorch loss has no automatic fix: remove the activation from the model's output (or use the "
+        "loss that reads probabilities) by hand."
     ),
     limits=(
         "`from_logits` must be a literal. A loss whose output activation the analysis cannot resolve, "
@@ -114,6 +127,10 @@ KA203 = Code(
         "`elu`, `selu`, `softplus`, `gelu`, `swish`, and the like, or a recurrent layer (`LSTM`, `GRU`, "
         "`SimpleRNN`, a `Bidirectional` one) that makes the output itself, whose values lie in "
         "[-1, 1] (its tanh). Reported at the loss argument."
+        " PyTorch: an output that is not in (0, 1) (linear, relu, tanh) applied to `nn.BCELoss` or "
+        "`F.binary_cross_entropy`, and an output that is not log-probabilities (linear, or a softmax "
+        "without the log) applied to `nn.NLLLoss` or `F.nll_loss`, reported at the call that applies the "
+        "loss."
     ),
     why=(
         "A cross-entropy on probabilities takes their logarithm, so Keras first clips the values into "
@@ -144,6 +161,7 @@ KA203 = Code(
         "write. An output with another activation (`relu`, `tanh`) has none either: use a sigmoid or "
         "softmax output, or remove the activation and use `from_logits=True`; after a recurrent layer, "
         "add a `Dense` output layer with a sigmoid or softmax."
+        " A PyTorch loss has no automatic fix."
     ),
     limits=(
         "Only the cross-entropies are checked. A custom loss, a loss or activation the analysis cannot "
@@ -160,6 +178,8 @@ KA204 = Code(
         "Reports `categorical_crossentropy` or `sparse_categorical_crossentropy` (strings, functions "
         "or loss objects) compiled for an output whose last axis has a single unit. Reported at the "
         "loss argument."
+        " PyTorch: `nn.CrossEntropyLoss` or `F.cross_entropy` applied to the output of an "
+        "`nn.Linear(h, 1)`."
     ),
     why=(
         "A categorical cross-entropy compares a distribution over classes: with one unit there is "

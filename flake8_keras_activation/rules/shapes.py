@@ -250,8 +250,13 @@ KA306 = Code(
     fix="No automatic fix: either width may be the wrong one.",
     limits=(
         "Both widths must be literals (or names bound to one), and the path between the two layers one "
-        "chain of steps that keep the width: a `Flatten`, a `view`, a concatenation or anything unknown in "
-        "between ends what is known. Keras code declares no input widths but through `input_dim` (KA102)."
+        "chain of steps that keep the width (dropout, activations, batch normalization, pooling, padding): "
+        "a flatten, a `view` or `reshape`, a mean, a transpose, a concatenation or anything unknown in "
+        "between ends what is known, and the widths must be on the same axis (a convolution's channels "
+        "into a convolution or a normalization, a linear layer's features into a linear layer). Keras "
+        "layers infer the width of their input and declare none: `input_dim`/`input_shape` on a later "
+        "layer is ignored by Keras (KA102), not a width it checks, so in practice KA306 is reported in "
+        "PyTorch code only."
     ),
 )
 
