@@ -39,7 +39,9 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_shipped_examples_report_what_the_readme_shows() -> None:
     result = run_flake8([ROOT / "examples"], "--select=KA")
-    shown = [line for line in README.splitlines() if re.match(r"examples/collapsed_mlp\.py:\d+:\d+: KA", line)]
+    shown = [
+        line for line in README.splitlines() if re.match(r"examples/(collapsed_mlp|torch_mlp)\.py:\d+:\d+: KA", line)
+    ]
     reported = [line.replace(str(ROOT) + "/", "") for line in result.stdout.splitlines()]
     assert reported == shown
 
