@@ -61,7 +61,7 @@ PASS = frozenset(
 )
 # The activation each activation module applies (over `dim` for the softmax family).
 ACTIVATIONS = {
-    "nn.ReLU": "relu", "nn.ReLU6": "relu6", "nn.LeakyReLU": "leaky_relu", "nn.PReLU": "prelu", "nn.RReLU": "relu",
+    "nn.ReLU": "relu", "nn.ReLU6": "relu6", "nn.LeakyReLU": "leaky_relu", "nn.PReLU": "prelu", "nn.RReLU": "leaky_relu",
     "nn.ELU": "elu", "nn.SELU": "selu", "nn.CELU": "celu", "nn.GELU": "gelu", "nn.SiLU": "silu", "nn.Mish": "mish",
     "nn.Sigmoid": "sigmoid", "nn.Hardsigmoid": "hard_sigmoid", "nn.Tanh": "tanh", "nn.Hardtanh": "hard_tanh",
     "nn.Hardswish": "hard_swish", "nn.Softplus": "softplus", "nn.Softsign": "softsign", "nn.LogSigmoid": "log_sigmoid",
