@@ -917,6 +917,23 @@ VALID = [
         """,
     ),
     Case(
+        "glu-halves-the-width",
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Gated(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Linear(10, 64)
+                self.b = nn.Linear(32, 1)
+
+            def forward(self, x):
+                return self.b(F.glu(self.a(x)))
+        """,
+    ),
+    Case(
         "embedding-lstm-and-side-by-side-heads",
         """
         import torch.nn as nn

@@ -111,7 +111,9 @@ class TorchSemantics:
                 known, axis = softmax_axis(_given(args, kwargs, "dim", 1))
                 name = name if known else ""
             kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
-            return self.k.op_node(node, kind, self.k.producers(args[0], node.args[0]), name, axis, "torch")
+            # F.glu halves its input: not a step that keeps a declared width (KA306)
+            layer = key if name == "glu" else ""
+            return self.k.op_node(node, kind, self.k.producers(args[0], node.args[0]), name, axis, "torch", layer)
         if key in tc.MERGES:
             return self.k.op_node(node, Kind.MERGE, self.k.tensor_inputs(node, args, kwargs))
         if not (args and node.args) or isinstance(node.args[0], ast.Starred):
