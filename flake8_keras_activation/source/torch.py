@@ -112,8 +112,8 @@ class TorchSemantics:
                 name = name if known else ""
             kind = Kind.PASS if activation is Act.LINEAR else Kind.NONLINEAR
             # F.glu halves its input: not a step that keeps a declared width (KA306)
-            layer = key if name == "glu" else ""
-            return self.k.op_node(node, kind, self.k.producers(args[0], node.args[0]), name, axis, "torch", layer)
+            halves = key if name == "glu" else ""
+            return self.k.op_node(node, kind, self.k.producers(args[0], node.args[0]), name, axis, "torch", halves)
         if key in tc.MERGES:
             return self.k.op_node(node, Kind.MERGE, self.k.tensor_inputs(node, args, kwargs))
         if not (args and node.args) or isinstance(node.args[0], ast.Starred):
