@@ -395,8 +395,12 @@ def test_an_unbuilt_sequential_model_gets_the_trial_batch_once(activation: str |
     ("given", "expected"),
     [
         ("model.keras", r"check_model takes a Keras model, not the path 'model.keras': load it first"),
-        (None, r"check_model takes a Keras model \(Sequential, functional or a subclass of keras.Model\), not None"),
-        (42, r"check_model takes a Keras model \(.*\), not a builtins.int"),
+        (
+            None,
+            r"check_model takes a Keras model \(Sequential, functional or a subclass of keras.Model\) "
+            r"or a PyTorch nn.Module with an example input, not None",
+        ),
+        (42, r"check_model takes a Keras model \(.*\) or a PyTorch nn.Module .*, not a builtins.int"),
         (layers.Dense(3), r"check_model takes a Keras model, not a layer \(Dense 'dense\w*'\): put it in one"),
     ],
     ids=["path", "none", "int", "layer"],
