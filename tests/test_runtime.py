@@ -412,3 +412,9 @@ def test_check_model_says_what_it_was_given_when_it_is_not_a_model(given, expect
         check_model(given, input_shape=(2,))  # a shape does not make it a model
     with pytest.raises(TypeError, match=expected):
         assert_not_affine(given)
+
+
+def test_an_example_input_is_for_pytorch_modules() -> None:
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3), layers.Dense(1)])
+    with pytest.raises(TypeError, match="example_input is for PyTorch modules; a Keras model takes input_shape="):
+        check_model(model, np.zeros((1, 2), dtype="float32"))

@@ -23,11 +23,12 @@ import numpy as np
 from .. import catalog
 from ..catalog import Kind
 from ..catalog.torch import ACTIVATIONS, DIM_ACTIVATIONS, torch_key
+from ..finding import Finding
 from ..graph import LayerNode, ModelGraph
 from ..rules import collapse, output
 from .check import MIN_TRIAL_ROWS, CollapsedRun, Report
 from .measure import AFFINE_TOLERANCE, NotFinite, Trials, affine_error, fit_error, probe_kernel, rank_of, trial_rows
-from .training import ModelFinding, _confirmed
+from .training import ModelFinding
 
 # A float64 copy of the module is measured when its parameters and buffers hold at most this many
 # values (128 MiB as float64); a larger module is measured as it is, in its own dtype.
@@ -493,11 +494,13 @@ def check_torch(
         error = affine_error(trials, out)
         measured_affine = error <= AFFINE_TOLERANCE
         structure_affine = collapse.is_affine(graph)
-        if structure_affine != measured_affine:
+        if structure_affine and not measured_affine:
             notes.append(
-                f"the structure says {'affine' if structure_affine else 'not affine'} but the measurement "
-                "disagrees (an operation between modules that hooks do not see); the measurement decides"
+                "the structure says affine but the measurement disagrees (an operation between modules "
+                "that hooks do not see, such as x.relu_()); the measurement decides"
             )
+        elif measured_affine and not structure_affine:
+            notes.append("the structure says not affine but the measurement disagrees; the measurement decides")
         kernel = bias = None
         rank, lower, probes = None, False, len(trials.rows)
         if measured_affine:
@@ -517,7 +520,7 @@ def check_torch(
                 bias = out[0] - center @ kernel  # model(x) = x @ kernel + bias, not around the example
         runs, findings = _collapses(graph, calls, modules, measurer, max_elements, seed, notes)
         for finding in output.analyze(graph):
-            findings.append(_confirmed(graph, finding, out, ()))
+            findings.append(_output_finding(graph, finding, out))
     return Report(
         is_affine=measured_affine,
         kernel=kernel,
@@ -535,6 +538,17 @@ def check_torch(
         notes=tuple(notes),
         findings=tuple(findings),
     )
+
+
+def _output_finding(graph: ModelGraph, finding: Finding, out: np.ndarray) -> ModelFinding:
+    """An output rule's finding; a softmax over one unit at the model's output is confirmed when the
+    output is 1.0 on every probe (as the Keras side does)."""
+    if finding.code == "KA201":
+        heads = [graph.node(head[0]) for head in graph.heads if len(head) == 1]
+        at_output = any(output.ka201(node.label, torch=True) == finding.message for node in heads)
+        if at_output and out.size and float(np.abs(out - 1.0).max()) < 1e-6:
+            return ModelFinding("KA201", finding.message + " (measured: the output is 1.0 on every probe)", "both")
+    return ModelFinding(finding.code, finding.message)
 
 
 def _collapses(
@@ -567,7 +581,11 @@ def _collapses(
     findings = []
     for item in confirmed:
         why = collapse.deliberate(graph, item)
-        if why is None:
+        if why is None and item.source.layer_object == item.target.layer_object:
+            # one module applied twice in a row (`self.fc(self.fc(x))`): it feeds itself
+            message = collapse.ka101_loop(item.source.label, "has no activation", collapse.remedy_for(item.source))
+            findings.append(ModelFinding("KA101", message, "both"))
+        elif why is None:
             findings.append(ModelFinding("KA101", collapse.collapse_message(item), "both"))
         else:
             message = collapse.ka104(item.source.label, item.target.label, None, why, collapse.remedy_for(item.source))
