@@ -82,7 +82,12 @@ def tensors(value: Any) -> list[Any]:
         return [t for item in value for t in tensors(item)]
     if isinstance(value, dict):
         return [t for item in value.values() for t in tensors(item)]
-    return [value] if type(value).__name__ in ("Tensor", "Parameter") and hasattr(value, "shape") else []
+    return [value] if is_tensor(value) else []
+
+
+def is_tensor(value: Any) -> bool:
+    """A torch.Tensor (a Parameter or another subclass too), told without importing torch."""
+    return any(cls.__name__ == "Tensor" and cls.__module__ == "torch" for cls in type(value).__mro__)
 
 
 def units(model: Any) -> list[tuple[str, Any]]:
@@ -198,7 +203,7 @@ def _example(example_input: Any) -> tuple[Any, ...]:
     if not given:
         raise TypeError("check_model: the example input is empty: give a tensor with the batch axis first")
     for item in given:
-        if type(item).__name__ != "Tensor" or not hasattr(item, "is_floating_point"):
+        if not is_tensor(item):
             raise TypeError(
                 "check_model: the example input of a PyTorch module is a torch.Tensor (or a tuple of them, "
                 f"forward's positional arguments), not a {type(item).__module__}.{type(item).__qualname__}"
@@ -568,7 +573,11 @@ def _collapses(
         path = [calls[node.key - 1] for node in (item.source, *item.via, item.target)]
         f, shape, origin = measurer.segment(path[0], path[-1])
         width = math.prod(shape)
-        if width == 0 or 1 + 3 * 2 * width > max_elements:
+        if width == 0 or MIN_TRIAL_ROWS * width > max_elements:
+            notes.append(
+                f"{item.source.label} -> {item.target.label} not measured: its input holds {width:,} values, "
+                f"and {MIN_TRIAL_ROWS} trial rows of them would pass max_elements={max_elements:,}"
+            )
             continue
         trials = _scaled(trial_rows(width, seed, max_elements), _rms(origin))
         values = f(trials.rows)
