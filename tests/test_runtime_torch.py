@@ -397,6 +397,41 @@ def test_bad_arguments_are_one_clear_error(given, error, expected: str) -> None:
         check_model(*given)
 
 
+def test_a_forward_with_a_fixed_batch_size_is_one_value_error() -> None:
+    class TwoRows(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.fc(x).reshape(2, 2)
+
+    model = TwoRows()
+    with pytest.raises(ValueError, match=r"^check_model: TwoRows.forward fails on a batch of \d+ trial inputs .*"
+                       r"\(it must take any batch size\): RuntimeError: shape '\[2, 2\]' is invalid"):
+        check_model(model, torch.randn(2, 3))
+    assert hooks_left(model) == [] and model.training
+
+
+def test_a_view_between_a_convolution_and_a_linear_layer_keeps_the_chain() -> None:
+    class ConvView(nn.Module):
+        def __init__(self, relu: bool) -> None:
+            super().__init__()
+            self.relu, self.conv, self.fc = relu, nn.Conv2d(1, 4, 3), nn.Linear(4 * 4 * 4, 2)
+
+        def forward(self, x):
+            x = self.conv(x)
+            if self.relu:
+                x = F.relu(x)
+            return self.fc(x.view(x.size(0), -1))
+
+    report = check_model(ConvView(relu=False), torch.randn(2, 1, 6, 6))
+    assert report.is_affine and codes(report) == ["KA101"] and report.collapsed[0].map_text() == (
+        "one affine map 36 -> 2, rank 2"
+    )
+    assert check_model(ConvView(relu=True), torch.randn(2, 1, 6, 6)).findings == ()
+
+
 def test_input_shape_is_for_keras() -> None:
     with pytest.raises(TypeError, match="input_shape is for Keras models; a PyTorch module takes an example input"):
         check_model(nn.Linear(3, 2), torch.randn(1, 3), input_shape=(3,))

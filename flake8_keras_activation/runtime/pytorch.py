@@ -411,13 +411,34 @@ class Measurer:
             scale = float(out[0].detach().double().pow(2).mean().sqrt()) or 1.0
             delta = self._tensor(rng.standard_normal((2, math.prod(shape))) * scale, shape)
             one = run(self.model, self._batch(2), outputs={(id(here.module), here.occurrence): lambda o: o + delta})
-            two = run(self.model, self._batch(2), inputs={(id(there.module), there.occurrence): lambda i: i + delta})
+            # the next call may receive a view of it (`x.view(n, -1)` between the modules)
+            two = run(
+                self.model,
+                self._batch(2),
+                inputs={(id(there.module), there.occurrence): lambda i: i + delta.reshape(i.shape)},
+            )
             a, b = flat(one, 2), flat(two, 2)
             if not (np.isfinite(a).all() and np.isfinite(b).all()):
                 return False
             if float(np.abs(a - b).max()) > AFFINE_TOLERANCE * max(float(np.abs(a).max()), 1e-12):
                 return False
         return True
+
+
+def _batches(f: Function, name: str) -> Function:
+    """`f`, with a forward that refuses a batch of trial rows (a batch size written into it) made one
+    ValueError line."""
+
+    def call(rows: np.ndarray) -> np.ndarray:
+        try:
+            return f(rows)
+        except Exception as failure:
+            raise ValueError(
+                f"check_model: {name}.forward fails on a batch of {len(rows)} trial inputs around the example, "
+                f"so it cannot be measured (it must take any batch size): {_one_line(failure)}"
+            ) from None
+
+    return call
 
 
 def _scaled(trials: Trials, scale: float) -> Trials:
@@ -485,7 +506,8 @@ def check_torch(
             notes.append(f"{len(args)} inputs, flattened and concatenated in this order: " + ", ".join(parts))
         center = measurer.center()
         trials = _scaled(trial_rows(n, seed, max_elements), _rms(center))
-        measured = measurer.forward(trials.rows)
+        forward = _batches(measurer.forward, name)
+        measured = forward(trials.rows)
         if not np.isfinite(measured[0]).all():
             raise _not_finite(model, measured[0], "the example input")
         trials, out = trials.finite(measured)
@@ -511,7 +533,7 @@ def check_torch(
         if measured_affine:
             widest = max([n, out.shape[1]] + [t[0].numel() for c in calls for t in [tensors(c.output)] if len(t) == 1])
             try:
-                probed = probe_kernel(measurer.forward, (n,), out[0], max_elements=max_elements, width_hint=widest,
+                probed = probe_kernel(forward, (n,), out[0], max_elements=max_elements, width_hint=widest,
                                       seed=seed)
             except NotFinite as failure:
                 raise NotFinite(f"check_model: {failure}") from None
@@ -579,12 +601,16 @@ def _collapses(
                 f"and {MIN_TRIAL_ROWS} trial rows of them would pass max_elements={max_elements:,}"
             )
             continue
-        trials = _scaled(trial_rows(width, seed, max_elements), _rms(origin))
-        values = f(trials.rows)
-        trials, values = trials.finite(values)
-        if trials.count < 2 or affine_error(trials, values) > AFFINE_TOLERANCE:
-            continue
-        if not measurer.only_through(path, seed):
+        try:
+            trials = _scaled(trial_rows(width, seed, max_elements), _rms(origin))
+            values = f(trials.rows)
+            trials, values = trials.finite(values)
+            if trials.count < 2 or affine_error(trials, values) > AFFINE_TOLERANCE:
+                continue
+            if not measurer.only_through(path, seed):
+                continue
+        except Exception as failure:  # a forward that refuses the probes (a fixed batch size, say)
+            notes.append(f"{item.source.label} -> {item.target.label} not measured: {_one_line(failure)}")
             continue
         confirmed.append(item)
     findings = []
@@ -615,9 +641,10 @@ def _collapses(
                                     if len(t) == 1])
             probed = probe_kernel(f, shape, bias, max_elements=max_elements, width_hint=widest, seed=seed)
             rank, lower = probed.rank, probed.rank_is_lower_bound
-        except NotFinite as failure:
+        except Exception as failure:  # not finite, or a forward that refuses the basis probes
             labels = [node.label for node in run_path if node.kind is Kind.AFFINE]
-            notes.append(f"no rank for the run {labels[0]} -> {labels[-1]}: {failure}")
+            shown = str(failure) if isinstance(failure, NotFinite) else _one_line(failure)
+            notes.append(f"no rank for the run {labels[0]} -> {labels[-1]}: {shown}")
         runs.append(
             CollapsedRun(
                 layers=tuple(node.label for node in run_path if node.kind is Kind.AFFINE),
