@@ -1,4 +1,5 @@
-"""The real-code corpus for the benchmark: the source distributions of four Keras projects.
+"""The real-code corpus for the benchmark: the source distributions of four Keras projects and of
+one PyTorch project (timm), which the PyTorch front end reads.
 
 The sdists are fetched once into a cache directory outside the repository
 (default ``~/.cache/flake8-keras-activation/corpus``, or ``$KA_BENCH_CACHE``) and
@@ -33,6 +34,7 @@ PACKAGES: tuple[tuple[str, str], ...] = (
     ("tf-keras", "2.21.0"),
     ("keras-hub", "0.32.0"),
     ("keras-tuner", "1.4.8"),
+    ("timm", "1.0.31"),
 )
 
 

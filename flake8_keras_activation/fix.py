@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalog import ACTIVATION_LAYER, FROM_LOGITS_ARG, layer_info
+from .catalog.torch import torch_activation_module
 from .codes import FIXABLE
 from .finding import Finding
 from .noqa import same_tree
@@ -210,10 +211,11 @@ class _Fixer(cst.CSTTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if isinstance(original_node.func, cst.Call):
             return updated_node  # `Dense(8)(x)` starts where `Dense(8)` does, and findings name the constructor
+        updated_node = self._insert_activations(original_node, updated_node)
         start = self.get_metadata(PositionProvider, original_node).start
         plan = self.plans.get((start.line, start.column))
-        if plan is None or plan.done:
-            return updated_node
+        if plan is None or plan.done or _torch_only(plan):
+            return updated_node  # a PyTorch module gets its activation from the Sequential that holds it
         plan.done = True
         call = updated_node
         for finding in plan.remove:
@@ -246,6 +248,42 @@ class _Fixer(cst.CSTTransformer):
                 self.fixed.append(wanted)
         return call
 
+    def _insert_activations(self, original: cst.Call, call: cst.Call) -> cst.Call:
+        """KA101 on a PyTorch module in `nn.Sequential(...)`: an `nn.ReLU()` goes right after it, spelled
+        as the module's own prefix (`nn.Linear` -> `nn.ReLU()`, `torch.nn.Linear` -> `torch.nn.ReLU()`)."""
+        func = original.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if name != "Sequential":
+            return call
+        args = list(call.args)
+        at = 0
+        for original_arg in original.args:
+            value = original_arg.value
+            start = self.get_metadata(PositionProvider, value).start
+            plan = self.plans.get((start.line, start.column))
+            at += 1
+            if plan is None or plan.done or not _torch_only(plan) or plan.activation is None:
+                continue
+            module = value.func if isinstance(value, cst.Call) else None
+            if not isinstance(module, cst.Attribute):
+                continue  # `Linear(...)` imported by name: ReLU may not be; left to the end's reason
+            plan.done = True
+            relu = cst.Call(func=cst.Attribute(value=module.value, attr=cst.Name(self._torch_activation())))
+            index = at - 1
+            current = args[index]
+            if index == len(args) - 1:
+                args = list(_append(call.with_changes(args=args), cst.Arg(value=relu)).args)
+            else:
+                args.insert(index + 1, cst.Arg(value=relu, comma=current.comma))
+            at += 1
+            self.fixed.append(plan.activation)
+            call = call.with_changes(args=args)
+        return call
+
+    def _torch_activation(self) -> str:
+        """The PyTorch module of the activation `fix` writes (`--activation gelu` -> `GELU`)."""
+        return torch_activation_module(self.activation)
+
     def _activate(self, call: cst.Call, finding: Finding) -> cst.Call | str:
         """The call with a nonlinear activation, or why it cannot be given one safely."""
         args = list(call.args)
@@ -272,6 +310,21 @@ class _Fixer(cst.CSTTransformer):
             value=_literal(self.activation, None, self.quote),
         )
         return _append(call, keyword)
+
+
+# Why a KA101 on a PyTorch module is left: `fix` inserts `nn.ReLU()` only among the arguments of an
+# `nn.Sequential(...)` call, after a module spelled with its namespace (`nn.Linear`, `torch.nn.Linear`),
+# so that the activation's name is bound too; in `forward` the activation belongs to the data flow.
+_TORCH_BY_HAND = (
+    "no mechanical fix: an nn.ReLU() is inserted only after a module written as nn.Linear(...) among the "
+    "arguments of nn.Sequential(...); apply an activation after it by hand (in forward: F.relu, or an "
+    "nn.ReLU() module)"
+)
+
+
+def _torch_only(plan: _Plan) -> bool:
+    """The plan is KA101 on a PyTorch module: nothing to change in the module's own call."""
+    return plan.activation is not None and plan.activation.layer.startswith("nn.") and not plan.findings()[1:]
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -468,6 +521,8 @@ def _fix_calls(text: str, findings: Sequence[Finding], activation: str, quote: s
             for finding in plan.findings():
                 if finding.code in ("KA202", "KA203") and not finding.arguments:
                     skipped.append(Skipped(finding, _no_fix(finding)))
+                elif finding.code == "KA101" and finding.layer.startswith("nn."):
+                    skipped.append(Skipped(finding, _TORCH_BY_HAND))
                 else:
                     skipped.append(Skipped(finding, "no call starts at the reported position"))
     if new != text:

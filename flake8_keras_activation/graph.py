@@ -32,6 +32,7 @@ class Loss(NamedTuple):
     inline: bool = False  # the loss argument is the constructor call itself (a fix can edit it there)
     compile: int = 0  # identifies the compile() call that gave it, to pair it with that call's metrics
     instance: int = 0  # which of the models a function or class makes it was given to (0: every one)
+    applied: str = ""  # an activation applied to the output on its way to the loss (torch: F.log_softmax(out))
 
 
 class Metric(NamedTuple):
@@ -134,6 +135,10 @@ class LayerNode(NamedTuple):
     arguments: tuple[tuple[str, Any], ...] | None = None
     wrapper: str = ""  # "layers.TimeDistributed" when the node applies its layer through one
     shape_at: tuple[int, int] | None = None  # where the call gives the model's input shape (line, col)
+    in_width: int | None = None  # the width of its input a PyTorch module declares (Linear's in_features)
+    axis: int | None = None  # the axis its activation applies over, when not the last (torch's dim=1)
+    framework: str = ""  # "torch" for what PyTorch code applies (its activation calls), for messages
+    grouped: bool = False  # a convolution whose `groups` is given and not 1 (a depthwise one, in PyTorch)
 
     def with_key(self, key: int) -> LayerNode:
         """The same layer as another node of a graph (another application of it)."""

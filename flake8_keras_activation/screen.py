@@ -5,7 +5,9 @@
 # output a loss reads (and SimpleRNN is affine when linear), KA102 needs an input-shape keyword,
 # and a model needs its constructor.
 TRIGGERS = (
-    "Dense", "Conv", "Deconv", "LocallyConnected", "RNN", "LSTM", "GRU", "input_dim", "input_shape", "Sequential"
+    "Dense", "Conv", "Deconv", "LocallyConnected", "RNN", "LSTM", "GRU", "input_dim", "input_shape", "Sequential",
+    # PyTorch: its affine modules, and the losses and softmaxes the output rules read
+    "Linear", "Loss", "cross_entropy", "nll_loss", "softmax",
 )
 
 # Within a file that passes, what makes a function or class worth interpreting (a regular
@@ -15,6 +17,7 @@ TRIGGERS = (
 # `.compile(` call, since a function may compile the model it is given.
 DEFINITION_WORDS = (
     r"Dense|Conv(?:\d|olution)|Deconv|LocallyConnected|RNN|LSTM|GRU|Sequential|input_(?:dim|shape)\s*=|\.compile\("
+    r"|Linear|Conv[123]d|Loss\(|cross_entropy|nll_loss"
 )
 
 # The most source the analysis reads, counted in lines, calls, commas and brackets together (a
@@ -35,5 +38,5 @@ OFF_BY_DEFAULT = ("KA104", "KA210", "KA900")
 
 
 def may_hold_finding(text: str) -> bool:
-    """False means the file cannot hold a finding: it never names Keras, or no trigger word."""
-    return "keras" in text and any(word in text for word in TRIGGERS)
+    """False means the file cannot hold a finding: it names neither Keras nor PyTorch, or no trigger word."""
+    return ("keras" in text or "torch" in text) and any(word in text for word in TRIGGERS)

@@ -191,6 +191,17 @@ INVALID = [
 
 VALID = [
     Case(
+        "side-by-side-single-dense-heads-are-a-linear-model",
+        """
+        import keras
+        from keras import layers
+
+        first = keras.Input(shape=(10,))
+        second = keras.Input(shape=(10,))
+        model = keras.Model([first, second], [layers.Dense(5)(first), layers.Dense(3)(second)])
+        """,
+    ),
+    Case(
         # `input_shape` parameters and `convert_...` calls are not model definitions
         "a-custom-layer-with-input-shape-parameters-between-dense-layers",
         """

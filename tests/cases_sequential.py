@@ -629,14 +629,6 @@ VALID = [
         """,
     ),
     Case(
-        "torch-sequential",
-        """
-        import torch.nn as nn
-
-        keras_like = nn.Sequential(nn.Linear(2, 20), nn.Linear(20, 1))
-        """,
-    ),
-    Case(
         "input-shape-on-the-first-layer",
         """
         from keras import Sequential

@@ -213,6 +213,7 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
         cases_sequential,
         cases_shapes,
         cases_subclassed,
+        cases_torch,
         test_factorization,
     )
 
@@ -226,6 +227,7 @@ def rule_cases(with_factorizations: bool = False) -> list[Case]:
         "catalog": cases_catalog,
         "paths": cases_paths,
         "input-shapes": cases_input_shapes,
+        "torch": cases_torch,
     }
     found = [(name, case) for name, table in tables.items() for case in (*table.INVALID, *table.VALID)]
     if with_factorizations:

@@ -45,9 +45,25 @@ def test_model_constructors_and_functions(qualified: str, key: str) -> None:
     assert catalog.canonical(qualified) == key
 
 
-@pytest.mark.parametrize("qualified", ["mylib.Dense", "torch.nn.Linear", "kerasx.layers.Dense", "numpy"])
-def test_other_libraries_are_not_keras(qualified: str) -> None:
+@pytest.mark.parametrize("qualified", ["mylib.Dense", "mylib.Linear", "torchx.nn.Linear", "kerasx.layers.Dense", "numpy"])
+def test_other_libraries_are_neither_keras_nor_torch(qualified: str) -> None:
     assert catalog.canonical(qualified) is None
+
+
+@pytest.mark.parametrize(
+    ("qualified", "key"),
+    [
+        ("torch.nn.Linear", "nn.Linear"),
+        ("torch.nn.modules.linear.Linear", "nn.Linear"),
+        ("torch.nn.modules.conv.Conv2d", "nn.Conv2d"),
+        ("torch.nn.functional.relu", "F.relu"),
+        ("torch.nn.functional.cross_entropy", "F.cross_entropy"),
+        ("torch.relu", "torch.relu"),
+        ("torch.nn.CrossEntropyLoss", "nn.CrossEntropyLoss"),
+    ],
+)
+def test_every_spelling_of_a_torch_name_has_one_key(qualified: str, key: str) -> None:
+    assert catalog.canonical(qualified) == key
 
 
 def test_activation_classification() -> None:

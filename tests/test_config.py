@@ -294,3 +294,16 @@ def test_the_language_servers_selection_is_the_commands_with_the_editors_on_top(
     (tmp_path / "pyproject.toml").write_text('[tool.flake8-keras-activation]\nselect = ["KA101"]\n')
     chosen = selection_for(in_tests, read_settings({}), configurations)
     assert [chosen.wants(code) for code in ("KA101", "KA102", "KA103")] == [True, False, False]
+
+
+def test_pytorch_remedies_and_fixes_name_the_configured_activation_module(tmp_path: Path) -> None:
+    torch_seed = "import torch.nn as nn\n\nmodel = nn.Sequential(nn.Linear(2, 20), nn.Linear(20, 1))\n"
+    project(tmp_path, {"pyproject.toml": '[tool.flake8-keras-activation]\nactivation = "gelu"\n', "model.py": torch_seed})
+    result = command("check", "model.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    # KA103 and KA101 name the module `fix` inserts, never ReLU
+    assert result.stdout.count("nn.GELU()") == 2 and "ReLU" not in result.stdout
+    default = command("check", "--isolated", "model.py", cwd=tmp_path)
+    assert "nn.ReLU()" in default.stdout and "GELU" not in default.stdout
+    assert command("fix", "--unsafe-fixes", "model.py", cwd=tmp_path).returncode == 1
+    assert "nn.Linear(2, 20), nn.GELU(), nn.Linear(20, 1)" in (tmp_path / "model.py").read_text()

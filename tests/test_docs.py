@@ -68,7 +68,9 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_shipped_examples_report_what_the_readme_shows() -> None:
     result = run_flake8([ROOT / "examples"], "--select=KA")
-    shown = [line for line in README.splitlines() if re.match(r"examples/collapsed_mlp\.py:\d+:\d+: KA", line)]
+    shown = [
+        line for line in README.splitlines() if re.match(r"examples/(collapsed_mlp|torch_mlp)\.py:\d+:\d+: KA", line)
+    ]
     reported = [line.replace(str(ROOT) + "/", "") for line in result.stdout.splitlines()]
     assert reported == shown
 
@@ -80,10 +82,13 @@ def test_examples_of_each_rule_in_the_docs_behave_as_documented() -> None:
         "import numpy as np\nfrom keras import Sequential, layers, Input\nimport keras\n"
         "from keras.layers import Conv2D, Dense, Flatten, LSTM, MaxPooling2D\n"
     )
+    torch_imports = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
     for code in CODES.values():
-        flagged = {f.code for f in analyze_source(imports + code.example)}
+        # a PyTorch example (KA306's) gets PyTorch's imports instead
+        head = torch_imports if "nn." in code.example else imports
+        flagged = {f.code for f in analyze_source(head + code.example)}
         assert code.code in flagged, code.code
-        assert analyze_source(imports + code.instead) == [], code.code
+        assert analyze_source(head + code.instead) == [], code.code
 
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")

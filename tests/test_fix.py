@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from flake8_keras_activation import Finding, analyze_source
 from flake8_keras_activation.cli import main
-from flake8_keras_activation.fix import FIXABLE, FixError, fix_source, preferred_quote
+from flake8_keras_activation.documents import printable
+from flake8_keras_activation.fix import _TORCH_BY_HAND, FIXABLE, FixError, fix_source, preferred_quote
 from flake8_keras_activation.screen import OFF_BY_DEFAULT
 from flake8_keras_activation.selection import Selection, reported
 from tests.conftest import COMMAND, bound_by_permissions, rule_cases, without_capabilities
@@ -39,12 +40,16 @@ def remaining(source: str) -> list[tuple[int, int, str]]:
     have a mechanical fix here (a string loss or a Softmax layer has none, by design: the fixer says
     so and leaves them)."""
     found = [f for f in analyze_source(source) if f.code in FIXABLE and f.code not in OFF_BY_DEFAULT]
-    outputs = [f for f in found if f.code.startswith("KA2")]
-    fixable = {(f.line, f.col, f.code) for f in fix_source(source, outputs).fixed} if outputs else set()
+    # KA2xx, and KA101 on a PyTorch module: fixable where the module sits in an `nn.Sequential(...)`,
+    # not where `forward` applies it (there the fixer says why and leaves it)
+    judged = [f for f in found if f.code.startswith("KA2") or (f.code == "KA101" and f.layer.startswith("nn."))]
+    fixable = {(f.line, f.col, f.code) for f in fix_source(source, judged).fixed} if judged else set()
     return [
         (f.line, f.col, f.code)
         for f in found
-        if f.code == "KA101" or (f.code == "KA102" and f.arguments) or (f.line, f.col, f.code) in fixable
+        if (f.code == "KA101" and not f.layer.startswith("nn."))
+        or (f.code == "KA102" and f.arguments)
+        or (f.line, f.col, f.code) in fixable
     ]
 
 
@@ -552,6 +557,72 @@ def test_fix_pairs(source: str, expected: str) -> None:
     fixed = fix_text(source)
     assert fixed == expected
     _assert_fixed_well(source, fixed)
+
+
+TORCH = "import torch\nimport torch.nn as nn\n"
+
+TORCH_FIX_PAIRS = [
+    pytest.param(
+        TORCH + "model = nn.Sequential(nn.Linear(20, 100), nn.Linear(100, 1))\n",
+        TORCH + "model = nn.Sequential(nn.Linear(20, 100), nn.ReLU(), nn.Linear(100, 1))\n",
+        id="relu-after-the-module-on-one-line",
+    ),
+    pytest.param(
+        TORCH + "model = torch.nn.Sequential(\n    torch.nn.Linear(20, 64),\n    torch.nn.Dropout(0.1),\n"
+        "    torch.nn.Linear(64, 64),\n    torch.nn.ReLU(),\n    torch.nn.Linear(64, 1),\n)\n",
+        TORCH + "model = torch.nn.Sequential(\n    torch.nn.Linear(20, 64),\n    torch.nn.ReLU(),\n"
+        "    torch.nn.Dropout(0.1),\n    torch.nn.Linear(64, 64),\n    torch.nn.ReLU(),\n    torch.nn.Linear(64, 1),\n)\n",
+        id="spelled-as-the-module-is-before-the-dropout",
+    ),
+    pytest.param(
+        TORCH + "model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.Conv2d(16, 16, 3), nn.Flatten(), nn.LazyLinear(10))\n",
+        TORCH + "model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.ReLU(), nn.Flatten(), "
+        "nn.LazyLinear(10))\n",
+        id="every-collapsing-convolution",
+    ),
+]
+
+# KA101 where `forward` applies the module, or where the activation's name may not be bound: reported,
+# and left for the author, with the reason.
+TORCH_LEFT = [
+    pytest.param(
+        TORCH + "\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc1 = nn.Linear(20, 64)\n        self.fc2 = nn.Linear(64, 1)\n\n"
+        "    def forward(self, x):\n        return self.fc2(self.fc1(x))\n",
+        id="in-forward",
+    ),
+    pytest.param(
+        "from torch.nn import Linear, Sequential\n\nmodel = Sequential(Linear(20, 64), Linear(64, 1))\n",
+        id="imported-by-name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), TORCH_FIX_PAIRS)
+def test_torch_fix_pairs_through_the_command(source: str, expected: str, tmp_path: Path) -> None:
+    assert [f.code for f in analyze_source(source) if f.code == "KA101"], "the case must have a KA101"
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    result = subprocess.run([COMMAND, "fix", "--unsafe-fixes", str(path)], capture_output=True, text=True, timeout=120, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"Rewriting {path}\n")
+    fixed = path.read_text()
+    assert fixed == expected
+    _assert_fixed_well(source, fixed)
+    assert not [f for f in analyze_source(fixed) if f.code in ("KA101", "KA103")]
+
+
+@pytest.mark.parametrize("source", TORCH_LEFT)
+def test_torch_ka101_outside_a_sequential_is_left_with_its_reason(source: str, tmp_path: Path) -> None:
+    ka101 = [f for f in analyze_source(source) if f.code == "KA101"]
+    assert len(ka101) == 1
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    result = subprocess.run([COMMAND, "fix", "--unsafe-fixes", str(path)], capture_output=True, text=True, timeout=120, check=False)
+    assert path.read_text() == source
+    place = f"{path}:{ka101[0].line}:{ka101[0].col + 1}"
+    # nothing changed: the status says so, as for every finding the fixer leaves (a string loss's KA202)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == f"{place}: KA101 not fixed: {printable(_TORCH_BY_HAND)}\n"
 
 
 @pytest.mark.parametrize("source", NO_OPS)

@@ -395,8 +395,12 @@ def test_an_unbuilt_sequential_model_gets_the_trial_batch_once(activation: str |
     ("given", "expected"),
     [
         ("model.keras", r"check_model takes a Keras model, not the path 'model.keras': load it first"),
-        (None, r"check_model takes a Keras model \(Sequential, functional or a subclass of keras.Model\), not None"),
-        (42, r"check_model takes a Keras model \(.*\), not a builtins.int"),
+        (
+            None,
+            r"check_model takes a Keras model \(Sequential, functional or a subclass of keras.Model\) "
+            r"or a PyTorch nn.Module with an example input, not None",
+        ),
+        (42, r"check_model takes a Keras model \(.*\) or a PyTorch nn.Module .*, not a builtins.int"),
         (layers.Dense(3), r"check_model takes a Keras model, not a layer \(Dense 'dense\w*'\): put it in one"),
     ],
     ids=["path", "none", "int", "layer"],
@@ -408,3 +412,9 @@ def test_check_model_says_what_it_was_given_when_it_is_not_a_model(given, expect
         check_model(given, input_shape=(2,))  # a shape does not make it a model
     with pytest.raises(TypeError, match=expected):
         assert_not_affine(given)
+
+
+def test_an_example_input_is_for_pytorch_modules() -> None:
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3), layers.Dense(1)])
+    with pytest.raises(TypeError, match="example_input is for PyTorch modules; a Keras model takes input_shape="):
+        check_model(model, np.zeros((1, 2), dtype="float32"))

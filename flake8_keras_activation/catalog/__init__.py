@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
+from . import torch as _torch
+from .torch import torch_key
+
 
 class Kind(enum.Enum):
     """What a node does to the question "is this still affine?"."""
@@ -55,12 +58,17 @@ _MODEL_NAMES = frozenset({"Sequential", "Model", "Input", "Functional"})
 
 
 def canonical(qualname: str) -> str | None:
-    """Map a fully qualified name to the catalog's key, or None when it is not Keras or TF.
+    """Map a fully qualified name to the catalog's key, or None when it is not Keras, TF or PyTorch.
 
     `tensorflow.keras.layers.core.Dense`, `tf_keras.layers.Dense` and `keras.src.layers.Dense`
     all become `layers.Dense`; `keras.Sequential` becomes `models.Sequential`;
-    `tensorflow.nn.relu` becomes `tf.nn.relu`.
+    `tensorflow.nn.relu` becomes `tf.nn.relu`; `torch.nn.Linear` becomes `nn.Linear`
+    (`catalog.torch`).
     """
+    if qualname.startswith("torch"):
+        key = torch_key(qualname)
+        if key is not None:
+            return key
     for root in _KERAS_ROOTS:
         if qualname.startswith(root):
             rest = qualname[len(root) :]
@@ -169,6 +177,13 @@ for _name in _NONLINEAR:
     LAYERS["layers." + _name] = LayerInfo(Kind.NONLINEAR)
 for _name in ("layers.Input", "layers.InputLayer", "models.Input"):
     LAYERS[_name] = LayerInfo(Kind.INPUT)
+# PyTorch's modules: affine ones have no activation of their own (it is a module or a call after them)
+for _name in _torch.AFFINE:
+    LAYERS[_name] = LayerInfo(Kind.AFFINE)
+for _name in _torch.PASS:
+    LAYERS[_name] = LayerInfo(Kind.PASS)
+for _name in _torch.NONLINEAR:
+    LAYERS[_name] = LayerInfo(Kind.NONLINEAR)
 
 # Layers whose kind depends on their arguments; the source and runtime halves decide them.
 ACTIVATION_LAYER = "layers.Activation"
@@ -215,7 +230,7 @@ NONLINEAR_ACTIVATIONS = frozenset(
 
 # Activation functions referenced or called by name: keras.activations.relu, keras.ops.relu,
 # tf.nn.relu, tf.math.sigmoid, tf.sigmoid, jax.nn.relu.
-_ACTIVATION_NAMESPACES = ("activations.", "ops.", "backend.", "tf.nn.", "tf.math.", "tf.", "jax.nn.")
+_ACTIVATION_NAMESPACES = ("activations.", "ops.", "backend.", "tf.nn.", "tf.math.", "tf.", "jax.nn.", "F.", "torch.")
 
 
 def activation_function(key: str) -> Act | None:
@@ -346,9 +361,11 @@ FROM_LOGITS_ARG = {
 
 
 def loss_family(key: str | None) -> str | None:
-    """The family of a canonical loss key (`losses.BinaryCrossentropy`) or a loss string."""
+    """The family of a canonical loss key (`losses.BinaryCrossentropy`, `nn.CrossEntropyLoss`) or a loss string."""
     if key is None:
         return None
+    if key in _torch.LOSSES:
+        return _torch.LOSSES[key][0]
     return LOSS_FAMILY.get(key[len("losses.") :] if key.startswith("losses.") else key)
 
 

@@ -8,6 +8,7 @@ from collections import deque
 from typing import NamedTuple
 
 from ..catalog import Kind
+from ..catalog.torch import torch_activation_module
 from ..finding import SAFE, UNSAFE, Code, Finding
 from ..graph import LayerNode, ModelGraph
 
@@ -31,6 +32,11 @@ KA101 = Code(
         "loop); a layer object applied several times is one layer, judged by all its "
         "applications. The finding is reported at the layer's constructor call and names the "
         "layer it collapses into."
+        " PyTorch: an `nn.Linear`, `nn.LazyLinear` or convolution module (which never has an activation of "
+        "its own) whose output reaches another one with no activation module (`nn.ReLU()`, `nn.GELU()`, ...) "
+        "or call (`F.relu(x)`, `torch.relu(x)`, `x.relu()`) between, in an `nn.Sequential(...)` or through "
+        "the data flow of `forward`; reported at the module's constructor (in `__init__` for a module "
+        "assigned to `self.<name>`)."
     ),
     why=(
         "The composition of two affine maps is one affine map: `W2 (W1 x + b1) + b2` is "
@@ -60,6 +66,9 @@ KA101 = Code(
         "configuration's `activation`, or the one you choose with `--activation`) to the reported "
         "layer, replacing an explicit linear activation in place. The fix changes what the model "
         "computes, which is the point; retrain after applying it."
+        " In PyTorch, `fix` inserts `nn.ReLU()` (or the `--activation` module) right after a module written "
+        "as `nn.Linear(...)` or `torch.nn.Linear(...)` among the arguments of `nn.Sequential(...)`; in "
+        "`forward` there is no mechanical fix, and `fix` says so."
     ),
     fix_safety=UNSAFE,
     limits=(
@@ -72,6 +81,9 @@ KA101 = Code(
         "a loop feeds itself; a deliberate low-rank factorization is reported too: silence "
         "it with `# noqa: KA101`. Which iteration is the last is known only from tests such as "
         "`i == n - 1` in `for i in range(n)` or `enumerate(xs)`; otherwise every pass may be it."
+        " In PyTorch, only `torch.nn` modules are read (a `Linear` of another library never is); `forward` "
+        "is followed through `self.<name>` modules, `nn.ModuleList`/`nn.ModuleDict` loops, `torch.cat` and "
+        "`+`; a call of a helper the file does not define ends what is known."
     ),
 )
 
@@ -132,6 +144,9 @@ KA103 = Code(
         "Reports a model with at least two affine layers and no nonlinear or unknown step "
         "anywhere, final activation included: a `Sequential(...)` call, a "
         "`keras.Model(...)` call, or the `class` line of a subclassed model."
+        " PyTorch: an `nn.Sequential(...)` call, or the `class` line of an `nn.Module` whose `forward` "
+        "applies only affine and pass-through steps. Two affine layers must be composed: side-by-side "
+        "single-layer heads (a detector's class and box `Linear`s) are a linear model per output."
     ),
     why=(
         "However many layers it has, such a model computes `x @ W + b`: a linear regression "
@@ -175,6 +190,9 @@ KA104 = Code(
         "in feature pyramids). This code is off by default: enable it with "
         "`--extend-select=KA104` (an explicit `--select=KA` enables it too, as flake8 lets an "
         "explicit selection win over a plugin's default)."
+        " PyTorch: the same forms, with `bias=False`, the name the module is assigned to "
+        "(`self.encoder = nn.Linear(...)`), or a grouped (`groups=`, depthwise) convolution before a "
+        "pointwise one (a depthwise-separable convolution)."
     ),
     why=(
         "The pair still computes one affine map. When the narrowing is deliberate that is the "
@@ -216,33 +234,45 @@ def with_activation(finding: Finding, activation: str) -> Finding:
     `fix` writes (the analysis words it with the default)."""
     if activation == DEFAULT_ACTIVATION or finding.code not in ("KA101", "KA103", "KA104"):
         return finding
-    head, found, tail = finding.message.rpartition(_REMEDY.format(DEFAULT_ACTIVATION))
-    if not found:
-        return finding
-    return finding._replace(message=head + _REMEDY.format(activation) + tail)
+    for default, chosen in (
+        (_REMEDY.format(DEFAULT_ACTIVATION), _REMEDY.format(activation)),
+        ("nn.ReLU()", f"nn.{torch_activation_module(activation)}()"),  # a PyTorch remedy
+    ):
+        head, found, tail = finding.message.rpartition(default)
+        if found:
+            return finding._replace(message=head + chosen + tail)
+    return finding
 
 
-def ka101(source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...]) -> str:
+_KERAS_REMEDY = 'add activation="relu"'
+_TORCH_REMEDY = "add nn.ReLU() after it"
+
+
+def remedy_for(node: LayerNode) -> str:
+    """What to add, in the layer's framework: an activation argument, or a PyTorch activation module."""
+    return _TORCH_REMEDY if node.layer.startswith("nn.") else _KERAS_REMEDY
+
+
+def ka101(
+    source: str, has_what: str, target: str, target_line: int | None, via: tuple[str, ...], remedy: str = _KERAS_REMEDY
+) -> str:
     where = f" (line {target_line})" if target_line is not None else ""
     through = f" through {', '.join(via)}" if via else ""
-    return (
-        f"{source} {has_what} and feeds {target}{where}{through}: the two collapse into one "
-        f'affine map; add activation="relu"'
-    )
+    return f"{source} {has_what} and feeds {target}{where}{through}: the two collapse into one affine map; {remedy}"
 
 
-def ka101_loop(source: str, has_what: str) -> str:
+def ka101_loop(source: str, has_what: str, remedy: str = _KERAS_REMEDY) -> str:
     return (
         f"{source} {has_what} and feeds itself (it is applied again in a loop, or called twice): "
-        'the applications collapse into one affine map; add activation="relu"'
+        f"the applications collapse into one affine map; {remedy}"
     )
 
 
-def ka104(source: str, target: str, target_line: int | None, why: str) -> str:
+def ka104(source: str, target: str, target_line: int | None, why: str, remedy: str = _KERAS_REMEDY) -> str:
     where = f" (line {target_line})" if target_line is not None else ""
     return (
         f"{source} has no activation and feeds {target}{where}: {why}; the two compose into one affine "
-        'map, which is right for a deliberate factorization; otherwise add activation="relu"'
+        f"map, which is right for a deliberate factorization; otherwise {remedy}"
     )
 
 
@@ -265,11 +295,11 @@ def ka102_raises(argument: str, layer: str, together: bool) -> str:
     )
 
 
-def ka103(model: str, affine_count: int) -> str:
+def ka103(model: str, affine_count: int, torch: bool = False) -> str:
+    remedy = "add nn.ReLU() between the layers" if torch else 'add activation="relu" to the hidden layers'
     return (
         f"{model} is affine end to end: its {affine_count} affine layers compute one "
-        'affine map, so it cannot fit a nonlinear function; add activation="relu" to the '
-        "hidden layers"
+        f"affine map, so it cannot fit a nonlinear function; {remedy}"
     )
 
 
@@ -394,8 +424,27 @@ def is_affine(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
 
 
 def is_affine_end_to_end(graph: ModelGraph, affine: frozenset[int] | None = None) -> bool:
-    """KA103: the model is one affine map made of at least two affine maps."""
-    return is_affine(graph, affine) and affine_applications(graph) >= 2
+    """KA103: the model is one affine map made of at least two affine maps, one applied after the
+    other. Side-by-side affine layers that never feed each other (a detector's class and box heads,
+    each one `Linear` on the same features) are one linear layer per output: a linear model, which
+    is legitimate as a single `Dense(1)` is."""
+    return is_affine(graph, affine) and affine_applications(graph) >= 2 and _composes(graph)
+
+
+def _composes(graph: ModelGraph) -> bool:
+    """Some affine layer's output reaches an affine layer (itself, in a loop, included)."""
+    layers = {node.key for node in graph.nodes if node.kind is Kind.AFFINE}
+    for start in layers:
+        seen: set[int] = set()
+        stack = list(graph.successors(start))
+        while stack:
+            key = stack.pop()
+            if key in layers:
+                return True
+            if key not in seen:
+                seen.add(key)
+                stack.extend(graph.successors(key))
+    return False
 
 
 def collapsed_runs(graph: ModelGraph, collapses: list[Collapse] | None = None) -> list[tuple[LayerNode, ...]]:
@@ -444,6 +493,8 @@ def deliberate(graph: ModelGraph, collapse: Collapse) -> str | None:
         return "it has no bias, which would be redundant before another affine layer: a factorization"
     if source.kernel == 1 and target.kernel is not None and target.kernel > 1:
         return "a pointwise convolution projecting channels before a spatial one: a factorization"
+    if source.grouped and target.kernel == 1:
+        return "a grouped (depthwise) convolution before a pointwise one: a depthwise-separable factorization"
     return None
 
 
@@ -492,14 +543,20 @@ def collapse_message(collapse: Collapse) -> str:
     """The KA101 message for a collapse, in the source half and the runtime half alike."""
     source = collapse.source
     if _same_layer(collapse.target, source):
-        return ka101_loop(source.label, _has_what(source))
+        return ka101_loop(source.label, _has_what(source), remedy_for(source))
     return ka101(
         source.label,
         _has_what(source),
         collapse.target.label,
         collapse.target.line,
         tuple(node.label for node in collapse.via),
+        remedy_for(source),
     )
+
+
+def _torch(graph: ModelGraph) -> bool:
+    """A model made of PyTorch modules."""
+    return any(node.layer.startswith("nn.") for node in graph.nodes if node.kind is Kind.AFFINE)
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:
@@ -517,7 +574,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
             continue
         reported.add((source.line, source.col))
         if why is not None:
-            message = ka104(source.label, collapse.target.label, collapse.target.line, why)
+            message = ka104(source.label, collapse.target.label, collapse.target.line, why, remedy_for(source))
             findings.append(Finding(source.line, source.col, "KA104", message, source.layer))
             continue
         findings.append(Finding(source.line, source.col, "KA101", collapse_message(collapse), source.layer))
@@ -527,7 +584,7 @@ def analyze(graph: ModelGraph) -> list[Finding]:
     deliberate_only = bool(judged) and all(why is not None for _, why in judged)
     if graph.line is not None and not deliberate_only and is_affine_end_to_end(graph, affine):
         findings.append(
-            Finding(graph.line, graph.col or 0, "KA103", ka103(graph.label, affine_applications(graph)))
+            Finding(graph.line, graph.col or 0, "KA103", ka103(graph.label, affine_applications(graph), _torch(graph)))
         )
     findings.sort(key=lambda f: (f.line, f.col, f.code))
     return findings

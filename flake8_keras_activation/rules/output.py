@@ -12,6 +12,9 @@ from typing import Callable, NamedTuple
 from .. import catalog, shapes
 from ..catalog import LINEAR_ACTIVATIONS, Kind
 from ..catalog.shape_rules import Shape
+from ..catalog import torch as tc
+from ..catalog.torch import LOG_PROBABILITY_ACTIVATIONS
+from ..catalog.torch import LOSSES as TORCH_LOSSES
 from ..finding import UNSAFE, Code, Finding
 from ..graph import LayerNode, Loss, ModelGraph
 
@@ -25,6 +28,9 @@ KA201 = Code(
         "`Activation(\"softmax\")`, `Softmax()` or a softmax call (`tf.nn.softmax`, `keras.ops.softmax`, "
         "`keras.activations.softmax`, any spelling) on the last axis. Reported at the layer or call "
         "that applies the softmax, compiled or not."
+        " PyTorch: `nn.Softmax(dim=-1)`, `F.softmax(x, dim=-1)`, `torch.softmax` or `x.softmax(-1)` over the "
+        "output of an `nn.Linear(h, 1)`; with `dim=1`, over a one-channel convolution, or over an "
+        "`nn.Linear(h, 1)` whose input was flattened to (batch, features) before it."
     ),
     why=(
         "Softmax normalizes over its axis: over one unit it divides a number by itself, so the output "
@@ -57,6 +63,9 @@ KA201 = Code(
         "positions of a sequence, as in attention pooling) is right and never reported. The width must "
         "be a literal (`Dense(1)`, `filters=1` in a channels-last convolution); a layer in between must "
         "keep the width (dropout, noise, batch normalization, activation layers)."
+        " In PyTorch a softmax with `dim=1` over a linear layer's output is reported only when that output "
+        "is known to be a matrix: over a sequence, axis 1 is the steps (attention pooling), and that is "
+        "right; a softmax whose `dim` is not a literal is never reported."
     ),
 )
 
@@ -69,6 +78,11 @@ KA202 = Code(
         "`SparseCategoricalCrossentropy` and their focal variants) in `compile()`, when the output it "
         "applies to ends with a softmax or sigmoid: as the activation of its last layer, an "
         "`Activation`/`Softmax` layer, or a softmax or sigmoid call. Reported at the loss argument."
+        " PyTorch: the output of a softmax or log-softmax applied to `nn.CrossEntropyLoss` or "
+        "`F.cross_entropy`, or of a sigmoid to `nn.BCEWithLogitsLoss` or "
+        "`F.binary_cross_entropy_with_logits` (criterion objects made at module level or in the same "
+        "function, functional losses), reported at the call that applies the loss: "
+        "`loss = criterion(model(x), y)`, or `out = model(x)` then `criterion(out, y)`."
     ),
     why=(
         "With `from_logits=True` the loss applies the softmax or sigmoid itself. On outputs that are "
@@ -95,6 +109,8 @@ KA202 = Code(
         "the loss now reads them as such instead of applying a second softmax or sigmoid: the loss "
         "changes, and with it what training learns; retrain after applying it. A loss object bound "
         "to a name first is not rewritten, as it may serve other models."
+        " A PyTorch loss has no automatic fix: remove the activation from the model's output (or use the "
+        "loss that reads probabilities) by hand."
     ),
     fix_safety=UNSAFE,
     limits=(
@@ -114,6 +130,10 @@ KA203 = Code(
         "`elu`, `selu`, `softplus`, `gelu`, `swish`, and the like, or a recurrent layer (`LSTM`, `GRU`, "
         "`SimpleRNN`, a `Bidirectional` one) that makes the output itself, whose values lie in "
         "[-1, 1] (its tanh). Reported at the loss argument."
+        " PyTorch: an output that is not in (0, 1) (linear, relu, tanh) applied to `nn.BCELoss` or "
+        "`F.binary_cross_entropy`, and an output that is not log-probabilities (linear, or a softmax "
+        "without the log) applied to `nn.NLLLoss` or `F.nll_loss`, reported at the call that applies the "
+        "loss."
     ),
     why=(
         "A cross-entropy on probabilities takes their logarithm, so Keras first clips the values into "
@@ -144,6 +164,7 @@ KA203 = Code(
         "write. An output with another activation (`relu`, `tanh`) has none either: use a sigmoid or "
         "softmax output, or remove the activation and use `from_logits=True`; after a recurrent layer, "
         "add a `Dense` output layer with a sigmoid or softmax."
+        " A PyTorch loss has no automatic fix."
     ),
     fix_safety=UNSAFE,
     limits=(
@@ -161,6 +182,8 @@ KA204 = Code(
         "Reports `categorical_crossentropy` or `sparse_categorical_crossentropy` (strings, functions "
         "or loss objects) compiled for an output whose last axis has a single unit. Reported at the "
         "loss argument."
+        " PyTorch: `nn.CrossEntropyLoss` or `F.cross_entropy` applied to the output of an "
+        "`nn.Linear(h, 1)`."
     ),
     why=(
         "A categorical cross-entropy compares a distribution over classes: with one unit there is "
@@ -482,10 +505,55 @@ KA211 = Code(
 CODES = (KA201, KA202, KA203, KA204, KA205, KA206, KA207, KA208, KA209, KA210, KA211)
 
 
-def ka201(layer: str) -> str:
+def ka201(layer: str, torch: bool = False) -> str:
+    remedy = (
+        "use a sigmoid (nn.Sigmoid(), or logits with nn.BCEWithLogitsLoss)" if torch else 'use activation="sigmoid"'
+    )
     return (
         f"{layer} applies softmax over a single unit: its output is always 1.0, so the model learns "
-        'nothing; use activation="sigmoid" for one unit, or one unit per class'
+        f"nothing; {remedy} for one unit, or one unit per class"
+    )
+
+
+def loss_name(key: str) -> str:
+    """`nn.CrossEntropyLoss` and `F.cross_entropy` as a reader of PyTorch's docs knows them."""
+    return {
+        "F.cross_entropy": "CrossEntropyLoss", "F.nll_loss": "NLLLoss", "F.binary_cross_entropy": "BCELoss",
+        "F.binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+    }.get(key, key.rsplit(".", 1)[-1])
+
+
+def ka202_torch(loss: str, name: str, layer: str, activation: str) -> str:
+    if name == "CrossEntropyLoss" and activation == "log_softmax":
+        return (
+            f"{loss} gets {layer}, which applies log_softmax, but CrossEntropyLoss applies log_softmax itself: "
+            "use nn.NLLLoss after log_softmax, or give CrossEntropyLoss the logits"
+        )
+    itself = "the sigmoid" if name == "BCEWithLogitsLoss" else "log_softmax"
+    remedy = "use nn.BCELoss on probabilities" if name == "BCEWithLogitsLoss" else "apply it only to read predictions"
+    return (
+        f"{loss} gets {layer}, which applies {activation}, but {name} applies {itself} itself and wants logits: "
+        f"the output is squashed twice and the model learns slowly; remove the {activation} ({remedy})"
+    )
+
+
+def ka203_torch(loss: str, name: str, layer: str, activation: str) -> str:
+    applies = "has no activation" if activation in LINEAR_ACTIVATIONS else f"applies {activation}"
+    if name == "NLLLoss":
+        return (
+            f"{loss} reads log-probabilities, but {layer} {applies}: NLLLoss only picks the target's value, so "
+            "the loss means nothing; apply log_softmax first, or use nn.CrossEntropyLoss on logits"
+        )
+    return (
+        f"{loss} reads probabilities in (0, 1), but {layer} {applies}: BCELoss fails or clamps outside them; "
+        "use nn.BCEWithLogitsLoss on the logits, or end with a sigmoid"
+    )
+
+
+def ka204_torch(loss: str, layer: str) -> str:
+    return (
+        f"{loss} on the single unit of {layer}: a cross-entropy over one class is always zero; use "
+        "nn.BCEWithLogitsLoss with one unit, or one unit per class"
     )
 
 
@@ -663,7 +731,7 @@ def _first_before(graph: ModelGraph, node: LayerNode, through: Callable[[LayerNo
 def _keeps_width(node: LayerNode) -> bool:
     if _sets_width(node):
         return False
-    return node.layer in catalog.WIDTH_PRESERVING or _is_activation(node)
+    return node.layer in catalog.WIDTH_PRESERVING or node.layer in tc.WIDTH_KEEPING or _is_activation(node)
 
 
 def channels_into(graph: ModelGraph, node: LayerNode) -> int | None:
@@ -719,7 +787,43 @@ def heads_for(graph: ModelGraph, output: int | str | None) -> list[int]:
     return [key for key in heads if graph.node(key).name == output]
 
 
+def _torch_loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
+    """KA202-KA204 for a PyTorch criterion applied to a model's output: what the output (and an
+    activation applied to it on the way) gives the loss, against what the loss reads."""
+    family, takes_logits = TORCH_LOSSES[loss.key or ""]
+    found: dict[str, Finding] = {}
+    name = loss_name(loss.key or "")
+    for key in heads_for(graph, loss.output):
+        step = output_step(graph, key)
+        if step is None and not loss.applied:
+            continue
+        act = loss.applied or (step.act if step is not None else "")
+        units = step.channels if step is not None else None
+        layer = step.node.label if step is not None else "the model"
+        if loss.applied:
+            layer = f"{loss.applied} of {layer}"
+        if not act:
+            continue
+        code, message = "", ""
+        squashed = act in catalog.PROBABILITY_ACTIVATIONS or (family == "categorical" and act == "log_softmax")
+        if takes_logits and squashed:
+            code, message = "KA202", ka202_torch(loss.label, name, layer, act)
+        elif family == "binary" and not takes_logits and act in catalog.NOT_PROBABILITY_ACTIVATIONS:
+            code, message = "KA203", ka203_torch(loss.label, name, layer, act)
+        elif family == "log_probabilities" and act not in LOG_PROBABILITY_ACTIVATIONS and (
+            act in catalog.NOT_PROBABILITY_ACTIVATIONS or act in catalog.PROBABILITY_ACTIVATIONS
+        ):
+            code, message = "KA203", ka203_torch(loss.label, name, layer, act)
+        if code:
+            found.setdefault(code, Finding(loss.line, loss.col, code, message, loss.key or ""))
+        if family == "categorical" and units == 1:
+            found.setdefault("KA204", Finding(loss.line, loss.col, "KA204", ka204_torch(loss.label, layer)))
+    return list(found.values())
+
+
 def _loss_findings(graph: ModelGraph, loss: Loss) -> list[Finding]:
+    if (loss.key or "") in TORCH_LOSSES:
+        return _torch_loss_findings(graph, loss)
     family = catalog.loss_family(loss.key)
     if family is None:
         return []
@@ -908,9 +1012,38 @@ def softmax_over_one_unit(graph: ModelGraph) -> list[Finding]:
         if node.act_name != "softmax":
             continue
         step = applied(graph, node)
-        if step is not None and step.channels == 1:
-            found.append(Finding(node.line or 0, node.col or 0, "KA201", ka201(node.label), node.layer))
+        size = step.channels if step is not None and node.axis is None else _axis_one_size(graph, node)
+        if size == 1:
+            torch = node.layer.startswith("nn.") or node.framework == "torch"
+            found.append(Finding(node.line or 0, node.col or 0, "KA201", ka201(node.label, torch), node.layer))
     return found
+
+
+def _axis_one_size(graph: ModelGraph, node: LayerNode) -> int | None:
+    """The size of axis 1 of what a PyTorch softmax over `dim=1` receives, where it is known: the
+    channels of a convolution (batch, channels, ...), or the features of a linear layer whose input
+    is known to be a matrix (after a flatten to (batch, features)). A linear layer applied to a
+    sequence makes (batch, steps, features), where axis 1 is the steps: attention pooling's
+    `softmax(score(x), dim=1)` over a one-unit score is right, so nothing else is judged."""
+    if node.axis != 1:
+        return None
+    source = _first_before(graph, node, _keeps_width)
+    if source is None or source.kind is not Kind.AFFINE or source.width is None:
+        return None
+    if source.layer in tc.CONVOLUTIONS:
+        return source.width
+    if source.layer in ("nn.Linear", "nn.LazyLinear") and _matrix_before(graph, source):
+        return source.width
+    return None
+
+
+def _matrix_before(graph: ModelGraph, node: LayerNode) -> bool:
+    """A linear layer's input is a matrix: a flatten to (batch, features) comes before it, through
+    linear layers and steps that keep the shape."""
+    before = _first_before(
+        graph, node, lambda n: n.layer in ("nn.Linear", "nn.LazyLinear") or _keeps_width(n) or _is_identity(n)
+    )
+    return before is not None and before.layer == tc.MATRIX
 
 
 def analyze(graph: ModelGraph) -> list[Finding]:

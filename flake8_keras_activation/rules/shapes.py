@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import catalog
 from ..catalog import Kind
 from ..catalog.shape_rules import PARAMETERS, SAME_SHAPE, Shape
+from ..catalog.torch import CONVOLUTIONS, WIDTH_KEEPING
 from ..finding import SAFE, Code, Finding
 from ..graph import DimOf, Labels, LayerNode, Loss, ModelGraph, NestedLayer, ShapeOf
 from .. import shapes
@@ -218,7 +219,51 @@ KA305 = Code(
     ),
 )
 
-CODES = (KA301, KA302, KA303, KA304, KA305)
+KA306 = Code(
+    code="KA306",
+    slug="declared-input-width-mismatch",
+    summary="A layer's declared input width is not the width it receives",
+    what=(
+        "Reports a layer that declares the width of its input (PyTorch's `nn.Linear(in_features, ...)`, "
+        "`nn.Conv2d(in_channels, ...)` and the other convolutions, `nn.BatchNorm1d(num_features)`) when the "
+        "layer that feeds it, through steps that keep the width (dropout, activations, batch normalization, "
+        "pooling, padding), makes another width: `nn.Linear(20, 100)` then `nn.Linear(50, 1)`, "
+        "`nn.Conv2d(3, 16, 3)` then `nn.Conv2d(32, 64, 3)`. Reported at the layer whose declared width is wrong."
+    ),
+    why=(
+        "PyTorch checks nothing when the model is made: the first forward pass fails with \"mat1 and mat2 "
+        "shapes cannot be multiplied\" (or a channel mismatch for a convolution), often after the data is "
+        "loaded, and the message names shapes, not the layer. Keras layers infer their input width, so "
+        "there the question does not arise."
+    ),
+    example=(
+        "model = nn.Sequential(\n"
+        "    nn.Linear(20, 100),\n"
+        "    nn.ReLU(),\n"
+        "    nn.Linear(50, 1),  # KA306: it receives 100 features\n"
+        ")\n"
+    ),
+    instead=(
+        "model = nn.Sequential(\n"
+        "    nn.Linear(20, 100),\n"
+        "    nn.ReLU(),\n"
+        "    nn.Linear(100, 1),\n"
+        ")\n"
+    ),
+    fix="No automatic fix: either width may be the wrong one.",
+    limits=(
+        "Both widths must be literals (or names bound to one), and the path between the two layers one "
+        "chain of steps that keep the width (dropout, activations, batch normalization, pooling, padding): "
+        "a flatten, a `view` or `reshape`, a mean, a transpose, a concatenation or anything unknown in "
+        "between ends what is known, and the widths must be on the same axis (a convolution's channels "
+        "into a convolution or a normalization, a linear layer's features into a linear layer). Keras "
+        "layers infer the width of their input and declare none: `input_dim`/`input_shape` on a later "
+        "layer is ignored by Keras (KA102), not a width it checks, so in practice KA306 is reported in "
+        "PyTorch code only."
+    ),
+)
+
+CODES = (KA301, KA302, KA303, KA304, KA305, KA306)
 
 
 def ka301(argument: str, array: str, whole: bool, fit_line: int) -> str:
@@ -409,6 +454,69 @@ def _class_count(graph: ModelGraph, loss: Loss, labels: Labels, one_hot: bool) -
     return out
 
 
+def ka306(layer: str, takes: int, source: str, source_line: int | None, makes: int, what: str) -> str:
+    """`what` is the target's kind: "linear" (features), "conv" or "norm" (channels)."""
+    where = f" (line {source_line})" if source_line is not None else ""
+    unit = "features" if what == "linear" else "channels"
+    error = {
+        "linear": "mat1 and mat2 shapes cannot be multiplied",
+        "conv": f"expected input to have {takes} channels, but got {makes} channels instead",
+        "norm": f"running_mean should contain {makes} elements not {takes}",
+    }[what]
+    return (
+        f"{layer} takes {takes} input {unit} but {source}{where} makes {makes}: the first forward pass "
+        f"fails ({error}); make the two agree"
+    )
+
+
+def _keeps_declared_width(node: LayerNode) -> bool:
+    """A step that gives what it receives at the same width: a width-keeping module, or an
+    activation call, a dropout or arithmetic with a constant in the code (a reshape, which has a
+    layer key, does not)."""
+    if node.layer:
+        return node.layer in WIDTH_KEEPING
+    return node.kind is Kind.PASS or (node.kind is Kind.NONLINEAR and bool(node.act_name))
+
+
+def _same_axis(source: LayerNode, target: LayerNode) -> bool:
+    """The width the source makes is the one the target declares: a convolution's channels (axis 1)
+    into a convolution or a normalization, a linear layer's features (the last axis) into a linear
+    layer or a normalization. A linear layer right after a convolution reads its last spatial axis."""
+    if source.layer in CONVOLUTIONS:
+        return target.layer not in _LINEAR
+    return target.layer not in CONVOLUTIONS
+
+
+_LINEAR = frozenset({"nn.Linear", "nn.LazyLinear"})
+
+
+def _declared_widths(graph: ModelGraph) -> list[Finding]:
+    """KA306: a layer whose declared input width is not what the layer before it makes."""
+    found = []
+    for node in graph.nodes:
+        if node.in_width is None or node.line is None:
+            continue
+        key, seen = node.key, {node.key}
+        source = None
+        while True:
+            before = graph.predecessors(key)
+            if len(before) != 1 or before[0] in seen:
+                break
+            previous = graph.node(before[0])
+            seen.add(previous.key)
+            if not _keeps_declared_width(previous) or previous.in_width is not None and previous.kind is Kind.AFFINE:
+                source = previous
+                break
+            key = previous.key
+        if source is None or source.kind is not Kind.AFFINE or source.width is None or not _same_axis(source, node):
+            continue
+        if source.width != node.in_width:
+            what = "linear" if node.layer in _LINEAR else "conv" if node.layer in CONVOLUTIONS else "norm"
+            message = ka306(node.label, node.in_width, source.label, source.line, source.width, what)
+            found.append(Finding(node.line, node.col or 0, "KA306", message, node.layer))
+    return found
+
+
 def _shaped(graph: ModelGraph) -> bool:
     """Whether the engine can find a problem: some layer checks what it receives, and something
     gives a shape to start from (an input, a first layer's input shape, data of known shape, or a
@@ -429,6 +537,6 @@ def analyze(graph: ModelGraph) -> list[Finding]:
             findings += _batch_axis(node, graph)
     if _shaped(graph):
         findings += _rank_findings(graph, shapes.of(graph))
-    findings += _label_findings(graph)
+    findings += _label_findings(graph) + _declared_widths(graph)
     findings.sort(key=lambda f: (f.line, f.col, f.code))
     return findings

@@ -150,7 +150,8 @@ def _require_model(model: Any) -> None:
         )
     shown = "None" if model is None else f"a {type(model).__module__}.{type(model).__qualname__}"
     raise TypeError(
-        f"check_model takes a Keras model (Sequential, functional or a subclass of keras.Model), not {shown}"
+        "check_model takes a Keras model (Sequential, functional or a subclass of keras.Model) "
+        f"or a PyTorch nn.Module with an example input, not {shown}"
     )
 
 
@@ -269,14 +270,28 @@ def _width(tensor: Any) -> int:
         return 0
 
 
+def is_torch_module(model: Any) -> bool:
+    """An instance of `torch.nn.Module`, told from its class's MRO without importing torch."""
+    return any(
+        cls.__name__ == "Module" and cls.__module__ == "torch.nn.modules.module" for cls in type(model).__mro__
+    )
+
+
 def check_model(
     model: Any,
+    example_input: Any = None,
     *,
     input_shape: Sequence[int] | None = None,
     max_elements: int = DEFAULT_MAX_ELEMENTS,
     seed: int = 0,
 ) -> Report:
-    """Is this built Keras model one affine map in inference mode? Which of its layers collapse?
+    """Is this built Keras model (or PyTorch module) one affine map in inference mode? Which of its
+    layers collapse?
+
+    A PyTorch `nn.Module` takes `example_input` (a tensor with the batch axis first, or a tuple of
+    them): runtime/pytorch.py traces it with forward hooks and measures each collapse in the real
+    forward pass (docs/design.md). Only then is torch imported; a Keras model never imports it, and
+    a torch module never imports Keras.
 
     Structure: the real layer objects, recorded during one traced call, go through the same
     catalog and collapse analysis as the static checks (activations read from the layers,
@@ -291,7 +306,26 @@ def check_model(
     input shape is unknown, and NotFinite (a ValueError) when the outputs are inf or NaN on the
     zero input or on all but one trial triple (a NaN weight, an overflow), each in one line.
     """
+    if is_torch_module(model):
+        if input_shape is not None:
+            raise TypeError(
+                "check_model: input_shape is for Keras models; a PyTorch module takes an example input, "
+                "check_model(module, torch.randn(1, ...))"
+            )
+        if example_input is None:
+            raise TypeError(
+                f"check_model needs an example input for a PyTorch module ({type(model).__name__}): "
+                "check_model(module, example_input), a tensor with the batch axis first"
+            )
+        from .pytorch import check_torch
+
+        return check_torch(model, example_input, max_elements=max_elements, seed=seed)
     _require_model(model)
+    if example_input is not None:
+        raise TypeError(
+            "check_model: example_input is for PyTorch modules; a Keras model takes input_shape= "
+            "(the shape of one sample) when it does not say it"
+        )
     shapes = _input_shapes(model, input_shape)
     shape = shapes[0]
     n = sum(math.prod(one) for one in shapes)

@@ -23,9 +23,10 @@ from ..screen import DEFINITION_WORDS
 from ..catalog import Kind
 from .calls import bindable, call_binding, pure
 from .env import Env, Fork
+from ..catalog.torch import RETURNS_SELF, TENSOR_ACTIVATIONS, TENSOR_IDENTITIES, TENSOR_RESHAPES
 from .functional import Dataflow
 from .imports import STAR, import_bindings
-from .keras import CALL_METHOD, INIT_METHODS, KerasSemantics, tensorish
+from .keras import CALL_METHODS, INIT_METHODS, KerasSemantics, tensorish
 from .text import SourceText, dotted_name
 from .values import (
     UNKNOWN,
@@ -51,6 +52,7 @@ from .values import (
 
 
 _BUILTINS = frozenset(dir(builtins))
+TENSOR_METHODS = frozenset(TENSOR_ACTIVATIONS) | TENSOR_RESHAPES | TENSOR_IDENTITIES
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _MATCH = getattr(ast, "Match", None)
 
@@ -157,7 +159,9 @@ class Interpreter:
         self.loop_exits: list[tuple[list[Env], list[Env]]] = []  # continue and break states, innermost last
         self.last_iteration: list[_LastIndex] = []  # the loops whose pass knows its last-index tests
         self.instance = 0  # nonzero while a loop's later pass constructs new layer objects
-        self._imports_keras = self._imports_tf_keras = False
+        self._imports_keras = self._imports_tf_keras = self.imports_torch = False
+        # the output nodes of models applied to data (`model(x)`): their model's origin and instance
+        self.outputs_of: dict[int, tuple[int, int]] = {}
         self._instances = 0
         self._trigger_lines: list[int] | None = None
         self._aliases: tuple[str, ...] = ()
@@ -181,7 +185,7 @@ class Interpreter:
             else UNKNOWN
             for name, value in module_env.items()
         }
-        self._aliases = self.keras.aliases(module_env)
+        self._aliases = self.keras.aliases(module_env, self.imports_torch)
         index = 0
         while index < len(self.functions) or self.classes:  # nested definitions are appended as met
             if self.classes:
@@ -222,8 +226,29 @@ class Interpreter:
             training += self.compiles.get(parameter, ())
         return graph.with_training(graph.training + training) if training else graph
 
+    def note_outputs(self, keys: frozenset[int], origin: int, instance: int) -> None:
+        """The nodes that make the output of the model `origin` where the code applies it to data."""
+        for key in keys:
+            self.outputs_of[key] = (origin, instance)
+
+    def models_behind(self, producers: frozenset[int]) -> list[tuple[int, int, str]]:
+        """The models whose output a tensor is, with the activation applied to it on the way (""
+        for none): `model(x)`, or `F.log_softmax(model(x), dim=1)`."""
+        found = []
+        for key in producers:
+            if key in self.outputs_of:
+                found.append((*self.outputs_of[key], ""))
+                continue
+            node = self.flow.nodes.get(key)
+            before = self.flow.predecessors.get(key, set())
+            if node is not None and node.act_name and not node.layer and before and before <= self.outputs_of.keys():
+                found += [(*self.outputs_of[b], node.act_name) for b in before]
+        return list(dict.fromkeys(found))
+
     def _spelling(self, qualified: str) -> None:
         root = qualified.split(".", 1)[0]
+        if root == "torch":
+            self.imports_torch = True
         if root == "tf_keras" or qualified.startswith(("keras._tf_keras", "keras.api._v2")):
             self._imports_tf_keras = True
         elif root == "keras":
@@ -341,7 +366,7 @@ class Interpreter:
                 member
                 for ancestor in lineage
                 for member in ancestor.node.body
-                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == CALL_METHOD
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name in CALL_METHODS
             ),
             None,
         )
@@ -496,7 +521,7 @@ class Interpreter:
             self.classes.append(cls)
         for member in node.body:
             if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if not (keras and member.name in INIT_METHODS + (CALL_METHOD,)):
+                if not (keras and member.name in INIT_METHODS + CALL_METHODS):
                     self.functions.append((member, True))
 
     def exec_branches(self, bodies: list[list[ast.stmt]], env: Env) -> None:
@@ -893,6 +918,10 @@ class Interpreter:
             base = self.eval(func.value, env)
             if isinstance(base, Record):
                 return self.call_method(node, func.attr, base, dotted_name(func.value), env)
+            if isinstance(base, Tensor) and self.imports_torch and func.attr in TENSOR_METHODS:
+                args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
+                kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+                return self.keras.torch.tensor_method(node, func.attr, base, args, kwargs)
             if isinstance(base, Tensor) and len(base.producers) == 1:
                 # a parameter that calls of the function give models: `def train(model): model.compile(...)`
                 parameter = self.parameters.get(next(iter(base.producers)))
@@ -950,6 +979,8 @@ class Interpreter:
     def call_method(self, node: ast.Call, method: str, record: Record, name: str | None, env: Env) -> Value:
         args = [self.eval(a.value if isinstance(a, ast.Starred) else a, env) for a in node.args]
         kwargs = {kw.arg: self.eval(kw.value, env) for kw in node.keywords}
+        if record.kind == "sequential" and self.imports_torch and method in RETURNS_SELF:
+            return record  # `nn.Sequential(...).to(device)` is the same model
         single = len(node.args) == 1 and not isinstance(node.args[0], ast.Starred)
         added: tuple[Op, ...] = (AddOp(args[0], node.args[0]),) if single else (OpaqueOp(node),)
         ops: tuple[Op, ...] = ()

@@ -18,6 +18,8 @@ from ..graph import DimOf, Fit, Labels, LayerConfig, LayerNode, Loss, Metric, Mo
 from ..screen import DEFINITION_WORDS
 from .sequential import sequential_graph
 from .text import SourceText
+from ..catalog import torch as tc
+from .torch import TorchSemantics, module_dict
 from .values import (
     UNKNOWN,
     AddOp,
@@ -51,10 +53,11 @@ if TYPE_CHECKING:
 
 Kwargs = dict[str | None, Value]
 
-_KERAS_BASES = frozenset({"models.Model", "models.Functional", "layers.Layer"})
-# The methods of a subclassed model or layer that make its layers, and the one that applies them.
+_KERAS_BASES = frozenset({"models.Model", "models.Functional", "layers.Layer", "nn.Module"})
+# The methods of a subclassed model or layer that make its layers, and the one that applies them
+# (Keras's `call`, PyTorch's `forward`).
 INIT_METHODS = ("__init__", "build")
-CALL_METHOD = "call"
+CALL_METHODS = ("call", "forward")
 # Functions that add or join tensors: pass-through when every input is affine.
 _LOSS_LABEL_LIMIT = 64  # a loss is named in its message as written, up to this length
 _MERGE_FUNCTIONS = frozenset(
@@ -201,6 +204,7 @@ class KerasSemantics:
         # While an assignment's value is evaluated: the value and the name it is assigned to, so that
         # a layer made there (`code = Dense(32)(x)`) knows the name its author gave it.
         self.binding: tuple[ast.expr, str] | None = None
+        self.torch = TorchSemantics(self)
 
     @property
     def flow(self) -> Dataflow:
@@ -217,15 +221,22 @@ class KerasSemantics:
         )
 
     @staticmethod
-    def aliases(env: Env) -> tuple[str, ...]:
+    def aliases(env: Env, torch: bool = False) -> tuple[str, ...]:
         """Module-level names that functions may use to build a model without a trigger word:
-        aliases of affine layers or Sequential, and layers, models and layer lists made at module level."""
+        aliases of affine layers or Sequential, and layers, models and layer lists made at module level;
+        in a file that imports PyTorch, criteria (`criterion = nn.CrossEntropyLoss()`) and the
+        `nn.Module` classes of the file, which a training function applies and makes."""
         out = []
         for name, value in env.items():
             if _DEFINITION.search(name):
                 continue  # the definitions that use it are found by its name already
+            if torch and isinstance(value, ClassVal) and value.keras:
+                out.append(name)
+                continue
             if isinstance(value, LayerVal) or (isinstance(value, Record) and holds_layers(value)):
                 out.append(name)
+            elif isinstance(value, LossVal) and value.key.startswith("nn."):
+                out.append(name)  # a PyTorch criterion: a function that applies it applies it to a model's output
             elif isinstance(value, Qual):
                 key = catalog.canonical(value.name)
                 info = catalog.layer_info(key) if key else None
@@ -241,16 +252,39 @@ class KerasSemantics:
             return self.apply_layer(node, callee.node, args, kwargs)
         if isinstance(callee, Record) and callee.kind == "sequential" and node.args:
             graph = self.sequential_graph(callee)
-            return Tensor(self.flow.absorb(graph, self.producers(args[0], node.args[0])))
+            outputs = self.flow.absorb(graph, self.producers(args[0], node.args[0]))
+            self.interpreter.note_outputs(outputs, graph.origin, 0)
+            return Tensor(outputs)
+        if isinstance(callee, LossVal) and callee.key.startswith("nn.") and (args or kwargs):
+            return self.torch.apply_loss(node, callee.key, args, kwargs)
         if isinstance(callee, Qual):
             key = catalog.canonical(callee.name)
+            if key is not None and (key.startswith(("nn.", "F.", "torch")) or key in ("nn", "F")):
+                return self.torch.call(node, key, args, kwargs)
             if key is not None:
                 return self.call_keras(node, key, args, kwargs)
+            if callee.name in ("collections.OrderedDict", "builtins.dict") and len(args) == 1:
+                ordered = module_dict(args[0])
+                if ordered is not None:
+                    return ordered
             if callee.name.startswith("numpy.") and args and isinstance(args[0], Data):
                 return self.numpy_call(node, callee.name[len("numpy.") :], args, kwargs)
         if isinstance(callee, ModelVal) and callee.graph is not None and node.args:
             # a model used as a layer (`keras.Model(inputs, base(inputs))`): its layers join the flow
             return Tensor(self.flow.absorb(callee.graph, self.producers(args[0], node.args[0])))
+        if isinstance(callee, Tensor) and self.interpreter.imports_torch and len(callee.producers) == 1:
+            # a parameter called on data (`def train(model, loader): output = model(data)`): the output
+            # of the models the file's calls give that parameter
+            parameter = self.interpreter.parameters.get(next(iter(callee.producers)))
+            if parameter is not None and node.args and not isinstance(node.args[0], ast.Starred):
+                callee = ModelVal(parameter)
+        if isinstance(callee, ModelVal) and node.args and not isinstance(node.args[0], ast.Starred):
+            # a model applied to data (`model(x)`, a subclassed model or a function's): its output, which
+            # a loss applied to it later speaks of
+            output = LayerNode(key=hash(("output", id(node))), kind=Kind.UNKNOWN, label=self.text.label(node))
+            produced = self.flow.apply(output, self.producers(args[0], node.args[0]))
+            self.interpreter.note_outputs(produced, callee.origin, callee.instance)
+            return Tensor(produced)
         if not self.tensor_inputs(node, args, kwargs):
             if isinstance(callee, ClassVal) and callee.keras:
                 return ModelVal(id(callee.node), instance=id(node))  # a subclassed model, compiled where it is made
@@ -259,7 +293,10 @@ class KerasSemantics:
         return None
 
     def model_method(self, node: ast.Call, method: str, model: ModelVal, args: list[Value], kwargs: Kwargs) -> Value:
-        """`model.compile(...)` on a functional or subclassed model: what it says about the losses."""
+        """`model.compile(...)` on a functional or subclassed model: what it says about the losses;
+        `model.to(device)`, `model.eval()`: the same PyTorch model."""
+        if method in tc.RETURNS_SELF and self.interpreter.imports_torch:
+            return model
         entries: tuple[Loss | Metric | Fit, ...] = ()
         if method == "compile":
             entries = self.compile_training(node, args, kwargs)
@@ -535,7 +572,7 @@ class KerasSemantics:
             return (CompileOp(self.compile_training(node, args, kwargs)),)
         if method in catalog.FIT_METHODS:
             return (CompileOp((self.fit_entry(node, args, kwargs),)),)
-        return ()
+        return self.torch.sequential_method(node, method, args) or ()
 
     def sequential_graph(self, record: Record) -> ModelGraph:
         origin = record.origin
@@ -580,11 +617,31 @@ class KerasSemantics:
         """Slicing a tensor: not followed, the chain ends here."""
         return Tensor(self.flow.apply(self.unknown_node(node), self.producers(base, node.value)))
 
-    def op_node(self, node: ast.AST, kind: Kind, inputs: frozenset[int], act_name: str = "") -> Tensor:
-        label = self.text.label(node) if isinstance(node, ast.expr) else "?"
+    def op_node(
+        self,
+        node: ast.AST,
+        kind: Kind,
+        inputs: frozenset[int],
+        act_name: str = "",
+        axis: int | None = None,
+        framework: str = "",
+        layer_key: str = "",
+        label: str = "",
+    ) -> Tensor:
+        label = label or (self.text.label(node) if isinstance(node, ast.expr) else "?")
         line = getattr(node, "lineno", None)
         col = self.text.column(node) if isinstance(node, (ast.expr, ast.stmt)) else None
-        layer = LayerNode(key=id(node), kind=kind, label=label, line=line, col=col, act_name=act_name)
+        layer = LayerNode(
+            key=id(node),
+            kind=kind,
+            label=label,
+            line=line,
+            col=col,
+            act_name=act_name,
+            axis=axis,
+            framework=framework,
+            layer=layer_key,
+        )
         return Tensor(self.flow.apply(layer, inputs))
 
     def producers(self, value: Value, expr: ast.expr) -> frozenset[int]:
