@@ -81,12 +81,17 @@ def _env(**changes: str | None) -> dict[str, str]:
     return env
 
 
+# The backends that train and are installed here, as the message names them (torch is in the test extra)
+_HERE = [name for name in ("jax", "torch", "tensorflow") if importlib.util.find_spec(name) is not None]
+INSTALLED = f"{_HERE[0]} is" if len(_HERE) == 1 else f"{', '.join(_HERE[:-1])} and {_HERE[-1]} are"
+
+
 @NOT_INSTALLED
 @pytest.mark.parametrize(
     ("backend", "line"),
     [
-        ("tensorflow", "Keras's backend is tensorflow (KERAS_BACKEND), which is not installed; jax is: set KERAS_BACKEND=jax"),
-        ("bogus", "Keras's backend is 'bogus' (KERAS_BACKEND), which is not a Keras backend; jax is: set KERAS_BACKEND=jax"),
+        ("tensorflow", f"Keras's backend is tensorflow (KERAS_BACKEND), which is not installed; {INSTALLED}: set KERAS_BACKEND=jax"),
+        ("bogus", f"Keras's backend is 'bogus' (KERAS_BACKEND), which is not a Keras backend; {INSTALLED}: set KERAS_BACKEND=jax"),
     ],
 )
 def test_confirm_on_a_backend_that_is_not_installed_says_which_is_in_one_line(backend: str, line: str) -> None:
@@ -114,7 +119,7 @@ def test_flake8_keras_confirm_on_a_backend_that_is_not_installed_says_which_is_i
     assert result.returncode != 0
     assert result.stderr.splitlines() == [
         "flake8-keras-activation: --keras-confirm: Keras's backend is tensorflow (KERAS_BACKEND), which is not "
-        "installed; jax is: set KERAS_BACKEND=jax"
+        f"installed; {INSTALLED}: set KERAS_BACKEND=jax"
     ]
 
 
