@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+RUNTIME = (ROOT / "docs" / "runtime.md").read_text(encoding="utf-8")  # the runtime's page, which the README links
 SKIPPED = shutil.ignore_patterns(".venv", ".git", ".tox", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
 
 
@@ -25,10 +26,10 @@ def _bash_blocks(text: str) -> list[str]:
     return re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
 
 
-def _section(heading: str) -> str:
-    start = README.index(heading)
-    following = README.find("\n#", start + len(heading))
-    return README[start : following if following != -1 else len(README)]
+def _section(heading: str, text: str = README) -> str:
+    start = text.index(heading)
+    following = text.find("\n#", start + len(heading))
+    return text[start : following if following != -1 else len(text)]
 
 
 def _run(command: list[str] | str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -80,7 +81,7 @@ def test_the_readme_runtime_commands_work_in_a_fresh_environment_with_only_the_r
     assert first.returncode == 0 and first.stdout.strip() == "jax", first.stderr
 
     # The runtime section's commands for every process: keras.json, then a process that imports Keras first.
-    runtime = _bash_blocks(_section("### Choosing the backend"))
+    runtime = _bash_blocks(_section("### Choosing the backend", RUNTIME))
     assert runtime[0] == "export KERAS_BACKEND=jax"
     fresh = dict(base, HOME=str(tmp_path / "home2"), PATH=f"{clone / '.venv' / 'bin'}{os.pathsep}{base['PATH']}")
     (tmp_path / "home2").mkdir()
