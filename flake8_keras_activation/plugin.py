@@ -20,6 +20,7 @@ class KerasActivationChecker:
     name = "flake8-keras-activation"
     version = __version__
     confirm = False
+    unused_noqa = False  # KA900 is off by default: computed only where the options select it
 
     @staticmethod
     def add_options(parser: Any) -> None:
@@ -36,6 +37,10 @@ class KerasActivationChecker:
     @classmethod
     def parse_options(cls, option_manager: Any, options: Any, filenames: Any) -> None:
         cls.confirm = bool(getattr(options, "keras_confirm", False))
+        # an off-by-default code is reported only when a --select or --extend-select names it or a
+        # prefix of it (`KA`, `KA9`); otherwise reading every comment of the file is wasted
+        chosen = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
+        cls.unused_noqa = any("KA900".startswith(str(code).strip()) for code in chosen if str(code).strip())
         if cls.confirm:
             from .backends import BackendMissing, prepare_process
             from .installed import Shadowed, installed_only
@@ -78,11 +83,12 @@ class KerasActivationChecker:
             if self.confirm and findings:
                 findings = self._confirmed(graphs, findings)
             # KA900: flake8 reads the `# noqa` comments as we do (selection.py), so the codes of
-            # ours that silence none of these findings are known here; flake8 then selects KA900
-            # (off by default) and applies the comments to it as to any finding
-            from .unused_noqa import with_unused_noqa
+            # ours that silence none of these findings are known here; flake8 then applies the
+            # comments to it as to any finding
+            if self.unused_noqa:
+                from .unused_noqa import with_unused_noqa
 
-            findings = with_unused_noqa(text, findings)
+                findings = with_unused_noqa(text, findings)
         except Exception:  # the contract: a flake8 run never raises because of us
             LOG.debug("flake8-keras-activation: analysis failed", exc_info=True)
             return

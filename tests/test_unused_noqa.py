@@ -110,3 +110,23 @@ def test_a_noqa_for_ka900_silences_it(tmp_path: Path) -> None:
     (tmp_path / "model.py").write_text(source)
     result = command("check", "--isolated", "--select", "KA900", "model.py", cwd=tmp_path)
     assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["8", "9"]
+
+
+def test_flake8_reads_the_comments_for_ka900_under_every_selection_that_names_it(tmp_path: Path) -> None:
+    # the plugin reads the comments only when a --select or --extend-select names KA900 or a
+    # prefix of it: each such selection reports the same, any other reports none
+    (tmp_path / "model.py").write_text(MODEL)
+    expected = {line for line in unmarked(
+        command("check", "--isolated", "--extend-select", "KA900", "model.py", cwd=tmp_path).stdout
+    ).splitlines() if " KA900 " in line}
+    assert len(expected) == 3
+
+    def ka900(*args: str) -> set[str]:
+        out = run_flake8([tmp_path / "model.py"], *args).stdout.replace(str(tmp_path) + "/", "")
+        return {line for line in out.splitlines() if " KA900 " in line}
+
+    for selection in (["--select=KA"], ["--select=KA9"], ["--select=E,KA900"], ["--extend-select=KA900"],
+                      ["--select=E", "--extend-select=KA9"]):
+        assert ka900(*selection) == expected, selection
+    for selection in ([], ["--select=KA1"], ["--select=E,F"], ["--extend-select=KA104"], ["--extend-select=ka9"]):
+        assert ka900(*selection) == set(), selection
