@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -43,6 +43,21 @@ class CollapsedRun:
     rank: int | None
     rank_is_lower_bound: bool = False
     objects: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # the affine layer objects
+
+    @classmethod
+    def along(
+        cls, path: Sequence[Any], objects: Iterable[Any], widths: tuple[int, int | None], rank: int | None, lower: bool
+    ) -> CollapsedRun:
+        """The run over `path` (graph nodes, pass-throughs included), with its affine layers' objects."""
+        return cls(
+            layers=tuple(node.label for node in path if node.kind is Kind.AFFINE),
+            path=tuple(node.label for node in path),
+            input_width=widths[0],
+            output_width=widths[1],
+            rank=rank,
+            rank_is_lower_bound=lower,
+            objects=tuple(objects),
+        )
 
     def map_text(self) -> str:
         return _map_text(self.input_width, self.output_width, self.rank, self.rank_is_lower_bound)
@@ -496,15 +511,6 @@ def _collapsed(
                 except NotFinite as failure:
                     labels = [node.label for node in path if node.kind is Kind.AFFINE]
                     notes.append(f"no rank for the run {labels[0]} -> {labels[-1]}: {failure}")
-        runs.append(
-            CollapsedRun(
-                layers=tuple(node.label for node in path if node.kind is Kind.AFFINE),
-                path=tuple(node.label for node in path),
-                input_width=width,
-                output_width=out_width,
-                rank=rank,
-                rank_is_lower_bound=lower,
-                objects=tuple(a.layer for a, node in zip(applications, path) if node.kind is Kind.AFFINE),
-            )
-        )
+        affine = (a.layer for a, node in zip(applications, path) if node.kind is Kind.AFFINE)
+        runs.append(CollapsedRun.along(path, affine, (width, out_width), rank, lower))
     return runs

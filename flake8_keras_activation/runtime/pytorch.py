@@ -645,15 +645,6 @@ def _collapses(
             labels = [node.label for node in run_path if node.kind is Kind.AFFINE]
             shown = str(failure) if isinstance(failure, NotFinite) else _one_line(failure)
             notes.append(f"no rank for the run {labels[0]} -> {labels[-1]}: {shown}")
-        runs.append(
-            CollapsedRun(
-                layers=tuple(node.label for node in run_path if node.kind is Kind.AFFINE),
-                path=tuple(node.label for node in run_path),
-                input_width=width,
-                output_width=out_width,
-                rank=rank,
-                rank_is_lower_bound=lower,
-                objects=tuple(modules[node.key - 1] for node in run_path if node.kind is Kind.AFFINE),
-            )
-        )
+        affine = (modules[node.key - 1] for node in run_path if node.kind is Kind.AFFINE)
+        runs.append(CollapsedRun.along(run_path, affine, (width, out_width), rank, lower))
     return runs, findings
