@@ -157,3 +157,41 @@ def test_flake8_path_imports_neither_tensorflow_nor_keras_nor_libcst_nor_pygls()
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_screen_reads_pytorch_words_only_in_a_file_that_names_torch() -> None:
+    from flake8_keras_activation.screen import may_hold_finding
+
+    # Keras's own sources say `softmax` and `Loss` in files that build no model: not read
+    assert not may_hold_finding("import keras\n\nclass MyLoss(keras.losses.Loss):\n    pass\n")
+    assert not may_hold_finding("from keras import ops\n\ny = ops.softmax(x)\n")
+    # the same words in a file that names torch, or Keras's own triggers, are read
+    assert may_hold_finding("import torch.nn as nn\n\nloss = nn.CrossEntropyLoss()\n")
+    assert may_hold_finding("import torch\n\nfc = torch.nn.Linear(2, 1)\n")
+    assert may_hold_finding("import keras\n\nlayer = keras.layers.Dense(3)\n")
+    assert not may_hold_finding("import numpy as np\n\nfc = Linear(2, 1)\n")
+
+
+def test_a_torch_import_after_the_first_definition_still_reads_the_pytorch_definitions(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        def helper():
+            return 1
+
+
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(2, 20)
+                self.fc2 = nn.Linear(20, 1)
+
+            def forward(self, x):
+                return self.fc2(self.fc1(x))
+        """
+    )
+    (tmp_path / "late.py").write_text(source)
+    result = run_flake8([tmp_path / "late.py"], "--select=KA")
+    assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines()] == ["KA103", "KA101"]

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import catalog
 from ..graph import Fit, LayerNode, Loss, Metric, ModelGraph
-from ..screen import DEFINITION_WORDS
+from ..screen import KERAS_DEFINITION_WORDS, TORCH_DEFINITION_WORDS
 from ..catalog import Kind
 from .calls import bindable, call_binding, pure
 from .env import Env, Fork
@@ -248,6 +248,8 @@ class Interpreter:
     def _spelling(self, qualified: str) -> None:
         root = qualified.split(".", 1)[0]
         if root == "torch":
+            if not self.imports_torch:
+                self._trigger_lines = None  # the definitions worth reading now include PyTorch's words
             self.imports_torch = True
         if root == "tf_keras" or qualified.startswith(("keras._tf_keras", "keras.api._v2")):
             self._imports_tf_keras = True
@@ -263,7 +265,9 @@ class Interpreter:
         """Whether the definition's text names an affine layer, an input shape or a model, or
         compiles one (a function that compiles the model it is given)."""
         if self._trigger_lines is None:
-            words = re.compile("|".join([DEFINITION_WORDS, *map(re.escape, self._aliases)]))
+            # PyTorch's words only where the file imports torch (Keras's sources say `Loss(`)
+            torch_words = [TORCH_DEFINITION_WORDS] if self.imports_torch else []
+            words = re.compile("|".join([KERAS_DEFINITION_WORDS, *torch_words, *map(re.escape, self._aliases)]))
             self._trigger_lines = [number for number, line in enumerate(self.lines, 1) if words.search(line)]
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         end = node.end_lineno or len(self.lines)
