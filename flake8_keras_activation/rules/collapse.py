@@ -226,7 +226,12 @@ CODES = (KA101, KA102, KA103, KA104)
 
 # What KA101's fix writes, and its message names, unless the configuration says another
 DEFAULT_ACTIVATION = "relu"
-_REMEDY = 'add activation="{}"'  # how KA101, KA103 and KA104 end (the first two once, after a `;`)
+# How KA101, KA103 and KA104 end: the Keras argument, or the PyTorch module, of the activation
+_REMEDY = 'add activation="{}"'
+_TORCH_MODULE = "nn.{}()"
+_KERAS_REMEDY = _REMEDY.format(DEFAULT_ACTIVATION)
+_TORCH_DEFAULT = _TORCH_MODULE.format(torch_activation_module(DEFAULT_ACTIVATION))
+_TORCH_REMEDY = f"add {_TORCH_DEFAULT} after it"
 
 
 def with_activation(finding: Finding, activation: str) -> Finding:
@@ -235,17 +240,13 @@ def with_activation(finding: Finding, activation: str) -> Finding:
     if activation == DEFAULT_ACTIVATION or finding.code not in ("KA101", "KA103", "KA104"):
         return finding
     for default, chosen in (
-        (_REMEDY.format(DEFAULT_ACTIVATION), _REMEDY.format(activation)),
-        ("nn.ReLU()", f"nn.{torch_activation_module(activation)}()"),  # a PyTorch remedy
+        (_KERAS_REMEDY, _REMEDY.format(activation)),
+        (_TORCH_DEFAULT, _TORCH_MODULE.format(torch_activation_module(activation))),
     ):
         head, found, tail = finding.message.rpartition(default)
         if found:
             return finding._replace(message=head + chosen + tail)
     return finding
-
-
-_KERAS_REMEDY = 'add activation="relu"'
-_TORCH_REMEDY = "add nn.ReLU() after it"
 
 
 def remedy_for(node: LayerNode) -> str:
@@ -296,7 +297,7 @@ def ka102_raises(argument: str, layer: str, together: bool) -> str:
 
 
 def ka103(model: str, affine_count: int, torch: bool = False) -> str:
-    remedy = "add nn.ReLU() between the layers" if torch else 'add activation="relu" to the hidden layers'
+    remedy = f"add {_TORCH_DEFAULT} between the layers" if torch else f"{_KERAS_REMEDY} to the hidden layers"
     return (
         f"{model} is affine end to end: its {affine_count} affine layers compute one "
         f"affine map, so it cannot fit a nonlinear function; {remedy}"
