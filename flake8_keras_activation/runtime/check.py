@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from .. import backends
 from ..catalog import Kind
 from ..rules.collapse import collapsed_runs, is_affine
 from .compose import compose
-from .measure import AFFINE_TOLERANCE, NotFinite, affine_error, fit_error, probe_kernel, rank_of, trial_rows
+from .measure import AFFINE_TOLERANCE, NotFinite, Trials, affine_error, fit_error, probe_kernel, rank_of, trial_rows
 from .structure import Application, Trace, flat_outputs, read_graph, trace
 from .training import ModelFinding, graph_findings, training_of
 
@@ -170,26 +170,58 @@ def _require_model(model: Any) -> None:
     )
 
 
-def _not_finite(model: Any, values: np.ndarray, where: str) -> NotFinite:
-    """Why a model's outputs are inf or NaN, in one line: a weight that is, or the largest weight."""
+def not_finite(
+    values: np.ndarray, where: str, arrays: Iterable[tuple[str, np.ndarray]], owner: str = "model", part: str = "weight"
+) -> NotFinite:
+    """Why a model's outputs are inf or NaN, in one line: one of its `arrays` (name, values) that
+    is, or the largest one."""
     what = "NaN" if np.isnan(values).any() else "inf"
     largest, largest_name, cause = 0.0, "", ""
+    for name, array in arrays:
+        if not np.isfinite(array).all():
+            cause = f"the {part} {name} holds {'NaN' if np.isnan(array).any() else 'inf'}"
+            break
+        if array.size and float(np.abs(array).max()) > largest:
+            largest, largest_name = float(np.abs(array).max()), name
+    if not cause:
+        cause = f"no {part} is inf or NaN, so the forward pass makes them (an overflow, or an operation like log(0))"
+        if largest_name:
+            cause += f"; the largest {part} is {largest:.1e}, in {largest_name}"
+    return NotFinite(f"check_model: the {owner}'s outputs are {what} on {where}, so nothing can be measured: {cause}")
+
+
+def finite_trials(
+    trials: Trials, measured: np.ndarray, fail: Callable[[np.ndarray, str], NotFinite], first: str, rest: str,
+    notes: list[str],
+) -> tuple[Trials, np.ndarray]:
+    """The trial triples whose outputs are finite, noted when some are left out; `fail` says why
+    nothing can be measured when the first row's output (at `first`) is not finite, or fewer than
+    two triples (at `rest`) are."""
+    if not np.isfinite(measured[0]).all():
+        raise fail(measured[0], first)
+    trials, out = trials.finite(measured)
+    if trials.count < 2:  # too few triples left to test anything
+        raise fail(measured, rest)
+    if len(out) < len(measured):
+        notes.append(
+            f"{(len(measured) - len(out)) // 3} of {(len(measured) - 1) // 3} trial triples gave outputs that "
+            "are not finite (inf or NaN) and were left out of the affine test"
+        )
+    return trials, out
+
+
+def _weights(model: Any) -> Iterator[tuple[str, np.ndarray]]:
     for variable in list(getattr(model, "weights", None) or []):
         name = getattr(variable, "path", None) or getattr(variable, "name", "?")
         try:
             array = np.asarray(_to_numpy(variable), dtype=np.float64)
         except (TypeError, ValueError):
             continue
-        if not np.isfinite(array).all():
-            cause = f"the weight {name} holds {'NaN' if np.isnan(array).any() else 'inf'}"
-            break
-        if array.size and float(np.abs(array).max()) > largest:
-            largest, largest_name = float(np.abs(array).max()), str(name)
-    if not cause:
-        cause = "no weight is inf or NaN, so the forward pass makes them (an overflow, or an operation like log(0))"
-        if largest_name:
-            cause += f"; the largest weight is {largest:.1e}, in {largest_name}"
-    return NotFinite(f"check_model: the model's outputs are {what} on {where}, so nothing can be measured: {cause}")
+        yield str(name), array
+
+
+def _not_finite(model: Any, values: np.ndarray, where: str) -> NotFinite:
+    return not_finite(values, where, _weights(model))
 
 
 def _known(shape: Any) -> tuple[int, ...] | None:
@@ -379,16 +411,10 @@ def check_model(
             notes.append(f"structure not read ({type(failure).__name__}: {failure})")
             output = model(batch, training=False)
     measured = _to_numpy(output).reshape(len(trials.rows), -1).astype(np.float64)
-    if not np.isfinite(measured[0]).all():
-        raise _not_finite(model, measured[0], "the zero input")
-    trials, out = trials.finite(measured)
-    if trials.count < 2:  # too few triples left to test anything
-        raise _not_finite(model, measured, "the random trial inputs (scales 1 to 30)")
-    if len(out) < len(measured):
-        notes.append(
-            f"{(len(measured) - len(out)) // 3} of {(len(measured) - 1) // 3} trial triples gave outputs that "
-            "are not finite (inf or NaN) and were left out of the affine test"
-        )
+    trials, out = finite_trials(
+        trials, measured, lambda values, where: _not_finite(model, values, where), "the zero input",
+        "the random trial inputs (scales 1 to 30)", notes,
+    )
     error = affine_error(trials, out)
     measured_affine = error <= AFFINE_TOLERANCE
     structure_affine = is_affine(traced.graph) if traced is not None else None

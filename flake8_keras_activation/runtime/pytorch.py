@@ -26,7 +26,7 @@ from ..catalog.torch import ACTIVATIONS, DIM_ACTIVATIONS, torch_key
 from ..finding import Finding
 from ..graph import LayerNode, ModelGraph
 from ..rules import collapse, output
-from .check import MIN_TRIAL_ROWS, CollapsedRun, Report
+from .check import MIN_TRIAL_ROWS, CollapsedRun, Report, finite_trials, not_finite
 from .measure import AFFINE_TOLERANCE, NotFinite, Trials, affine_error, fit_error, probe_kernel, rank_of, trial_rows
 from .training import ModelFinding
 
@@ -221,24 +221,14 @@ def _example(example_input: Any) -> tuple[Any, ...]:
     return given
 
 
-def _not_finite(model: Any, values: np.ndarray, where: str) -> NotFinite:
-    """Why a module's outputs are inf or NaN, in one line: a parameter that is, or the largest one."""
-    what = "NaN" if np.isnan(values).any() else "inf"
-    largest, largest_name, cause = 0.0, "", ""
+def _parameters(model: Any) -> Iterator[tuple[str, np.ndarray]]:
     for name, parameter in list(model.named_parameters()) + list(model.named_buffers()):
-        if not parameter.is_floating_point() or parameter.numel() == 0:
-            continue
-        array = parameter.detach().to("cpu").double().numpy()
-        if not np.isfinite(array).all():
-            cause = f"the parameter {name} holds {'NaN' if np.isnan(array).any() else 'inf'}"
-            break
-        if float(np.abs(array).max()) > largest:
-            largest, largest_name = float(np.abs(array).max()), name
-    if not cause:
-        cause = "no parameter is inf or NaN, so the forward pass makes them (an overflow, or an operation like log(0))"
-        if largest_name:
-            cause += f"; the largest parameter is {largest:.1e}, in {largest_name}"
-    return NotFinite(f"check_model: the module's outputs are {what} on {where}, so nothing can be measured: {cause}")
+        if parameter.is_floating_point() and parameter.numel():
+            yield name, parameter.detach().to("cpu").double().numpy()
+
+
+def _not_finite(model: Any, values: np.ndarray, where: str) -> NotFinite:
+    return not_finite(values, where, _parameters(model), owner="module", part="parameter")
 
 
 def _double_copy(model: Any, args: tuple[Any, ...], notes: list[str]) -> tuple[Any, tuple[Any, ...]]:
@@ -508,16 +498,10 @@ def check_torch(
         trials = _scaled(trial_rows(n, seed, max_elements), _rms(center))
         forward = _batches(measurer.forward, name)
         measured = forward(trials.rows)
-        if not np.isfinite(measured[0]).all():
-            raise _not_finite(model, measured[0], "the example input")
-        trials, out = trials.finite(measured)
-        if trials.count < 2:
-            raise _not_finite(model, measured, "the random trial inputs around the example")
-        if len(out) < len(measured):
-            notes.append(
-                f"{(len(measured) - len(out)) // 3} of {(len(measured) - 1) // 3} trial triples gave outputs that "
-                "are not finite (inf or NaN) and were left out of the affine test"
-            )
+        trials, out = finite_trials(
+            trials, measured, lambda values, where: _not_finite(model, values, where), "the example input",
+            "the random trial inputs around the example", notes,
+        )
         error = affine_error(trials, out)
         measured_affine = error <= AFFINE_TOLERANCE
         structure_affine = collapse.is_affine(graph)
