@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import __version__
-from .screen import LIMIT_TEXT, OFF_BY_DEFAULT, may_hold_finding, too_large
+from .screen import LIMIT_TEXT, OFF_BY_DEFAULT, UNUSED_NOQA, may_hold_finding, too_large
 
 if TYPE_CHECKING:
     from .finding import Finding
@@ -40,7 +40,7 @@ class KerasActivationChecker:
         # an off-by-default code is reported only when a --select or --extend-select names it or a
         # prefix of it (`KA`, `KA9`); otherwise reading every comment of the file is wasted
         chosen = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
-        cls.unused_noqa = any("KA900".startswith(str(code).strip()) for code in chosen if str(code).strip())
+        cls.unused_noqa = any(code and UNUSED_NOQA.startswith(code) for code in (str(c).strip() for c in chosen))
         if cls.confirm:
             from .backends import BackendMissing, prepare_process
             from .installed import Shadowed, installed_only

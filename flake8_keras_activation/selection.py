@@ -9,7 +9,7 @@ import tokenize
 from typing import Iterable, NamedTuple, Sequence
 
 from .finding import Finding
-from .screen import OFF_BY_DEFAULT
+from .screen import OFF_BY_DEFAULT, UNUSED_NOQA
 
 # flake8's inline syntax: `# noqa` alone silences every code on the line, `# noqa: A1,B2` (or
 # `# noqa:A1 B2`) the codes that start with a listed one. As in flake8, the word is matched
@@ -130,7 +130,7 @@ def silenced(finding: Finding, lines: Sequence[str], spans: Sequence[tuple[int, 
 def reported(findings: Iterable[Finding], text: str, selection: Selection) -> list[Finding]:
     """The findings that survive the selection and the noqa comments of `text`; with KA900 selected,
     the unused codes of those comments too (judged against every finding, selected or not)."""
-    if selection.wants("KA900"):
+    if selection.wants(UNUSED_NOQA):
         from .unused_noqa import with_unused_noqa  # it reads this module's comments
 
         findings = with_unused_noqa(text, list(findings))

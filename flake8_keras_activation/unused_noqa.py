@@ -12,9 +12,9 @@ import tokenize
 from typing import Iterable, NamedTuple, Sequence
 
 from .finding import Finding
+from .screen import UNUSED_NOQA
 from .selection import _NOQA, _SEPARATORS, logical_spans, physical_lines
 
-UNUSED_NOQA = "KA900"
 # A `# noqa:` whose line goes on to name a code of ours: a superset of what is judged, found
 # without tokenizing the file
 _ANY_OF_OURS = re.compile(r"# noqa:[^\r\n]*KA[0-9]", re.IGNORECASE)

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from ..finding import SAFE, Code
+from ..screen import UNUSED_NOQA
 
 KA900 = Code(
-    code="KA900",
+    code=UNUSED_NOQA,
     slug="unused-noqa",
     summary="A `# noqa` lists a code of ours that silences nothing",
     what=(
